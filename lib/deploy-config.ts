@@ -1,0 +1,87 @@
+/**
+ * Settings of the deployable stack (`cdktf deploy`): region, backend and module inputs.
+ * Read from cdktf.json's `deploy` context, overridden by $DDB_DEPLOY_CONFIG (a JSON string) and $AWS_REGION.
+ */
+import type { DataPersistenceInputValues } from "../modules/data-persistence-variables";
+
+export const DEPLOY_CONTEXT_KEY = "deploy";
+export const DEPLOY_CONFIG_ENV = "DDB_DEPLOY_CONFIG";
+export const BACKEND_TYPES = ["local", "s3"] as const;
+
+export interface S3BackendConfig {
+  readonly type: "s3";
+  readonly bucket: string;
+  readonly key: string;
+  /** @default - the deploy region */
+  readonly region?: string;
+  /** @default true */
+  readonly encrypt?: boolean;
+  /** S3 native state locking. @default true */
+  readonly useLockfile?: boolean;
+}
+
+export interface LocalBackendConfig {
+  readonly type: "local";
+  /** @default "terraform.data-persistence.tfstate" */
+  readonly path?: string;
+}
+
+export interface DeployConfig {
+  /** @default "us-east-1" */
+  readonly region: string;
+  readonly backend: S3BackendConfig | LocalBackendConfig;
+  readonly inputs: DataPersistenceInputValues;
+}
+
+export const DEFAULT_DEPLOY_REGION = "us-east-1";
+
+export class DeployConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeployConfigError";
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+function validateBackend(raw: unknown): S3BackendConfig | LocalBackendConfig {
+  if (raw === undefined) return { type: "local" };
+  if (!isObject(raw) || !(BACKEND_TYPES as readonly unknown[]).includes(raw.type)) {
+    throw new DeployConfigError(
+      `deploy.backend.type: ${JSON.stringify(isObject(raw) ? raw.type : raw)} is not supported; allowed: ${BACKEND_TYPES.join(", ")}`,
+    );
+  }
+  if (raw.type === "s3") {
+    for (const field of ["bucket", "key"] as const) {
+      if (typeof raw[field] !== "string" || raw[field] === "") {
+        throw new DeployConfigError(`deploy.backend.${field}: an s3 backend needs a non-empty string; got ${JSON.stringify(raw[field])}`);
+      }
+    }
+  }
+  return raw as unknown as S3BackendConfig | LocalBackendConfig;
+}
+
+/** Builds the deploy config from context and environment, validating every field it reads. */
+export function resolveDeployConfig(context: unknown, env: NodeJS.ProcessEnv = process.env): DeployConfig {
+  let raw: Record<string, unknown> = isObject(context) ? { ...context } : {};
+  const fromEnv = env[DEPLOY_CONFIG_ENV];
+  if (fromEnv !== undefined && fromEnv !== "") {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fromEnv);
+    } catch (err) {
+      throw new DeployConfigError(`${DEPLOY_CONFIG_ENV}: is not valid JSON (${(err as Error).message})`);
+    }
+    if (!isObject(parsed)) throw new DeployConfigError(`${DEPLOY_CONFIG_ENV}: must be a JSON object`);
+    raw = { ...raw, ...parsed };
+  }
+  const region = env.AWS_REGION ?? (typeof raw.region === "string" ? raw.region : DEFAULT_DEPLOY_REGION);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new DeployConfigError(`deploy.region: "${region}" is not an AWS region name such as us-east-1`);
+  }
+  const inputs = raw.inputs === undefined ? {} : raw.inputs;
+  if (!isObject(inputs)) throw new DeployConfigError("deploy.inputs: must be an object of module input values");
+  return { region, backend: validateBackend(raw.backend), inputs: inputs as DataPersistenceInputValues };
+}
