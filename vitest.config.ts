@@ -9,5 +9,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 180_000,
     globalSetup: ["test/support/global-setup.ts"],
+    setupFiles: ["test/support/safety.ts"],
   },
 });

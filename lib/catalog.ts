@@ -68,7 +68,12 @@ const S = "S" as const;
 /** The Cumulus data-persistence tables. */
 export const DEFAULT_CATALOG: TableCatalog = {
   tables: [
-    { name: "AccessTokensTable", attributes: { accessToken: S }, hashKey: "accessToken", ttlAttribute: "expirationTime" },
+    {
+      name: "AccessTokensTable",
+      attributes: { accessToken: S },
+      hashKey: "accessToken",
+      ttlAttribute: "expirationTime",
+    },
     { name: "AsyncOperationsTable", attributes: { id: S }, hashKey: "id" },
     {
       name: "CollectionsTable",
@@ -78,7 +83,13 @@ export const DEFAULT_CATALOG: TableCatalog = {
       pointInTimeByDefault: true,
     },
     { name: "ExecutionsTable", attributes: { arn: S }, hashKey: "arn", pointInTimeByDefault: true },
-    { name: "FilesTable", attributes: { bucket: S, key: S }, hashKey: "bucket", rangeKey: "key", pointInTimeByDefault: true },
+    {
+      name: "FilesTable",
+      attributes: { bucket: S, key: S },
+      hashKey: "bucket",
+      rangeKey: "key",
+      pointInTimeByDefault: true,
+    },
     {
       name: "GranulesTable",
       attributes: { granuleId: S, collectionId: S },
@@ -196,7 +207,10 @@ function validateTableName(where: string, value: unknown): asserts value is stri
   }
 }
 
-function validateAttributes(where: string, attributes: unknown): asserts attributes is Record<string, KeyAttributeType> {
+function validateAttributes(
+  where: string,
+  attributes: unknown,
+): asserts attributes is Record<string, KeyAttributeType> {
   if (attributes === null || typeof attributes !== "object" || Array.isArray(attributes)) {
     fail(`${where}.attributes`, `must be an object mapping attribute name to type (${KEY_ATTRIBUTE_TYPES.join(", ")})`);
   }
@@ -210,7 +224,12 @@ function validateAttributes(where: string, attributes: unknown): asserts attribu
   }
 }
 
-function validateKey(where: string, attributes: Record<string, KeyAttributeType>, key: unknown, required: boolean): void {
+function validateKey(
+  where: string,
+  attributes: Record<string, KeyAttributeType>,
+  key: unknown,
+  required: boolean,
+): void {
   if (key === undefined && !required) return;
   if (typeof key !== "string" || key.length === 0) {
     fail(where, `must be the name of a declared attribute; got ${JSON.stringify(key)}`);
@@ -256,7 +275,10 @@ function validateIndexes(where: string, table: TableSpec): Set<string> {
     if (gsi.rangeKey !== undefined) used.add(gsi.rangeKey);
     const projection = gsi.projectionType ?? "ALL";
     if (!(PROJECTION_TYPES as readonly unknown[]).includes(projection)) {
-      fail(`${at}.projectionType`, `bad projection ${JSON.stringify(projection)}; allowed: ${PROJECTION_TYPES.join(", ")}`);
+      fail(
+        `${at}.projectionType`,
+        `bad projection ${JSON.stringify(projection)}; allowed: ${PROJECTION_TYPES.join(", ")}`,
+      );
     }
     const nonKey = gsi.nonKeyAttributes;
     if (projection === "INCLUDE") {
@@ -267,7 +289,10 @@ function validateIndexes(where: string, table: TableSpec): Set<string> {
         );
       }
     } else if (nonKey !== undefined) {
-      fail(`${at}.nonKeyAttributes`, `bad projection: nonKeyAttributes is only allowed with projectionType INCLUDE, not ${projection}`);
+      fail(
+        `${at}.nonKeyAttributes`,
+        `bad projection: nonKeyAttributes is only allowed with projectionType INCLUDE, not ${projection}`,
+      );
     }
   });
   return used;
@@ -366,7 +391,9 @@ export function readCatalogFile(path: string): TableCatalog {
  * The catalog in force: the file named by $DDB_TABLE_CATALOG, else the file named by the `tableCatalog`
  * context value (cdktf.json), else the default Cumulus catalog.
  */
-export function loadCatalog(options: { readonly contextPath?: string; readonly env?: NodeJS.ProcessEnv } = {}): TableCatalog {
+export function loadCatalog(
+  options: { readonly contextPath?: string; readonly env?: NodeJS.ProcessEnv } = {},
+): TableCatalog {
   const env = options.env ?? process.env;
   const fromEnv = env[CATALOG_ENV_VAR];
   if (fromEnv !== undefined && fromEnv !== "") return readCatalogFile(fromEnv);

@@ -56,7 +56,9 @@ function validateBackend(raw: unknown): S3BackendConfig | LocalBackendConfig {
   if (raw.type === "s3") {
     for (const field of ["bucket", "key"] as const) {
       if (typeof raw[field] !== "string" || raw[field] === "") {
-        throw new DeployConfigError(`deploy.backend.${field}: an s3 backend needs a non-empty string; got ${JSON.stringify(raw[field])}`);
+        throw new DeployConfigError(
+          `deploy.backend.${field}: an s3 backend needs a non-empty string; got ${JSON.stringify(raw[field])}`,
+        );
       }
     }
   }

@@ -41,7 +41,11 @@ export class DataPersistence extends Construct {
       value: Object.fromEntries(
         entries.map(([catalogName, t]) => [
           shortKey(catalogName),
-          { name: t.name, arn: t.arn, stream_arn: hasStream(findTable(props.catalog, catalogName)) ? t.streamArn : Token.nullValue() },
+          {
+            name: t.name,
+            arn: t.arn,
+            stream_arn: hasStream(findTable(props.catalog, catalogName)) ? t.streamArn : Token.nullValue(),
+          },
         ]),
       ),
     });

@@ -1,0 +1,194 @@
+/**
+ * The shape of a CLI command and the single entry that runs one: parse flags, call the command's exported
+ * async function, print its result (human text or --json), and map a typed error to the exit code.
+ */
+import { parseArgs } from "node:util";
+import { CliError, EXIT, UsageError } from "./errors";
+
+export interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly description: string;
+  /** Placeholder in help, e.g. "<name>". @default "<value>" */
+  readonly valueName?: string;
+  readonly short?: string;
+  /** @default false */
+  readonly multiple?: boolean;
+}
+
+export interface CommandIO {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+export interface CommandContext extends CommandIO {
+  readonly json: boolean;
+}
+
+export type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
+
+export interface CommandSpec<R = unknown> {
+  readonly name: string;
+  readonly summary: string;
+  /** e.g. "--table <CatalogName> --restored-name <name> [--format sh|hcl|json]" */
+  readonly usage: string;
+  /** Longer help text (examples, notes). @default - none */
+  readonly details?: string;
+  readonly options: Readonly<Record<string, OptionSpec>>;
+  /** Names of positional arguments, for help. @default - none accepted */
+  readonly positionals?: readonly string[];
+  run(values: ParsedValues, positionals: string[], ctx: CommandContext): Promise<R>;
+  /** Human-readable rendering of the result. */
+  render(result: R): string;
+}
+
+const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  help: { type: "boolean", short: "h", description: "Show this help and exit." },
+  json: { type: "boolean", description: "Print the result (or the error) as JSON on stdout, for machines." },
+};
+
+export function helpText(cmd: CommandSpec, prog: string): string {
+  const opts = { ...cmd.options, ...COMMON_OPTIONS };
+  const rows = Object.entries(opts).map(([name, o]) => {
+    const flag = `${o.short === undefined ? "    " : `-${o.short}, `}--${name}${o.type === "string" ? ` ${o.valueName ?? "<value>"}` : ""}`;
+    return `  ${flag.padEnd(34)} ${o.description}`;
+  });
+  return [
+    `${prog} ${cmd.name} — ${cmd.summary}`,
+    "",
+    `Usage: ${prog} ${cmd.name} ${cmd.usage}`,
+    "",
+    "Options:",
+    ...rows,
+    ...(cmd.details === undefined ? [] : ["", cmd.details]),
+    "",
+  ].join("\n");
+}
+
+export function parseCommandArgs(cmd: CommandSpec, argv: string[]): { values: ParsedValues; positionals: string[] } {
+  const opts = { ...cmd.options, ...COMMON_OPTIONS };
+  const config = Object.fromEntries(
+    Object.entries(opts).map(([name, o]) => [
+      name,
+      {
+        type: o.type,
+        ...(o.short === undefined ? {} : { short: o.short }),
+        ...(o.multiple === true ? { multiple: true } : {}),
+      },
+    ]),
+  );
+  try {
+    const parsed = parseArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+    const maxPositionals = cmd.positionals?.length ?? 0;
+    if (parsed.positionals.length > maxPositionals && parsed.values.help !== true) {
+      throw new UsageError(
+        `unexpected argument "${parsed.positionals[maxPositionals]}"; ${cmd.name} takes ${maxPositionals === 0 ? "no positional arguments" : `only ${cmd.positionals?.join(" ")}`}. See --help.`,
+      );
+    }
+    return { values: parsed.values as ParsedValues, positionals: parsed.positionals };
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${(err as Error).message}. See "${cmd.name} --help".`);
+  }
+}
+
+/** Runs one command with its argv (after the command name). Returns the exit code; never throws. */
+export async function runCommand(cmd: CommandSpec, argv: string[], io: CommandIO, prog: string): Promise<number> {
+  const wantsJson = argv.includes("--json");
+  try {
+    const { values, positionals } = parseCommandArgs(cmd, argv);
+    if (values.help === true) {
+      io.stdout.write(helpText(cmd, prog));
+      return EXIT.ok;
+    }
+    const ctx: CommandContext = { ...io, json: values.json === true };
+    const result = await cmd.run(values, positionals, ctx);
+    io.stdout.write(ctx.json ? `${JSON.stringify(result, null, 2)}\n` : ensureNewline(cmd.render(result)));
+    return EXIT.ok;
+  } catch (err) {
+    return reportError(err, wantsJson, io);
+  }
+}
+
+export function reportError(err: unknown, json: boolean, io: Pick<CommandIO, "stdout" | "stderr">): number {
+  const known = err instanceof CliError;
+  const exitCode = known ? err.exitCode : EXIT.unexpected;
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) {
+    io.stdout.write(
+      `${JSON.stringify({ error: { kind: known ? err.kind : "unexpected", message, exitCode } }, null, 2)}\n`,
+    );
+  }
+  io.stderr.write(`error: ${message}\n`);
+  if (!known && err instanceof Error && err.stack !== undefined) io.stderr.write(`${err.stack}\n`);
+  return exitCode;
+}
+
+function ensureNewline(s: string): string {
+  return s.endsWith("\n") ? s : `${s}\n`;
+}
+
+/** Runs a multi-command program: `prog <command> [flags]`. */
+export async function runProgram(
+  prog: string,
+  commands: readonly CommandSpec[],
+  argv: string[],
+  io: CommandIO,
+): Promise<number> {
+  const [name, ...rest] = argv;
+  const list = commands.map((c) => `  ${c.name.padEnd(24)} ${c.summary}`).join("\n");
+  const top = `Usage: ${prog} <command> [options]\n\nCommands:\n${list}\n\nRun "${prog} <command> --help" for a command's options.\n`;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    io.stdout.write(top);
+    return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  const cmd = commands.find((c) => c.name === name);
+  if (cmd === undefined) {
+    return reportError(
+      new UsageError(`unknown command "${name}"; known commands: ${commands.map((c) => c.name).join(", ")}`),
+      rest.includes("--json"),
+      io,
+    );
+  }
+  return runCommand(cmd, rest, io, prog);
+}
+
+/** Process I/O for the real entry points. */
+export function processIO(): CommandIO {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}
+
+/** Reads a required string flag or throws a UsageError naming it. */
+export function requireString(values: ParsedValues, name: string): string {
+  const v = values[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`--${name} is required. See --help.`);
+  return v;
+}
+
+export function optionalString(values: ParsedValues, name: string): string | undefined {
+  const v = values[name];
+  return typeof v === "string" ? v : undefined;
+}
+
+/** Parses a positive integer flag within [min, max], or returns the default. */
+export function intFlag(values: ParsedValues, name: string, def: number, min: number, max: number): number {
+  const v = values[name];
+  if (v === undefined) return def;
+  const n = typeof v === "string" && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${name}: "${String(v)}" is not allowed; use a whole number from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** Checks that a flag value is one of the allowed choices. */
+export function choiceFlag<T extends string>(values: ParsedValues, name: string, choices: readonly T[], def: T): T {
+  const v = values[name];
+  if (v === undefined) return def;
+  if (typeof v !== "string" || !(choices as readonly string[]).includes(v)) {
+    throw new UsageError(`--${name}: "${String(v)}" is not allowed; use one of ${choices.join(", ")}`);
+  }
+  return v as T;
+}

@@ -1,0 +1,9 @@
+/**
+ * Every `dynamo-dr` subcommand, in the order `--help` lists them.
+ * Each command module exports a CommandSpec (and the async function behind it, for programmatic use).
+ */
+import type { CommandSpec } from "../../lib/cli/command";
+
+export const COMMANDS: readonly CommandSpec<never>[] = [
+  // DR commands register here.
+] as CommandSpec<never>[];
