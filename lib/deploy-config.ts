@@ -29,11 +29,34 @@ export interface LocalBackendConfig {
 export interface DeployConfig {
   /** @default "us-east-1" */
   readonly region: string;
+  /**
+   * A loopback AWS endpoint (moto_server, LocalStack) for trying the stack locally: the provider then uses it for
+   * every service, with fake credentials and no credential/account/metadata lookups. Only loopback URLs are accepted.
+   * @default - none: real AWS with the standard credential chain
+   */
+  readonly localEndpoint?: string;
   readonly backend: S3BackendConfig | LocalBackendConfig;
   readonly inputs: DataPersistenceInputValues;
 }
 
 export const DEFAULT_DEPLOY_REGION = "us-east-1";
+/** http://127.x.x.x:port, http://localhost:port or http://[::1]:port */
+export const LOOPBACK_URL = /^http:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\]):\d{1,5}\/?$/;
+/** Services the module uses; with localEndpoint the provider sends each of them to the local endpoint. */
+export const LOCAL_ENDPOINT_SERVICES = [
+  "backup",
+  "cloudwatch",
+  "dynamodb",
+  "iam",
+  "kms",
+  "lambda",
+  "logs",
+  "s3",
+  "scheduler",
+  "sfn",
+  "sns",
+  "sts",
+] as const;
 
 export class DeployConfigError extends Error {
   constructor(message: string) {
@@ -85,5 +108,16 @@ export function resolveDeployConfig(context: unknown, env: NodeJS.ProcessEnv = p
   }
   const inputs = raw.inputs === undefined ? {} : raw.inputs;
   if (!isObject(inputs)) throw new DeployConfigError("deploy.inputs: must be an object of module input values");
-  return { region, backend: validateBackend(raw.backend), inputs: inputs as DataPersistenceInputValues };
+  const localEndpoint = raw.localEndpoint;
+  if (localEndpoint !== undefined && (typeof localEndpoint !== "string" || !LOOPBACK_URL.test(localEndpoint))) {
+    throw new DeployConfigError(
+      `deploy.localEndpoint: ${JSON.stringify(localEndpoint)} is not allowed; use a loopback URL such as http://127.0.0.1:5000 (or leave it out for real AWS)`,
+    );
+  }
+  return {
+    region,
+    backend: validateBackend(raw.backend),
+    inputs: inputs as DataPersistenceInputValues,
+    ...(localEndpoint === undefined ? {} : { localEndpoint }),
+  };
 }

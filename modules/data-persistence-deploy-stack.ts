@@ -1,8 +1,8 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider";
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { TableCatalog } from "../lib/catalog";
-import { DeployConfig } from "../lib/deploy-config";
+import { DeployConfig, LOCAL_ENDPOINT_SERVICES } from "../lib/deploy-config";
 import { DataPersistence } from "./data-persistence";
 
 export interface DataPersistenceDeployStackProps {
@@ -17,7 +17,7 @@ export class DataPersistenceDeployStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: DataPersistenceDeployStackProps) {
     super(scope, id);
     const { config } = props;
-    new AwsProvider(this, "aws", { region: config.region });
+    new AwsProvider(this, "aws", { region: config.region, ...localProviderSettings(config.localEndpoint) });
     if (config.backend.type === "s3") {
       new S3Backend(this, {
         bucket: config.backend.bucket,
@@ -35,4 +35,20 @@ export class DataPersistenceDeployStack extends TerraformStack {
       defaults: config.inputs,
     });
   }
+}
+
+/** Provider settings for a loopback endpoint: every service there, fake credentials, no lookups, few retries. */
+function localProviderSettings(endpoint: string | undefined): Partial<AwsProviderConfig> {
+  if (endpoint === undefined) return {};
+  return {
+    accessKey: "testing",
+    secretKey: "testing",
+    skipCredentialsValidation: true,
+    skipRequestingAccountId: true,
+    skipMetadataApiCheck: "true",
+    skipRegionValidation: true,
+    s3UsePathStyle: true,
+    maxRetries: 2,
+    endpoints: [Object.fromEntries(LOCAL_ENDPOINT_SERVICES.map((s) => [s, endpoint]))],
+  };
 }

@@ -204,6 +204,11 @@ describe("the deployable stack", () => {
     [{ region: "mars-1" }, {}, 'deploy.region: "mars-1" is not an AWS region name such as us-east-1'],
     [{}, { DDB_DEPLOY_CONFIG: "{oops" }, "DDB_DEPLOY_CONFIG: is not valid JSON"],
     [{ inputs: [] }, {}, "deploy.inputs: must be an object of module input values"],
+    [
+      { localEndpoint: "http://10.0.0.5:4566" },
+      {},
+      'deploy.localEndpoint: "http://10.0.0.5:4566" is not allowed; use a loopback URL such as http://127.0.0.1:5000 (or leave it out for real AWS)',
+    ],
   ])("rejects %j", (ctx, env, message) => {
     expect(() => resolveDeployConfig(ctx, env)).toThrow(DeployConfigError);
     expect(() => resolveDeployConfig(ctx, env)).toThrow(message);
