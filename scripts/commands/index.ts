@@ -3,7 +3,13 @@
  * Each command module exports a CommandSpec (and the async function behind it, for programmatic use).
  */
 import type { CommandSpec } from "../../lib/cli/command";
+import { importRestoredTableCommand } from "./import-restored-table";
+import { restoreDeploymentCommand } from "./restore-deployment";
+import { restoreTableCommand } from "./restore-table";
 
 export const COMMANDS: readonly CommandSpec<never>[] = [
   // DR commands register here.
+  importRestoredTableCommand,
+  restoreTableCommand,
+  restoreDeploymentCommand,
 ] as CommandSpec<never>[];

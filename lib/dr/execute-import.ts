@@ -1,0 +1,335 @@
+/**
+ * The --execute path shared by the three commands: read-only preflight (terraform installed, state readable,
+ * addresses where they should be, the override reachable), then — after the caller's confirmation — save the state,
+ * run state rm / import, plan with the override and stop loudly if any DynamoDB table would be destroyed or replaced.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { DYNAMODB_TABLE_RESOURCE_TYPE } from "../addresses";
+import { NotFoundError, PreconditionError, SafetyStopError, UsageError } from "../cli/errors";
+import { ImportPlan, TABLE_NAME_OVERRIDES_INPUT, TerraformStep, overrideEntries, terraformSteps } from "./import-plan";
+import { planFileName } from "./names";
+import {
+  PlanAnalysis,
+  PlanJson,
+  analyzePlan,
+  describeTableChange,
+  plannedTableName,
+  traceOverridesVariable,
+} from "./plan-analysis";
+import { shJoin } from "./shell";
+import { StateBackup, backupState } from "./state-backup";
+import { TerraformCommandError, TerraformRunner, tail } from "./terraform";
+
+export interface ExecuteIO {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  /** Terraform commands and their output are logged here (stderr: stdout stays clean for --json). */
+  readonly log: NodeJS.WritableStream;
+}
+
+export interface ExecuteImportOptions {
+  /** The plan to carry out; its `chdir` is the root module folder. */
+  readonly plan: ImportPlan;
+  /** The override entries are already in the configuration: plan without passing them. @default false */
+  readonly overrideInConfig?: boolean;
+  /** The address was already removed from the state (a previous run): import only. @default false */
+  readonly skipStateRm?: boolean;
+  /** Where the state backup and the plan are written. @default the root module folder */
+  readonly backupDir?: string;
+  readonly now: Date;
+  /** What the command is, for messages ("import-restored-table --execute"). */
+  readonly why: string;
+}
+
+export interface SkippedTarget {
+  readonly address: string;
+  readonly reason: string;
+}
+
+export interface PreparedImport {
+  readonly runner: TerraformRunner;
+  readonly plan: ImportPlan;
+  /** The state rm / import commands that will run, in order. */
+  readonly steps: readonly TerraformStep[];
+  readonly skipped: readonly SkippedTarget[];
+  /** The root variable the override is passed in, and its merged value (existing entries + ours). */
+  readonly overrideVariable?: { readonly name: string; readonly value: Readonly<Record<string, string>> };
+  readonly backupDir: string;
+  readonly planFile: string;
+  /** The final `terraform plan` arguments. */
+  readonly planArgs: readonly string[];
+}
+
+export interface ImportExecution {
+  readonly stateBackup: string;
+  readonly planFile: string;
+  readonly commandsRun: readonly string[];
+  readonly skipped: readonly SkippedTarget[];
+  /** 0: no changes, 2: changes (terraform plan -detailed-exitcode). */
+  readonly planExitCode: number;
+  readonly analysis: PlanAnalysis;
+  /** Apply exactly the plan that was checked. */
+  readonly applyCommand: string;
+  readonly undoCommand: string;
+  readonly overrideVariable?: { readonly name: string; readonly value: Readonly<Record<string, string>> };
+}
+
+async function preflightPlan(runner: TerraformRunner, varArgs: readonly string[]): Promise<PlanJson> {
+  const dir = mkdtempSync(join(tmpdir(), "dynamo-dr-preflight-"));
+  try {
+    const file = join(dir, "preflight.tfplan");
+    try {
+      await runner.run(["plan", "-input=false", "-no-color", "-refresh=false", `-out=${file}`, ...varArgs]);
+    } catch (err) {
+      if (err instanceof TerraformCommandError) {
+        throw new PreconditionError(
+          `the read-only preflight plan failed, so nothing was changed. Fix this first (pass your variables with --var-file/--var or TF_VAR_*):\n${err.message}`,
+        );
+      }
+      throw err;
+    }
+    return JSON.parse((await runner.run(["show", "-json", file])).stdout) as PlanJson;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Everything that can be checked without changing anything. Throws the typed error for each problem. */
+export async function prepareImport(opts: ExecuteImportOptions, io: ExecuteIO): Promise<PreparedImport> {
+  const { plan } = opts;
+  if (plan.chdir === undefined) throw new UsageError("--execute needs --chdir <terraform root module folder>");
+  const runner = TerraformRunner.create({ chdir: plan.chdir, cwd: io.cwd, env: io.env, log: io.log }, opts.why);
+  const state = await runner.stateResources();
+  const byAddress = new Map(state.map((r) => [r.address, r]));
+  const skipped: SkippedTarget[] = [];
+  const importTargets = new Set<string>();
+  const rmTargets = new Set<string>();
+  for (const t of plan.targets) {
+    const current = byAddress.get(t.address);
+    const currentName = typeof current?.values.name === "string" ? current.values.name : undefined;
+    if (t.stateRm) {
+      if (current === undefined) {
+        if (opts.skipStateRm !== true) {
+          const tables = state.filter((r) => r.type === DYNAMODB_TABLE_RESOURCE_TYPE).map((r) => r.address);
+          throw new NotFoundError(
+            `${t.address} is not in the Terraform state of ${plan.chdir}, so there is nothing to re-point. ${tables.length === 0 ? "The state has no DynamoDB tables at all" : `DynamoDB tables in that state:\n  ${tables.join("\n  ")}\n`}Check --module-address and --chdir. If an earlier run already removed it, re-run with --skip-state-rm to import only.`,
+          );
+        }
+        importTargets.add(t.address);
+      } else if (currentName === t.tableName) {
+        skipped.push({ address: t.address, reason: `already manages ${t.tableName} (imported earlier)` });
+      } else {
+        if (opts.skipStateRm === true) {
+          throw new UsageError(
+            `--skip-state-rm: ${t.address} is still in the state (as ${currentName ?? "?"}); leave out --skip-state-rm so it is removed first`,
+          );
+        }
+        rmTargets.add(t.address);
+        importTargets.add(t.address);
+      }
+    } else if (current !== undefined) {
+      skipped.push({
+        address: t.address,
+        reason:
+          currentName === t.tableName
+            ? `already in the state as ${t.tableName}; the plan refreshes it`
+            : `already in the state as ${currentName ?? "?"} (not ${t.tableName}); left as it is — check the plan`,
+      });
+    } else {
+      importTargets.add(t.address);
+    }
+  }
+  const steps = terraformSteps(plan).filter((s) => (s.kind === "state-rm" ? rmTargets : importTargets).has(s.address));
+
+  let overrideVariable: PreparedImport["overrideVariable"];
+  const ours = plan.tableNameOverrides;
+  if (Object.keys(ours).length > 0 && opts.overrideInConfig !== true) {
+    if (plan.moduleAddress.includes("[")) {
+      throw new UsageError(
+        `--execute cannot pass ${TABLE_NAME_OVERRIDES_INPUT} to one instance of a module with count/for_each (${plan.moduleAddress}). Add the entry ${overrideEntries(ours).join(", ")} to that instance's configuration yourself, then re-run with --override-in-config.`,
+      );
+    }
+    const pre = await preflightPlan(runner, plan.varArgs);
+    const wiring = traceOverridesVariable(pre, plan.moduleAddress);
+    if (!wiring.ok) {
+      throw new PreconditionError(
+        `--execute passes the ${TABLE_NAME_OVERRIDES_INPUT} entry to the plan through a root variable, but ${wiring.problem}. Nothing was changed. Either wire it (in the module block: ${TABLE_NAME_OVERRIDES_INPUT} = var.${TABLE_NAME_OVERRIDES_INPUT}, with variable "${TABLE_NAME_OVERRIDES_INPUT}" { type = map(string), default = {} } in the root module), or add ${overrideEntries(ours).join(", ")} to the module's ${TABLE_NAME_OVERRIDES_INPUT} yourself and re-run with --override-in-config.`,
+      );
+    }
+    const existing = pre.variables?.[wiring.rootVariable]?.value;
+    const base =
+      existing !== null && typeof existing === "object" && !Array.isArray(existing)
+        ? (existing as Record<string, string>)
+        : {};
+    overrideVariable = { name: wiring.rootVariable, value: { ...base, ...ours } };
+  }
+
+  const backupDir =
+    opts.backupDir === undefined
+      ? runner.dir
+      : isAbsolute(opts.backupDir)
+        ? opts.backupDir
+        : resolve(io.cwd, opts.backupDir);
+  const planFile = join(backupDir, planFileName(opts.now));
+  const planArgs = [
+    "plan",
+    "-input=false",
+    "-no-color",
+    "-detailed-exitcode",
+    `-out=${planFile}`,
+    ...plan.varArgs,
+    ...(overrideVariable === undefined
+      ? []
+      : [`-var=${overrideVariable.name}=${JSON.stringify(overrideVariable.value)}`]),
+  ];
+  return { runner, plan, steps, skipped, overrideVariable, backupDir, planFile, planArgs };
+}
+
+/** The commands an execution would run, for --dry-run and for the confirmation question. */
+export function describePrepared(p: PreparedImport): string[] {
+  return [
+    `${shJoin(p.runner.display(["state", "pull"]))} > ${p.backupDir}/<timestamped backup>.tfstate`,
+    ...p.steps.map((s) => shJoin(s.argv)),
+    shJoin(p.runner.display(p.planArgs)),
+    shJoin(p.runner.display(["show", "-json", p.planFile])),
+  ];
+}
+
+function undoText(p: PreparedImport, backup: StateBackup): string {
+  return shJoin(p.runner.display(["state", "push", "-force", backup.path]));
+}
+
+function stop(p: PreparedImport, backup: StateBackup, changed: boolean, headline: string, details: string): never {
+  throw new SafetyStopError(
+    [
+      `SAFETY STOP: ${headline}`,
+      `Nothing was applied and no table was touched${changed ? ", but the Terraform state WAS changed (state rm / import)" : ""}.`,
+      `  State before this command: ${backup.path}`,
+      ...(changed ? [`  To undo the state change:  ${undoText(p, backup)}`] : []),
+      details,
+    ].join("\n"),
+  );
+}
+
+/** Runs a prepared import. The caller has asked for confirmation. */
+export async function executeImport(p: PreparedImport, now: Date): Promise<ImportExecution> {
+  const backup = await backupState(p.runner, p.backupDir, now);
+  const commandsRun = [`${shJoin(p.runner.display(["state", "pull"]))} > ${backup.path}`];
+  let changed = false;
+  for (const step of p.steps) {
+    // Never let terraform wait for input in the middle of a restore.
+    const args = step.kind === "import" ? ["import", "-input=false", ...step.args.slice(1)] : step.args;
+    try {
+      await p.runner.run(args, { echoOutput: true });
+    } catch (err) {
+      if (err instanceof TerraformCommandError) {
+        stop(p, backup, changed, `${shJoin(step.argv)} failed, so the remaining steps were not run.`, err.message);
+      }
+      throw err;
+    }
+    changed = true;
+    commandsRun.push(shJoin(p.runner.display(args)));
+  }
+
+  const entries = overrideEntries(p.plan.tableNameOverrides);
+  let planExitCode: number;
+  try {
+    planExitCode = (await p.runner.run(p.planArgs, { okCodes: [0, 2] })).code;
+  } catch (err) {
+    if (!(err instanceof TerraformCommandError)) throw err;
+    const text = `${err.result.stderr}\n${err.result.stdout}`;
+    if (/prevent_destroy/.test(text)) {
+      stop(
+        p,
+        backup,
+        changed,
+        "terraform plan would destroy a DynamoDB table; lifecycle.prevent_destroy made it refuse.",
+        [
+          entries.length > 0
+            ? `The configuration does not yet name the restored table: the module must receive ${TABLE_NAME_OVERRIDES_INPUT} with ${entries.join(", ")}.`
+            : "The configuration asks for different tables than the ones imported; check prefix and table_name_overrides.",
+          "terraform said:",
+          tail(text, 25),
+        ].join("\n"),
+      );
+    }
+    stop(p, backup, changed, "terraform plan failed after the state was changed.", err.message);
+  }
+  commandsRun.push(shJoin(p.runner.display(p.planArgs)));
+  const shown = await p.runner.run(["show", "-json", p.planFile]);
+  const planJson = JSON.parse(shown.stdout) as PlanJson;
+  const analysis = analyzePlan(planJson);
+  if (analysis.destroyedOrReplaced.length > 0) {
+    stop(
+      p,
+      backup,
+      changed,
+      `the plan would destroy or replace ${analysis.destroyedOrReplaced.length} DynamoDB table(s):`,
+      [
+        ...analysis.destroyedOrReplaced.flatMap(describeTableChange),
+        `Do NOT apply ${p.planFile}.`,
+        ...(entries.length > 0
+          ? [`Check that the module receives ${TABLE_NAME_OVERRIDES_INPUT} with ${entries.join(", ")}.`]
+          : []),
+      ].join("\n"),
+    );
+  }
+  for (const t of p.plan.targets) {
+    const planned = plannedTableName(planJson, t.address);
+    if (planned !== undefined && planned !== t.tableName) {
+      stop(
+        p,
+        backup,
+        changed,
+        `the plan names ${t.address} "${planned}", not the restored "${t.tableName}".`,
+        `Do NOT apply ${p.planFile}. Check the module's prefix and ${TABLE_NAME_OVERRIDES_INPUT}.`,
+      );
+    }
+  }
+  return {
+    stateBackup: backup.path,
+    planFile: p.planFile,
+    commandsRun,
+    skipped: p.skipped,
+    planExitCode,
+    analysis,
+    applyCommand: shJoin(p.runner.display(["apply", p.planFile])),
+    undoCommand: undoText(p, backup),
+    overrideVariable: p.overrideVariable,
+  };
+}
+
+/** Human report of an execution. */
+export function renderExecution(e: ImportExecution, entries: readonly string[]): string[] {
+  const a = e.analysis;
+  const lines = [
+    `State saved to ${e.stateBackup} before any change.`,
+    "Ran:",
+    ...e.commandsRun.map((c) => `  $ ${c}`),
+    ...(e.skipped.length > 0 ? ["Skipped:", ...e.skipped.map((s) => `  - ${s.address}: ${s.reason}`)] : []),
+    "",
+    `Plan checked: 0 DynamoDB tables to destroy or replace${e.planExitCode === 0 ? "; no changes at all" : ""}.`,
+  ];
+  if (a.updatedInPlace.length > 0) {
+    lines.push("In-place changes to expect (settings a restore does not carry over):");
+    for (const tc of a.updatedInPlace) lines.push(...describeTableChange(tc));
+  }
+  if (a.created.length > 0) {
+    lines.push("Tables the apply will create (no backup was restored for them; they start empty):");
+    for (const tc of a.created) lines.push(`  + ${tc.address}`);
+  }
+  if (a.otherChanges.length > 0) lines.push("Other changes in the plan:", ...a.otherChanges.map((c) => `  ~ ${c}`));
+  lines.push("", "Next:");
+  let n = 1;
+  if (entries.length > 0) {
+    lines.push(
+      `  ${n++}. Make the override permanent in your configuration (the next plan without it would try to replace the table,`,
+      `     which prevent_destroy blocks): ${TABLE_NAME_OVERRIDES_INPUT} = { ${entries.join(", ")} }${e.overrideVariable === undefined ? "" : ` — the plan passed var.${e.overrideVariable.name} = ${JSON.stringify(e.overrideVariable.value)}`}`,
+    );
+  }
+  lines.push(`  ${n++}. Apply exactly the plan that was checked:`, `       ${e.applyCommand}`);
+  lines.push(`  To undo the state change instead: ${e.undoCommand}`);
+  return lines;
+}

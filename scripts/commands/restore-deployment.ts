@@ -1,0 +1,279 @@
+/**
+ * restore-deployment: after the whole deployment was deleted, restore every catalog table from its newest backup
+ * (SYSTEM by default: the `<table>$DeletedTableBackup` AWS makes when a PITR table is deleted) to its own name,
+ * then `terraform import` each one (printed, or run with --execute) before the first apply.
+ */
+import { RestoreTableFromBackupCommandInput } from "@aws-sdk/client-dynamodb";
+import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
+import { dynamoClient } from "../../lib/aws";
+import { TableCatalog, physicalTableName } from "../../lib/catalog";
+import { CommandContext, CommandSpec, ParsedValues, choiceFlag, requireString } from "../../lib/cli/command";
+import { NotFoundError, PreconditionError, UsageError } from "../../lib/cli/errors";
+import { Progress } from "../../lib/cli/progress";
+import { confirm } from "../../lib/cli/prompt";
+import {
+  BACKUP_TYPE_CHOICES,
+  BackupTypeChoice,
+  DeploymentTable,
+  backupRestoreInput,
+  startBackupRestore,
+  surveyDeployment,
+} from "../../lib/dr/backup-restore";
+import { CarryOverItem, notCarriedOver, renderCarryOver } from "../../lib/dr/carry-over";
+import {
+  DEFAULT_WAIT_MINUTES,
+  OutputFormat,
+  TERRAFORM_OPTIONS,
+  TerraformFlags,
+  WAIT_OPTIONS,
+  projectCatalog,
+  terraformFlags,
+  waitMinutesFlag,
+} from "../../lib/dr/cli-options";
+import {
+  ImportExecution,
+  PreparedImport,
+  describePrepared,
+  executeImport,
+  prepareImport,
+  renderExecution,
+} from "../../lib/dr/execute-import";
+import { catalogTable, deploymentPlan } from "../../lib/dr/import-plan";
+import { checkTableNameFlag, stateBackupFileName } from "../../lib/dr/names";
+import { shQuote } from "../../lib/dr/shell";
+import { clientRegion, waitForActive } from "../../lib/dr/tables";
+import { DrIO, TerraformRecipe, recipeOf } from "./import-restored-table";
+
+export interface RestoreDeploymentOptions extends Partial<TerraformFlags> {
+  readonly prefix: string;
+  /** @default "SYSTEM" */
+  readonly backupType?: BackupTypeChoice;
+  /** Tables whose physical name was not `<prefix>-<name>` (the module's table_name_overrides). @default {} */
+  readonly nameOverrides?: Readonly<Record<string, string>>;
+  /** @default 240 */
+  readonly waitMinutes?: number;
+  /** @default 5000 */
+  readonly pollMs?: number;
+  readonly now?: Date;
+  readonly catalog?: TableCatalog;
+}
+
+export interface RestoreDeploymentResult {
+  readonly command: "restore-deployment";
+  readonly mode: "dry-run" | "restored";
+  readonly format: OutputFormat;
+  readonly prefix: string;
+  readonly backupType: BackupTypeChoice;
+  /** Every catalog table: restored (or to restore), already there (skipped), or without a backup. */
+  readonly tables: readonly DeploymentTable[];
+  /** RestoreTableFromBackup requests (made, or that would be made). */
+  readonly restoreRequests: readonly RestoreTableFromBackupCommandInput[];
+  readonly notCarriedOver: readonly CarryOverItem[];
+  readonly recipe: TerraformRecipe;
+  readonly wouldRun?: readonly string[];
+  readonly execution?: ImportExecution;
+}
+
+export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO): Promise<RestoreDeploymentResult> {
+  const catalog = opts.catalog ?? projectCatalog(io.env);
+  const now = opts.now ?? new Date();
+  const backupType = opts.backupType ?? "SYSTEM";
+  const overrides: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts.nameOverrides ?? {})) {
+    overrides[catalogTable(catalog, k, "--name-override")] = checkTableNameFlag("--name-override", v);
+  }
+  for (const t of catalog.tables) {
+    if (overrides[t.name] === undefined) {
+      checkTableNameFlag(
+        "--prefix",
+        physicalTableName(opts.prefix, t.name),
+        " The table names are <prefix>-<CatalogName>.",
+      );
+    }
+  }
+  const client = dynamoClient();
+  const tables = await surveyDeployment(client, catalog, opts.prefix, backupType, overrides);
+  const toRestore = tables.filter((t) => t.status === "restore");
+  const missing = tables.filter((t) => t.status === "no-backup");
+  if (toRestore.length === 0 && missing.length > 0) {
+    throw new NotFoundError(
+      `no ${backupType === "ALL" ? "" : `${backupType} `}backup found for any missing table in ${await clientRegion(client)} (looked for: ${missing.map((t) => t.tableName).join(", ")}). ${backupType === "SYSTEM" ? "AWS makes a SYSTEM backup only when a table with PITR enabled is deleted; try --backup-type USER or ALL, and check --prefix and AWS_REGION." : "Check --prefix, AWS_REGION and --backup-type."}`,
+    );
+  }
+  // Every table that will exist needs to be in the state: restored ones and survivors alike.
+  const present = tables.filter((t) => t.status !== "no-backup").map((t) => t.catalogName);
+  const plan = deploymentPlan({
+    catalog,
+    prefix: opts.prefix,
+    tables: present,
+    moduleAddress: opts.moduleAddress ?? DEFAULT_MODULE_ADDRESS,
+    nameOverrides: overrides,
+    chdir: opts.chdir,
+    varArgs: opts.varArgs,
+    stateBackupFile: stateBackupFileName(now),
+  });
+  let prepared: PreparedImport | undefined;
+  if (opts.execute === true) {
+    prepared = await prepareImport(
+      { plan, backupDir: opts.backupDir, now, why: "restore-deployment --execute" },
+      { cwd: io.cwd, env: io.env, log: io.stderr },
+    );
+  }
+  const requests = await Promise.all(toRestore.map((t) => backupRestoreInput(client, t)));
+  const base = {
+    command: "restore-deployment" as const,
+    format: opts.format ?? "sh",
+    prefix: opts.prefix,
+    backupType,
+    tables,
+    restoreRequests: requests,
+    notCarriedOver: notCarriedOver(undefined, true),
+    recipe: recipeOf(plan),
+  };
+  const wouldRun = [
+    ...requests.map((r) => `aws dynamodb restore-table-from-backup --cli-input-json ${shQuote(JSON.stringify(r))}`),
+    ...(prepared === undefined ? [] : describePrepared(prepared)),
+  ];
+  if (opts.dryRun === true) return { ...base, mode: "dry-run", wouldRun };
+  if (requests.length > 0 || prepared !== undefined) {
+    await confirm(
+      [
+        `Restore ${requests.length} table(s) from ${backupType} backups to their original names:`,
+        ...toRestore.map((t) => `  ${t.tableName} <- ${t.backup?.name ?? t.backup?.arn} (${t.backup?.created ?? "?"})`),
+        ...(prepared === undefined
+          ? []
+          : [`then change the Terraform state in ${plan.chdir} (terraform import; no table is deleted).`]),
+        "Proceed?",
+      ].join("\n"),
+      { yes: opts.yes === true, input: io.stdin, output: io.stderr },
+    );
+  }
+  const started: string[] = [];
+  for (const r of requests) {
+    io.stderr.write(`Restoring ${r.TargetTableName} from ${r.BackupArn}\n`);
+    try {
+      await startBackupRestore(client, r);
+    } catch (err) {
+      if (started.length === 0) throw err;
+      throw new PreconditionError(
+        `${(err as Error).message}\nAlready restoring (they go on in AWS): ${started.join(", ")}. Re-run restore-deployment: existing tables are skipped.`,
+      );
+    }
+    started.push(r.TargetTableName as string);
+  }
+  if (started.length > 0) {
+    const progress = new Progress({
+      label: "restored tables ACTIVE",
+      total: started.length,
+      unit: "tables",
+      stream: io.stderr,
+    });
+    await waitForActive(client, started, {
+      timeoutMs: (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000,
+      pollMs: opts.pollMs,
+      progress,
+    });
+    progress.finish("all ACTIVE");
+  }
+  const restored = { ...base, mode: "restored" as const };
+  if (prepared === undefined) return restored;
+  return { ...restored, execution: await executeImport(prepared, now) };
+}
+
+function tableLines(r: RestoreDeploymentResult): string[] {
+  const verb = r.mode === "dry-run" ? "would restore" : "restored";
+  return r.tables.map((t) =>
+    t.status === "restore"
+      ? `  ${verb.padEnd(13)} ${t.tableName} from ${t.backup?.type ?? ""} backup ${t.backup?.name ?? ""} (${t.backup?.created ?? "?"})`
+      : t.status === "exists"
+        ? `  ${"exists".padEnd(13)} ${t.tableName} (skipped: not touched)`
+        : `  ${"NO BACKUP".padEnd(13)} ${t.tableName}: terraform apply will create it EMPTY`,
+  );
+}
+
+export function renderRestoreDeployment(r: RestoreDeploymentResult): string {
+  if (r.format === "json") return `${JSON.stringify(r, null, 2)}\n`;
+  const head = [
+    r.mode === "dry-run"
+      ? `Dry run (${r.backupType} backups, prefix ${r.prefix}); nothing was changed:`
+      : `Restore of prefix ${r.prefix} from ${r.backupType} backups:`,
+    ...tableLines(r),
+  ];
+  const carry = ["What a restore does not carry over:", ...renderCarryOver(r.notCarriedOver)];
+  if (r.execution !== undefined)
+    return `${[...head, "", ...renderExecution(r.execution, []), "", ...carry].join("\n")}\n`;
+  if (r.mode === "dry-run") {
+    return `${[...head, "", "It would run:", ...(r.wouldRun ?? []).map((c) => `  $ ${c}`), "", ...carry].join("\n")}\n`;
+  }
+  const comments = [...head, "", ...carry, "", "Terraform steps (after terraform init, before terraform apply):"].map(
+    (l) => (l === "" ? "#" : `# ${l}`),
+  );
+  return `${comments.join("\n")}\n\n${r.format === "hcl" ? r.recipe.hcl : r.recipe.sh}`;
+}
+
+function nameOverridesFlag(values: ParsedValues): Record<string, string> {
+  const raw = values["name-override"];
+  const list = raw === undefined ? [] : (Array.isArray(raw) ? raw : [raw]).map(String);
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const m = /^([^=]+)=(.+)$/.exec(item);
+    if (m === null) {
+      throw new UsageError(
+        `--name-override: "${item}" is not allowed; use <CatalogName>=<table name>, e.g. CollectionsTable=prod-CollectionsTable-restored-20250101T000000Z`,
+      );
+    }
+    out[m[1] as string] = m[2] as string;
+  }
+  return out;
+}
+
+export function restoreDeploymentOptionsFromFlags(values: ParsedValues): RestoreDeploymentOptions {
+  const flags = terraformFlags(values);
+  return {
+    ...flags,
+    prefix: requireString(values, "prefix"),
+    backupType: choiceFlag(values, "backup-type", BACKUP_TYPE_CHOICES, "SYSTEM"),
+    nameOverrides: nameOverridesFlag(values),
+    waitMinutes: waitMinutesFlag(values),
+  };
+}
+
+export const restoreDeploymentCommand: CommandSpec<RestoreDeploymentResult> = {
+  name: "restore-deployment",
+  summary: "Restore every table of a deleted deployment from its newest backup, then terraform import each.",
+  usage:
+    "--prefix <prefix> [--backup-type SYSTEM|USER|ALL] [--name-override <Catalog=name>] [--format sh|hcl|json] [--execute --chdir <dir> [--yes]] [--dry-run]",
+  details: [
+    "For each catalog table <prefix>-<CatalogName>: if it exists it is skipped; otherwise the newest AVAILABLE",
+    "backup of --backup-type (default SYSTEM, the backup AWS keeps when a PITR table is deleted) is restored to",
+    "the original name. All restores are waited for in parallel. Then it prints `terraform import` for every",
+    "table (run after terraform init, before terraform apply) — or runs them with --execute and checks the plan.",
+    "",
+    "Exit codes: 0 ok, 2 bad flags, 3 precondition, 4 no backup found, 5 terraform not installed,",
+    "7 safety stop, 10 not confirmed.",
+  ].join("\n"),
+  options: {
+    prefix: {
+      type: "string",
+      valueName: "<prefix>",
+      description: "The module's prefix: tables are <prefix>-<CatalogName>.",
+    },
+    "backup-type": {
+      type: "string",
+      valueName: "SYSTEM|USER|ALL",
+      description: "Which backups to restore from (default SYSTEM).",
+    },
+    "name-override": {
+      type: "string",
+      multiple: true,
+      valueName: "<Catalog=name>",
+      description: "A table whose name was not <prefix>-<CatalogName> (your table_name_overrides; repeatable).",
+    },
+    ...WAIT_OPTIONS,
+    ...TERRAFORM_OPTIONS,
+  },
+  async run(values, _positionals, ctx: CommandContext) {
+    return restoreDeployment(restoreDeploymentOptionsFromFlags(values), ctx);
+  },
+  render: renderRestoreDeployment,
+};
