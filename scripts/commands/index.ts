@@ -6,10 +6,17 @@ import type { CommandSpec } from "../../lib/cli/command";
 import { importRestoredTableCommand } from "./import-restored-table";
 import { restoreDeploymentCommand } from "./restore-deployment";
 import { restoreTableCommand } from "./restore-table";
+// Table backup / restore / verify to files in DynamoDB's export format (issue 5).
+import { backupCommand } from "./backup";
+import { restoreCommand } from "./restore";
+import { verifyCommand } from "./verify";
 
 export const COMMANDS: readonly CommandSpec<never>[] = [
   // DR commands register here.
   importRestoredTableCommand,
   restoreTableCommand,
   restoreDeploymentCommand,
+  backupCommand,
+  restoreCommand,
+  verifyCommand,
 ] as CommandSpec<never>[];

@@ -1,0 +1,12 @@
+/**
+ * The table I/O engine: parallel scan, batch writes, retry with backoff and jitter, rate limiting, and on top of them
+ * table → export (backupTable), export → table (restoreTable) and export ↔ table comparison. The CLI commands and the
+ * Lambdas call these; the file format itself lives in lib/export-format.
+ */
+export * from "./retry";
+export * from "./rate-limiter";
+export * from "./scan";
+export * from "./batch-writer";
+export * from "./backup";
+export * from "./restore";
+export * from "./compare";

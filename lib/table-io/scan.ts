@@ -1,0 +1,114 @@
+/**
+ * Parallel Scan: `totalSegments` segments scanned at once, each fetching its next page while the previous one is being
+ * handled (one page of read-ahead per segment, so memory stays bounded by segments × 2 pages of 1 MB).
+ * Every request is retried on throttling, 5xx and dropped connections; the page handler is awaited (backpressure).
+ */
+import {
+  ScanCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+  type ScanCommandOutput,
+} from "@aws-sdk/client-dynamodb";
+import type { RateLimiter } from "./rate-limiter";
+import { withRetry, type RetryPolicy } from "./retry";
+
+export type Key = Record<string, AttributeValue>;
+
+export interface SegmentStart {
+  /** Continue after this key (from a checkpoint). @default - from the start of the segment */
+  readonly exclusiveStartKey?: Key;
+  /** The segment was finished earlier: skip it. @default false */
+  readonly done?: boolean;
+}
+
+export interface ScanPage {
+  readonly segment: number;
+  readonly items: Record<string, AttributeValue>[];
+  /** Undefined on a segment's last page. */
+  readonly lastEvaluatedKey: Key | undefined;
+}
+
+export interface ParallelScanOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+  /** 1-1,000,000 (DynamoDB's limit). */
+  readonly totalSegments: number;
+  /** @default false */
+  readonly consistentRead?: boolean;
+  /** Items per page. @default - DynamoDB's 1 MB pages */
+  readonly pageLimit?: number;
+  /** Per-segment starting points (resume). */
+  readonly start?: Readonly<Record<number, SegmentStart>>;
+  /** Limits items read per second across all segments. */
+  readonly limiter?: RateLimiter;
+  readonly retry?: RetryPolicy;
+  readonly onRetry?: (err: unknown) => void;
+  /** Called for every page, in order within a segment; awaited before the segment moves on. */
+  readonly onPage: (page: ScanPage) => Promise<void> | void;
+}
+
+export interface ScanTotals {
+  readonly items: number;
+  readonly pages: number;
+  readonly retries: number;
+}
+
+/** Maximum segments DynamoDB allows in a parallel scan. */
+export const MAX_TOTAL_SEGMENTS = 1_000_000;
+
+export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotals> {
+  let items = 0;
+  let pages = 0;
+  let retries = 0;
+  let failed: unknown;
+  const fetchPage = (segment: number, startKey: Key | undefined): Promise<ScanCommandOutput> =>
+    withRetry(
+      () =>
+        opts.client.send(
+          new ScanCommand({
+            TableName: opts.tableName,
+            Segment: segment,
+            TotalSegments: opts.totalSegments,
+            ConsistentRead: opts.consistentRead === true ? true : undefined,
+            ExclusiveStartKey: startKey,
+            Limit: opts.pageLimit,
+          }),
+        ),
+      opts.retry,
+      {
+        onRetry: (err) => {
+          retries++;
+          opts.onRetry?.(err);
+        },
+      },
+    );
+
+  const runSegment = async (segment: number): Promise<void> => {
+    const start = opts.start?.[segment];
+    if (start?.done === true) return;
+    let pending: Promise<ScanCommandOutput> | undefined = fetchPage(segment, start?.exclusiveStartKey);
+    while (pending !== undefined) {
+      const res: ScanCommandOutput = await pending;
+      if (failed !== undefined) return;
+      const lastKey = res.LastEvaluatedKey;
+      pending = lastKey === undefined ? undefined : fetchPage(segment, lastKey);
+      // Keep the read-ahead from becoming an unhandled rejection while the page is handled.
+      pending?.catch(() => undefined);
+      const pageItems = res.Items ?? [];
+      items += pageItems.length;
+      pages++;
+      if (opts.limiter !== undefined && pageItems.length > 0) await opts.limiter.take(pageItems.length);
+      await opts.onPage({ segment, items: pageItems, lastEvaluatedKey: lastKey });
+    }
+  };
+
+  await Promise.all(
+    Array.from({ length: opts.totalSegments }, (_, s) =>
+      runSegment(s).catch((err: unknown) => {
+        failed ??= err;
+      }),
+    ),
+  );
+  if (failed !== undefined) throw failed;
+  return { items, pages, retries };
+}
