@@ -166,7 +166,9 @@ export function projectCatalog(env: NodeJS.ProcessEnv): TableCatalog {
 export function parseInstant(flag: string, value: string): Date {
   const ok = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/.test(value);
   const t = Date.parse(value);
-  if (!ok || Number.isNaN(t)) {
+  const [y, m, d] = value.slice(0, 10).split("-").map(Number) as [number, number, number];
+  const daysInMonth = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (!ok || Number.isNaN(t) || m < 1 || m > 12 || d < 1 || d > daysInMonth) {
     throw new UsageError(
       `${flag}: "${value}" is not allowed; give an ISO 8601 time with a time zone, e.g. 2025-01-31T04:05:00Z or 2025-01-31T06:05:00+02:00`,
     );

@@ -202,13 +202,15 @@ export function traceOverridesVariable(plan: PlanJson, moduleAddress: string): O
     current = current.module_calls?.[name]?.module;
   }
   if (chain.length !== names.length) {
-    return { ok: false, problem: `the configuration has no module call for ${moduleAddress}` };
+    return { ok: false, problem: `the configuration has no module call for ${moduleAddress} (check --module-address)` };
   }
   let input = TABLE_NAME_OVERRIDES_INPUT;
   for (let i = names.length - 1; i >= 0; i--) {
     const callName = names[i] as string;
     const call = chain[i]?.module_calls?.[callName];
-    if (call === undefined) return { ok: false, problem: `the configuration has no module call "${callName}"` };
+    if (call === undefined) {
+      return { ok: false, problem: `the configuration has no module call "${callName}" (check --module-address)` };
+    }
     const where = `module "${callName}"${i === 0 ? " in the root module" : ""}`;
     const expr = call.expressions?.[input];
     if (expr === undefined) {
