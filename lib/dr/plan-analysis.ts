@@ -186,7 +186,7 @@ export function moduleCallNames(moduleAddress: string): string[] {
 
 /**
  * Follows the module's `table_name_overrides` input up through the module calls to the root variable that
- * feeds it, e.g. root `var.table_name_overrides` → `module.data_persistence`. Each level must pass exactly one
+ * feeds it, e.g. the example consumer's `var.table_name_overrides`. Each level must pass exactly one
  * `var.<name>` reference; anything else (a literal map, no value, several variables) cannot be extended with -var.
  */
 export function traceOverridesVariable(plan: PlanJson, moduleAddress: string): OverridesWiring {

@@ -5,6 +5,7 @@
 import fc from "fast-check";
 import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
+import { tableAddress } from "../../lib/addresses";
 import { shJoin, shQuote } from "../../lib/dr/shell";
 
 /** What bash makes of a command line: its words, split on NUL. */
@@ -16,9 +17,7 @@ function bashWords(commandLine: string): string[] {
 
 describe("shQuote", () => {
   it("leaves safe words alone and quotes the rest", () => {
-    expect(shQuote("module.data_persistence.aws_dynamodb_table.x")).toBe(
-      "module.data_persistence.aws_dynamodb_table.x",
-    );
+    expect(shQuote(tableAddress("CollectionsTable"))).toBe(tableAddress("CollectionsTable"));
     expect(shQuote("-chdir=/srv/infra")).toBe("-chdir=/srv/infra");
     expect(shQuote('module.dp["prod"].x')).toBe(`'module.dp["prod"].x'`);
     expect(shQuote("it's")).toBe(`'it'\\''s'`);
