@@ -219,17 +219,86 @@ export async function* readDataFile(
   return measured;
 }
 
-/** Reads a whole data file without keeping its items: md5, count and sizes (decoding every line unless told not to). */
+export interface DataFileMeasurement extends MeasuredDataFile {
+  /** Damage found while reading (not gzip, truncated, an undecodable line), each naming the file. */
+  readonly errors: readonly string[];
+}
+
+/**
+ * Reads a whole data file without keeping its items: md5 of every byte, item count and sizes, decoding every line
+ * unless told not to. Never throws for damaged content: a gzip or decoding error is recorded in `errors` and the md5 is
+ * still computed over the whole object, so a report can show both "md5 differs" and where decoding broke.
+ */
 export async function measureDataFile(
   input: Readable,
   file: string,
   opts: { decode?: boolean } = {},
-): Promise<MeasuredDataFile> {
-  const gen = readDataFile(input, file, { decode: opts.decode ?? true, batchSize: 5000 });
-  for (;;) {
-    const r = await gen.next();
-    if (r.done === true) return r.value;
+): Promise<DataFileMeasurement> {
+  let decode = opts.decode ?? true;
+  const md5 = new Md5Stream();
+  const errors: string[] = [];
+  let compressed = 0;
+  let uncompressed = 0;
+  let count = 0;
+  const inputDone = new Promise<void>((resolve, reject) => {
+    input.on("data", (chunk: Buffer) => {
+      compressed += chunk.byteLength;
+      md5.update(chunk);
+    });
+    input.once("end", resolve);
+    input.once("error", reject);
+  });
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+  input.pipe(gunzip);
+  const decoder = new StringDecoder("utf8");
+  let carry = "";
+  const line = (text: string): void => {
+    count++;
+    if (!decode) return;
+    try {
+      decodeItemLine(text, `${file} line ${count}`);
+    } catch (err) {
+      errors.push((err as Error).message);
+      decode = false; // one decoding error is enough to name the file; keep counting.
+    }
+  };
+  let gzipFailed = false;
+  try {
+    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+      uncompressed += chunk.byteLength;
+      const text = carry + decoder.write(chunk);
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf("\n", start);
+        if (nl === -1) break;
+        if (nl > start) line(text.slice(start, nl));
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+    }
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    gzipFailed = true;
+    input.unpipe(gunzip);
+    input.resume(); // keep hashing the rest of the object
+    if (!(compressed === 0 && e.code === "Z_BUF_ERROR")) {
+      errors.push(`${file}: not a complete gzip file (${e.message}); it is truncated or damaged`);
+    }
   }
+  await inputDone;
+  if (!gzipFailed) {
+    carry += decoder.end();
+    if (carry.trim() !== "") line(carry);
+  }
+  const digest = md5.digest();
+  return {
+    md5Checksum: digest.base64,
+    etag: digest.hex,
+    itemCount: count,
+    compressedBytes: compressed,
+    uncompressedBytes: uncompressed,
+    errors,
+  };
 }
 
 /**

@@ -93,7 +93,7 @@ export async function verifyExport(exp: OpenedExport, opts: VerifyOptions = {}):
       } else {
         try {
           const m = await measureDataFile(await exp.store.openRead(rel), file, { decode: opts.decode ?? true });
-          const p = dataFileProblems(entry, m).map((s) => `${file}: ${s}`);
+          const p = [...dataFileProblems(entry, m).map((s) => `${file}: ${s}`), ...m.errors];
           check = {
             file,
             dataFileS3Key: entry.dataFileS3Key,

@@ -2,7 +2,7 @@
  * Table → export files: a parallel scan streamed into gzip data files in AWS's export layout.
  *
  * Memory stays constant: each segment holds at most two scan pages and one open data file's gzip buffer.
- * Files roll at page boundaries once they reach `maxFileBytes`, and each finished file is recorded in a checkpoint
+ * Files roll at page boundaries once they reach `maxFileBytes` (so a file may exceed it by up to one 1 MB page), and each finished file is recorded in a checkpoint
  * together with the segment's scan position, so an interrupted backup can be resumed (`resume: true`) from the last
  * finished file of every segment. manifest-summary.json is written last: until then the backup reads as incomplete.
  */
@@ -58,6 +58,8 @@ export interface BackupOptions {
   /** @default DEFAULT_MAX_FILE_BYTES */
   readonly maxFileBytes?: number;
   readonly gzipLevel?: number;
+  /** Items per Scan page. @default - DynamoDB's 1 MB pages */
+  readonly pageLimit?: number;
   readonly retry?: RetryPolicy;
   /** Total items (approximate) once known, then progress. */
   readonly onStart?: (info: { approximateItems: number | undefined; resumedItems: number }) => void;
@@ -213,6 +215,7 @@ export async function backupTable(opts: BackupOptions): Promise<BackupResult> {
       consistentRead: opts.consistentRead ?? false,
       start,
       ...(limiter === undefined ? {} : { limiter }),
+      ...(opts.pageLimit === undefined ? {} : { pageLimit: opts.pageLimit }),
       ...(opts.retry === undefined ? {} : { retry: opts.retry }),
       onPage: async ({ segment, items, lastEvaluatedKey }) => {
         let w = writers.get(segment);

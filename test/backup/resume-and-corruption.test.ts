@@ -1,0 +1,242 @@
+/**
+ * Interrupted backups and restores (never look complete; --resume finishes them with nothing lost or doubled), and
+ * damaged backups (restore refuses them naming the file, with nothing written). dynalite on loopback, plus the fault
+ * proxy to make a restore fail part-way.
+ */
+import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoClient } from "../../lib/aws";
+import {
+  dataFileRel,
+  openExport,
+  parseLocation,
+  serializeManifestFiles,
+  serializeManifestSummary,
+} from "../../lib/export-format";
+import { backupTable, restoreTable, RestoreIncompleteError } from "../../lib/table-io";
+import { startDynalite, type DynamoServer } from "../support/dynamo-local";
+import { startFaultProxy } from "../support/fault-proxy";
+import { client, createTable, dr, makeItems, seed, simpleTable, snapshot, useEndpoint } from "./helpers";
+
+let server: DynamoServer;
+let ddb: DynamoDBClient;
+let dir: string;
+const SOURCE = "resume-src";
+const N = 4000;
+
+beforeAll(async () => {
+  server = await startDynalite();
+  useEndpoint(server.endpoint);
+  ddb = client(server.endpoint);
+  dir = mkdtempSync(join(tmpdir(), "resume-test-"));
+  await createTable(ddb, simpleTable(SOURCE));
+  await seed(ddb, SOURCE, makeItems(N));
+});
+afterAll(async () => {
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("an interrupted backup", () => {
+  const out = (): string => join(dir, "interrupted");
+
+  it("is never left looking complete, and --resume finishes it with every item exactly once", async () => {
+    let saves = 0;
+    const crash = backupTable({
+      client: dynamoClient(),
+      tableName: SOURCE,
+      out: parseLocation(out()),
+      segments: 3,
+      maxFileBytes: 60_000,
+      pageLimit: 100,
+      onCheckpoint: (cp) => {
+        // Crash once a few files are finished (after the checkpoint naming them is saved).
+        if (cp.segments.some((s) => s.files.length > 0) && ++saves >= 4) throw new Error("simulated crash");
+      },
+    });
+    await expect(crash).rejects.toThrow("simulated crash");
+    expect(existsSync(join(out(), "manifest-summary.json"))).toBe(false);
+    expect(existsSync(join(out(), "_checkpoint.json"))).toBe(true);
+    const cp = JSON.parse(readFileSync(join(out(), "_checkpoint.json"), "utf8")) as {
+      segments: { files: unknown[]; done: boolean }[];
+    };
+    expect(cp.segments.some((s) => s.files.length > 0)).toBe(true);
+    expect(cp.segments.every((s) => s.done)).toBe(false);
+
+    // verify and restore refuse it, and say how to resume.
+    const v = await dr(["verify", out()]);
+    expect(v.code).toBe(3);
+    expect(v.stderr).toContain(`${out()} is an INCOMPLETE backup: it has no manifest-summary.json`);
+    expect(v.stderr).toContain(`dynamo-dr backup --table ${SOURCE} --out ${out()} --resume`);
+    const r = await dr(["restore", out(), "--table", "never-created", "--create-table"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain("INCOMPLETE backup");
+
+    const resumed = await dr(["backup", "--table", SOURCE, "--out", out(), "--resume", "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json()).toMatchObject({ itemCount: N, resumed: true, segments: 3 });
+    expect(existsSync(join(out(), "_checkpoint.json"))).toBe(false);
+    // No partial or orphaned data files: exactly the files of the manifest.
+    const exp = await openExport(out());
+    expect(readdirSync(join(out(), "data")).sort()).toEqual(exp.files.map((f) => dataFileRel(f).slice(5)).sort());
+    const res = await dr(["restore", out(), "--table", "resumed-copy", "--create-table", "--quiet"]);
+    expect(res.code, res.stderr).toBe(0);
+    expect(await snapshot(ddb, "resumed-copy")).toEqual(await snapshot(ddb, SOURCE));
+  });
+
+  it("--resume of a finished backup or an empty place says so", async () => {
+    const again = await dr(["backup", "--table", SOURCE, "--out", out(), "--resume"]);
+    expect(again.code).toBe(3);
+    expect(again.stderr).toContain("already holds a complete backup; nothing to resume");
+    const none = await dr(["backup", "--table", SOURCE, "--out", join(dir, "nothing-here"), "--resume"]);
+    expect(none.stderr).toContain("has no backup checkpoint to resume");
+  });
+});
+
+describe("an interrupted restore", () => {
+  it("fails saying how many items are missing and how to resume; --resume completes it", async () => {
+    const out = join(dir, "for-restore");
+    // Many small files, so that some are finished (and checkpointed) before the outage.
+    await backupTable({
+      client: dynamoClient(),
+      tableName: SOURCE,
+      out: parseLocation(out),
+      segments: 4,
+      maxFileBytes: 50_000,
+      pageLimit: 100,
+    });
+    expect((await openExport(out)).files.length).toBeGreaterThan(20);
+    const proxy = await startFaultProxy({ target: server.endpoint, operations: ["BatchWriteItem"] });
+    try {
+      useEndpoint(proxy.endpoint);
+      let written = 0;
+      const attempt = restoreTable({
+        client: dynamoClient(),
+        source: out,
+        tableName: "restore-resume",
+        createTable: true,
+        cwd: dir,
+        retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2 },
+        onProgress: (n) => {
+          written = n;
+          // The "outage": after ~1,500 items, every write is throttled.
+          if (n >= 1500) proxy.setRates({ throttle: 1 });
+        },
+      });
+      const err = (await attempt.catch((e: unknown) => e)) as RestoreIncompleteError;
+      expect(err).toBeInstanceOf(RestoreIncompleteError);
+      expect(err.written).toBeGreaterThanOrEqual(1500);
+      expect(err.written).toBeLessThan(N);
+      expect(err.message).toContain(`${err.written} of ${N} items are written; ${N - err.written} are missing`);
+      expect(err.message).toContain(`dynamo-dr restore ${out} --table restore-resume --resume`);
+      expect(written).toBe(err.written);
+
+      proxy.setRates({});
+      const res = await dr(["restore", out, "--table", "restore-resume", "--resume", "--create-table", "--json"], {
+        cwd: dir,
+      });
+      expect(res.code, res.stderr).toBe(0);
+      const body = res.json<{ writtenItems: number; skippedItems: number }>();
+      expect(body.writtenItems).toBe(N);
+      expect(body.skippedItems).toBeGreaterThan(0);
+      useEndpoint(server.endpoint);
+      expect(await snapshot(ddb, "restore-resume")).toEqual(await snapshot(ddb, SOURCE));
+      expect(readdirSync(join(dir, ".dynamo-dr"))).toEqual([]);
+    } finally {
+      useEndpoint(server.endpoint);
+      await proxy.stop();
+    }
+  });
+});
+
+describe("a damaged backup: restore and verify fail naming the file, and nothing is written", () => {
+  let clean: string;
+  beforeAll(async () => {
+    clean = join(dir, "clean");
+    const res = await dr(["backup", "--table", SOURCE, "--out", clean, "--segments", "2", "--quiet"]);
+    expect(res.code).toBe(0);
+  });
+
+  async function damaged(
+    name: string,
+    damage: (root: string, firstFile: string) => void,
+  ): Promise<{ root: string; file: string }> {
+    const root = join(dir, name);
+    const { cpSync } = await import("node:fs");
+    cpSync(clean, root, { recursive: true });
+    const exp = await openExport(root);
+    const file = join(root, dataFileRel(exp.files[0]!));
+    damage(root, file);
+    return { root, file };
+  }
+
+  const cases: [string, (root: string, file: string) => void, RegExp][] = [
+    [
+      "flipped byte",
+      (_r, f) => {
+        const b = readFileSync(f);
+        b[Math.floor(b.length / 3)]! ^= 0x10;
+        writeFileSync(f, b);
+      },
+      /md5 is .* but manifest-files\.json says|not a complete gzip file/,
+    ],
+    ["truncated gzip", (_r, f) => truncateSync(f, Math.floor(statSync(f).size / 2)), /md5 is|not a complete gzip file/],
+    ["missing data file", (_r, f) => rmSync(f), /missing \(listed in manifest-files\.json\)/],
+    [
+      "extra data file",
+      (r, f) => copyFileSync(f, join(r, "data", "zzzzzzzzzzzzzzzzzzzzzzzzzz.json.gz")),
+      /extra data file, not listed in manifest-files\.json/,
+    ],
+    [
+      "manifest count mismatch",
+      (r) => {
+        const files = readFileSync(join(r, "manifest-files.json"), "utf8")
+          .trim()
+          .split("\n")
+          .map((l) => JSON.parse(l) as { itemCount: number; md5Checksum: string; etag: string; dataFileS3Key: string });
+        files[0]!.itemCount += 3;
+        writeFileSync(join(r, "manifest-files.json"), serializeManifestFiles(files));
+        const summary = JSON.parse(readFileSync(join(r, "manifest-summary.json"), "utf8")) as Parameters<
+          typeof serializeManifestSummary
+        >[0];
+        writeFileSync(
+          join(r, "manifest-summary.json"),
+          serializeManifestSummary({ ...summary, itemCount: summary.itemCount + 3 }),
+        );
+      },
+      /holds \d+ items but manifest-files\.json says \d+/,
+    ],
+  ];
+
+  it.each(cases)("%s", async (name, damage, problem) => {
+    const { root, file } = await damaged(name.replace(/ /g, "-"), damage);
+    const shownFile = name === "extra data file" ? join(root, "data", "zzzzzzzzzzzzzzzzzzzzzzzzzz.json.gz") : file;
+    const v = await dr(["verify", root]);
+    expect(v.code).toBe(6);
+    expect(v.stderr).toContain(shownFile);
+    expect(v.stderr).toMatch(problem);
+    const table = `damaged-${name.replace(/ /g, "-")}`;
+    const r = await dr(["restore", root, "--table", table, "--create-table"]);
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(shownFile);
+    expect(r.stderr).toMatch(problem);
+    expect(r.stderr).toContain(`Nothing was written to ${table}.`);
+    // Verification happens before the table is even created.
+    await expect(ddb.send(new DescribeTableCommand({ TableName: table }))).rejects.toThrow(
+      /not found|ResourceNotFound|non-existent/i,
+    );
+  });
+});
