@@ -92,7 +92,10 @@ function attributeChanges(change: PlanResourceChange["change"]): AttributeChange
   const before = change.before ?? {};
   const after = change.after ?? {};
   const unknown = change.after_unknown ?? {};
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)])].sort();
+  // The name first: a changed name is what forces a table's replacement.
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after), ...Object.keys(unknown)])].sort((a, b) =>
+    a === "name" ? -1 : b === "name" ? 1 : a.localeCompare(b),
+  );
   const out: AttributeChange[] = [];
   for (const k of keys) {
     const isUnknown = unknown[k] === true;
