@@ -5,6 +5,7 @@
 import {
   BatchWriteItemCommand,
   CreateTableCommand,
+  DescribeTableCommand,
   DynamoDBClient,
   ScanCommand,
   type AttributeValue,
@@ -49,8 +50,15 @@ export function simpleTable(name: string, extra: Partial<CreateTableCommandInput
   };
 }
 
+/** Creates a table and waits until it is ACTIVE (servers refuse writes while it is CREATING). */
 export async function createTable(c: DynamoDBClient, input: CreateTableCommandInput): Promise<void> {
   await c.send(new CreateTableCommand(input));
+  for (let i = 0; i < 600; i++) {
+    const t = (await c.send(new DescribeTableCommand({ TableName: input.TableName }))).Table;
+    if (t?.TableStatus === "ACTIVE") return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`table ${input.TableName} did not become ACTIVE`);
 }
 
 /** Writes items with plain BatchWriteItem (retrying unprocessed ones). */
