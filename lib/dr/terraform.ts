@@ -107,11 +107,17 @@ export class TerraformRunner {
     return result;
   }
 
-  /** Every resource instance in the current state (`terraform show -json`). */
+  /**
+   * Every resource instance in the current state. Read from `terraform state pull` (no provider start-up, so it
+   * is seconds faster than `terraform show -json`, which is the fallback for a state format other than v4).
+   */
   async stateResources(): Promise<StateResource[]> {
-    let res: RunResult;
     try {
-      res = await this.run(["show", "-json", "-no-color"]);
+      const pulled = (await this.run(["state", "pull"])).stdout;
+      if (pulled.trim() === "") return [];
+      const parsed = JSON.parse(pulled) as RawState;
+      if (parsed.version === 4) return rawStateResources(parsed);
+      return flattenStateResources(JSON.parse((await this.run(["show", "-json", "-no-color"])).stdout) as StateJson);
     } catch (err) {
       if (err instanceof TerraformCommandError) {
         throw new PreconditionError(
@@ -120,7 +126,6 @@ export class TerraformRunner {
       }
       throw err;
     }
-    return flattenStateResources(JSON.parse(res.stdout) as StateJson);
   }
 }
 
@@ -172,6 +177,35 @@ interface StateModule {
 
 interface StateJson {
   readonly values?: { readonly root_module?: StateModule };
+}
+
+/** The v4 state file format (`terraform state pull`). */
+interface RawState {
+  readonly version?: number;
+  readonly resources?: readonly {
+    readonly module?: string;
+    readonly mode?: string;
+    readonly type: string;
+    readonly name: string;
+    readonly instances?: readonly {
+      readonly index_key?: string | number;
+      readonly attributes?: Record<string, unknown>;
+    }[];
+  }[];
+}
+
+/** Resource instance addresses as Terraform writes them: `module.x["k"].aws_dynamodb_table.t[0]`. */
+export function rawStateResources(state: RawState): StateResource[] {
+  const out: StateResource[] = [];
+  for (const r of state.resources ?? []) {
+    const mode = r.mode ?? "managed";
+    const base = `${r.module === undefined ? "" : `${r.module}.`}${mode === "data" ? "data." : ""}${r.type}.${r.name}`;
+    for (const i of r.instances ?? []) {
+      const key = i.index_key === undefined ? "" : `[${JSON.stringify(i.index_key)}]`;
+      out.push({ address: `${base}${key}`, mode, type: r.type, values: i.attributes ?? {} });
+    }
+  }
+  return out;
 }
 
 export function flattenStateResources(state: StateJson): StateResource[] {

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { DEFAULT_MODULE_ADDRESS, DEFAULT_MODULE_NAME, tableAddress } from "../../lib/addresses";
+import { DEFAULT_MODULE_NAME, tableAddress } from "../../lib/addresses";
 import { findTable } from "../../lib/catalog";
 import { EXIT } from "../../lib/cli/errors";
 import { loadProjectCatalog } from "../../lib/project-config";
@@ -21,26 +21,24 @@ const skip = announceSkip("import-restored-table --execute (fake terraform) test
 const catalog = loadProjectCatalog();
 const ADDRESS = tableAddress("CollectionsTable");
 const RESTORED = "ex-CollectionsTable-restored-20250101T000000Z";
-const PULLED = '{"version":4,"serial":12,"lineage":"fake"}';
 
-function stateWith(resources: Record<string, string>): unknown {
-  return {
-    values: {
-      root_module: {
-        child_modules: [
-          {
-            address: DEFAULT_MODULE_ADDRESS,
-            resources: Object.entries(resources).map(([address, name]) => ({
-              address,
-              mode: "managed",
-              type: "aws_dynamodb_table",
-              values: { name },
-            })),
-          },
-        ],
-      },
-    },
-  };
+/** A v4 state (what `terraform state pull` prints) holding these table addresses → names. */
+function stateWith(resources: Record<string, string>): string {
+  return JSON.stringify({
+    version: 4,
+    serial: 12,
+    lineage: "fake",
+    resources: Object.entries(resources).map(([address, name]) => {
+      const m = /^(.*)\.aws_dynamodb_table\.([a-z_]+)$/.exec(address) as RegExpExecArray;
+      return {
+        module: m[1],
+        mode: "managed",
+        type: "aws_dynamodb_table",
+        name: m[2],
+        instances: [{ attributes: { name } }],
+      };
+    }),
+  });
 }
 
 function preflight(expressions: object, existing: unknown = {}): unknown {
@@ -69,8 +67,8 @@ function finalPlan(actions: string[], name = RESTORED): unknown {
   };
 }
 
+const PULLED = stateWith({ [ADDRESS]: "ex-CollectionsTable", [tableAddress("UsersTable")]: "ex-UsersTable" });
 const OK: FakeScenario = {
-  state: stateWith({ [ADDRESS]: "ex-CollectionsTable", [tableAddress("UsersTable")]: "ex-UsersTable" }),
   pulled: PULLED,
   preflightPlan: preflight(WIRED, { UsersTable: "ex-UsersTable-restored-1" }),
   plan: finalPlan(["update"]),
@@ -93,7 +91,7 @@ function errorText(stderr: string): string {
   return i < 0 ? stderr : stderr.slice(i);
 }
 
-const READ_ONLY = ["show", "plan(preflight)", "show <plan>"];
+const READ_ONLY = ["state pull", "plan(preflight)", "show <plan>"];
 
 describe.skipIf(skip)("import-restored-table --execute with a fake terraform", () => {
   let moto: Moto;
@@ -136,7 +134,7 @@ describe.skipIf(skip)("import-restored-table --execute with a fake terraform", (
     expect(res.code).toBe(0);
     const calls = tf.calls();
     expect(kinds(calls)).toEqual([
-      "show",
+      "state pull",
       "plan(preflight)",
       "show <plan>",
       "state pull",
@@ -243,21 +241,45 @@ describe.skipIf(skip)("import-restored-table --execute with a fake terraform", (
   });
 
   it("address absent from state: exit 4, lists the DynamoDB addresses it found, runs nothing else", async () => {
-    tf.setScenario({ ...OK, state: stateWith({ [tableAddress("UsersTable")]: "ex-UsersTable" }) });
+    tf.setScenario({ ...OK, pulled: stateWith({ [tableAddress("UsersTable")]: "ex-UsersTable" }) });
     const res = await runDr(args("--yes"), { env: tf.env() });
     expect(errorText(res.stderr)).toBe(
       `error: ${ADDRESS} is not in the Terraform state of ${root}, so there is nothing to re-point. DynamoDB tables in that state:\n  ${tableAddress("UsersTable")}\nCheck --module-address and --chdir. If an earlier run already removed it, re-run with --skip-state-rm to import only.\n`,
     );
     expect(res.code).toBe(EXIT.notFound);
-    expect(kinds(tf.calls())).toEqual(["show"]);
+    expect(kinds(tf.calls())).toEqual(["state pull"]);
+  });
+
+  it("a state in another format than v4 is read with terraform show -json instead", async () => {
+    tf.setScenario({
+      ...OK,
+      pulled: '{"version":5}',
+      state: {
+        values: {
+          root_module: {
+            child_modules: [
+              {
+                resources: [
+                  { address: ADDRESS, mode: "managed", type: "aws_dynamodb_table", values: { name: RESTORED } },
+                ],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const res = await runDr(args("--dry-run"), { env: tf.env() });
+    expect(res.code).toBe(0);
+    expect(kinds(tf.calls()).slice(0, 2)).toEqual(["state pull", "show"]);
+    expect(res.stdout).not.toContain("state rm"); // it already manages the restored table
   });
 
   it("--skip-state-rm imports only, when a previous run already removed the address", async () => {
-    tf.setScenario({ ...OK, state: stateWith({}) });
+    tf.setScenario({ ...OK, pulled: stateWith({}) });
     const res = await runDr(args("--yes", "--skip-state-rm"), { env: tf.env() });
     expect(res.code).toBe(0);
     expect(kinds(tf.calls())).toEqual([
-      "show",
+      "state pull",
       "plan(preflight)",
       "show <plan>",
       "state pull",
@@ -268,10 +290,17 @@ describe.skipIf(skip)("import-restored-table --execute with a fake terraform", (
   });
 
   it("an address that already manages the restored table is not re-imported (safe to re-run)", async () => {
-    tf.setScenario({ ...OK, state: stateWith({ [ADDRESS]: RESTORED }) });
+    tf.setScenario({ ...OK, pulled: stateWith({ [ADDRESS]: RESTORED }) });
     const res = await runDr(args("--yes"), { env: tf.env() });
     expect(res.code).toBe(0);
-    expect(kinds(tf.calls())).toEqual(["show", "plan(preflight)", "show <plan>", "state pull", "plan", "show <plan>"]);
+    expect(kinds(tf.calls())).toEqual([
+      "state pull",
+      "plan(preflight)",
+      "show <plan>",
+      "state pull",
+      "plan",
+      "show <plan>",
+    ]);
     expect(res.stdout).toContain(`Skipped:\n  - ${ADDRESS}: already manages ${RESTORED} (imported earlier)\n`);
   });
 
@@ -335,12 +364,12 @@ describe.skipIf(skip)("import-restored-table --execute with a fake terraform", (
     tf.setScenario({ ...OK, preflightPlan: undefined });
     const res = await runDr(args("--yes", "--override-in-config"), { env: tf.env() });
     expect(res.code).toBe(0);
-    expect(kinds(tf.calls())).toEqual(["show", "state pull", "state rm", "import", "plan", "show <plan>"]);
+    expect(kinds(tf.calls())).toEqual(["state pull", "state pull", "state rm", "import", "plan", "show <plan>"]);
     expect(tf.calls()[4]?.some((a) => a.startsWith("-var="))).toBe(false);
   });
 
   it("an indexed module instance needs --override-in-config", async () => {
-    tf.setScenario({ ...OK, state: stateWith({ [tableAddress("CollectionsTable", 'module.dp["prod"]')]: "x-y-z" }) });
+    tf.setScenario({ ...OK, pulled: stateWith({ [tableAddress("CollectionsTable", 'module.dp["prod"]')]: "x-y-z" }) });
     const res = await runDr(args("--yes", "--module-address", 'module.dp["prod"]'), { env: tf.env() });
     expect(errorText(res.stderr)).toBe(
       `error: --execute cannot pass table_name_overrides to one instance of a module with count/for_each (module.dp["prod"]). Add the entry CollectionsTable = "${RESTORED}" to that instance's configuration yourself, then re-run with --override-in-config.\n`,

@@ -5,7 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MODULE_ADDRESS, tableAddress } from "../../lib/addresses";
 import {
+  ConfigExpression,
+  ConfigModule,
   PlanJson,
+  PlanResourceChange,
   analyzePlan,
   describeTableChange,
   moduleCallNames,
@@ -17,7 +20,13 @@ const COLLECTIONS = tableAddress("CollectionsTable");
 const GRANULES = tableAddress("GranulesTable");
 const USERS = tableAddress("UsersTable");
 
-function table(address: string, actions: string[], before: object | null, after: object | null, extra = {}) {
+function table(
+  address: string,
+  actions: string[],
+  before: Record<string, unknown> | null,
+  after: Record<string, unknown> | null,
+  extra = {},
+): PlanResourceChange {
   return { address, mode: "managed", type: "aws_dynamodb_table", change: { actions, before, after, ...extra } };
 }
 
@@ -88,7 +97,7 @@ describe("analyzePlan", () => {
 });
 
 describe("traceOverridesVariable", () => {
-  const call = (expressions: object, module: object = {}) => ({ expressions, module });
+  const call = (expressions: Record<string, ConfigExpression>, module: ConfigModule = {}) => ({ expressions, module });
 
   it("finds the root variable of the example consumer", () => {
     const plan: PlanJson = {
@@ -132,7 +141,7 @@ describe("traceOverridesVariable", () => {
   });
 
   it("explains what is wrong when the input is a literal, missing, or several variables", () => {
-    const plan = (expr: object | undefined): PlanJson => ({
+    const plan = (expr: ConfigExpression | undefined): PlanJson => ({
       configuration: {
         root_module: {
           module_calls: { data_persistence: call(expr === undefined ? {} : { table_name_overrides: expr }) },
