@@ -180,6 +180,12 @@ export function overrideEntries(overrides: Readonly<Record<string, string>>): st
   return keys.map((k) => `${k.padEnd(width)} = ${JSON.stringify(overrides[k])}`);
 }
 
+/** `terraform [-chdir=…] state push -force <backup>`; with -chdir the backup path is made absolute ($PWD). */
+function undoSh(plan: ImportPlan): string {
+  const push = shJoin(terraformArgv(plan.chdir, ["state", "push", "-force"]));
+  return `${push} ${plan.chdir === undefined ? "" : '"$PWD"/'}${shQuote(plan.stateBackupFile)}`;
+}
+
 /**
  * The plan as commands to paste into bash: state backup, then state rm/import chained with `&&` so that
  * nothing runs after a failure, then the override entry and the checks, as comments.
@@ -203,7 +209,7 @@ export function renderSh(plan: ImportPlan): string {
   }
   lines.push(
     "# Paste into bash; the chain stops at the first failing command.",
-    `# The first command saves the state (undo with: terraform state push -force ${shQuote(plan.stateBackupFile)}).`,
+    `# The first command saves the state; to undo the state change: ${undoSh(plan)}`,
     "",
   );
   const chain = [backup, ...steps.map((s) => shJoin(s.argv))];

@@ -1,0 +1,56 @@
+/**
+ * The sample outputs shown in the README's disaster-recovery section, rendered by the same code the commands use
+ * (so the addresses in them come from lib/addresses.ts). A test checks the README against them; regenerate with
+ * `npx tsx lib/dr/readme-samples.ts`.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULT_MODULE_ADDRESS } from "../addresses";
+import { DEFAULT_CATALOG, TableCatalog, physicalTableName, validateCatalog } from "../catalog";
+import { PROJECT_ROOT } from "../project-config";
+import { renderHcl } from "./hcl-render";
+import { restoredTablePlan, renderSh } from "./import-plan";
+import { defaultRestoredName, stateBackupFileName } from "./names";
+
+/** The fixed moment of the samples (their timestamps must not change from run to run). */
+export const SAMPLE_NOW = new Date("2025-01-31T04:05:00Z");
+export const SAMPLE_PREFIX = "prod";
+export const SAMPLE_CHDIR = "infra/prod";
+
+export function drReadmeSamples(catalog: TableCatalog = validateCatalog(DEFAULT_CATALOG)): Record<string, string> {
+  const plan = restoredTablePlan({
+    catalog,
+    table: "CollectionsTable",
+    restoredName: defaultRestoredName(physicalTableName(SAMPLE_PREFIX, "CollectionsTable"), SAMPLE_NOW),
+    moduleAddress: DEFAULT_MODULE_ADDRESS,
+    chdir: SAMPLE_CHDIR,
+    stateBackupFile: stateBackupFileName(SAMPLE_NOW),
+  });
+  return {
+    "dr-import-sh": `\`\`\`sh\n${renderSh(plan)}\`\`\``,
+    "dr-import-hcl": `\`\`\`hcl\n${renderHcl(plan)}\`\`\``,
+  };
+}
+
+const begin = (name: string): string => `<!-- BEGIN GENERATED: ${name} (npx tsx lib/dr/readme-samples.ts) -->`;
+const end = (name: string): string => `<!-- END GENERATED: ${name} -->`;
+
+/** Replaces the sample blocks in a README text; throws when a block's markers are missing. */
+export function updateDrSamples(readme: string, samples: Record<string, string> = drReadmeSamples()): string {
+  let out = readme;
+  for (const [name, body] of Object.entries(samples)) {
+    const i = out.indexOf(begin(name));
+    const j = out.indexOf(end(name));
+    if (i < 0 || j < i) throw new Error(`README.md is missing the markers ${begin(name)} … ${end(name)}`);
+    out = `${out.slice(0, i + begin(name).length)}\n${body}\n${out.slice(j)}`;
+  }
+  return out;
+}
+
+if (require.main === module) {
+  const file = join(PROJECT_ROOT, "README.md");
+  const current = readFileSync(file, "utf8");
+  const next = updateDrSamples(current);
+  if (next !== current) writeFileSync(file, next);
+  console.log(next === current ? "README.md DR samples already up to date." : "README.md DR samples updated.");
+}
