@@ -1,10 +1,12 @@
 /**
- * restore-table against moto_server (RestoreTableToPointInTime, DescribeContinuousBackups): every precondition
+ * restore-table and restore-deployment against moto_server (RestoreTableToPointInTime, backups): every precondition
  * error with its exact message and nothing created, dry run, confirmation, and a real restore. The commands reach
  * moto only through the SDK's standard AWS_ENDPOINT_URL.
  */
 import {
+  CreateBackupCommand,
   CreateTableCommand,
+  DeleteTableCommand,
   DescribeContinuousBackupsCommand,
   DynamoDBClient,
   ListTablesCommand,
@@ -236,5 +238,75 @@ describe.skipIf(skip)("restore-table on moto", () => {
       SSESpecificationOverride: { Enabled: true, SSEType: "KMS", KMSMasterKeyId: KMS_KEY },
     });
     expect(await tables()).toContain("kms-restored");
+  });
+});
+
+describe.skipIf(skip)("restore-deployment on moto (no terraform: the printed steps)", () => {
+  let moto: Moto;
+  let ddb: DynamoDBClient;
+  const P = "dep";
+  const users = physicalTableName(P, "UsersTable");
+  const granules = physicalTableName(P, "GranulesTable");
+  const rules = physicalTableName(P, "RulesTable");
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    useEndpoint(moto.endpoint);
+    ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: "us-east-1" });
+    for (const name of ["UsersTable", "GranulesTable", "RulesTable"]) {
+      await createCatalogTable(ddb, findTable(catalog, name), physicalTableName(P, name));
+    }
+    await ddb.send(
+      new PutItemCommand({ TableName: granules, Item: { granuleId: { S: "g-1" }, collectionId: { S: "c" } } }),
+    );
+    await ddb.send(new CreateBackupCommand({ TableName: granules, BackupName: "granules-nightly" }));
+    await ddb.send(new CreateBackupCommand({ TableName: rules, BackupName: "rules-nightly" }));
+    await ddb.send(new DeleteTableCommand({ TableName: granules }));
+    await ddb.send(new DeleteTableCommand({ TableName: rules }));
+  });
+
+  afterAll(async () => {
+    ddb?.destroy();
+    await moto?.stop();
+  });
+
+  it("no backup for any missing table: exit 4 with what it looked for, nothing restored", async () => {
+    const res = await runDr(["restore-deployment", "--prefix", "none", "--backup-type", "USER", "--yes"]);
+    const looked = catalog.tables.map((t) => physicalTableName("none", t.name)).join(", ");
+    expect(res.stderr).toBe(
+      `error: no USER backup found for any missing table in us-east-1 (looked for: ${looked}). Check --prefix, AWS_REGION and --backup-type.\n`,
+    );
+    expect(res.code).toBe(EXIT.notFound);
+  });
+
+  it("--dry-run lists what would come back, what exists and what has no backup; changes nothing", async () => {
+    const res = await runDr(["restore-deployment", "--prefix", P, "--backup-type", "USER", "--dry-run"]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).toMatch(new RegExp(`  would restore ${granules} from USER backup granules-nightly \\(`));
+    expect(res.stdout).toContain(`  exists        ${users} (skipped: not touched)`);
+    expect(res.stdout).toContain(
+      `  NO BACKUP     ${physicalTableName(P, "AccessTokensTable")}: terraform apply will create it EMPTY`,
+    );
+    expect(res.stdout).toContain(
+      `  $ aws dynamodb restore-table-from-backup --cli-input-json '{"TargetTableName":"${granules}"`,
+    );
+    expect((await ddb.send(new ListTablesCommand({}))).TableNames).not.toContain(granules);
+  });
+
+  it("restores to the original names and prints the terraform import for every table that now exists", async () => {
+    const res = await runDr(["restore-deployment", "--prefix", P, "--backup-type", "USER", "--yes"]);
+    expect(res.code).toBe(0);
+    expect(res.stderr).toContain("restored tables ACTIVE [####################] 100% 2/2");
+    const items = (await ddb.send(new ScanCommand({ TableName: granules }))).Items ?? [];
+    expect(items.map((i) => i.granuleId?.S)).toEqual(["g-1"]);
+    for (const [name, table] of [
+      ["GranulesTable", granules],
+      ["RulesTable", rules],
+      ["UsersTable", users],
+    ]) {
+      expect(res.stdout).toContain(`terraform import ${tableAddress(name as string)} ${table}`);
+    }
+    expect(res.stdout).not.toContain("state rm");
+    expect(spawnSync("bash", ["-n"], { input: res.stdout }).status).toBe(0);
   });
 });
