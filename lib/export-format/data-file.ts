@@ -77,6 +77,29 @@ export class DataFileWriter {
     }
   }
 
+  /**
+   * Adds items already in DynamoDB's JSON wire form (B as base64), e.g. straight from a Scan response: each line is
+   * `{"Item":<the item>}`, byte for byte what encodeItemLine gives for the same item.
+   */
+  async writeWireItems(items: readonly Record<string, unknown>[]): Promise<void> {
+    for (const item of items) {
+      const line = `{"Item":${JSON.stringify(item)}}\n`;
+      this.pending.push(line);
+      this.pendingBytes += line.length;
+      this.items++;
+      if (this.pendingBytes >= WRITE_CHUNK_BYTES) await this.flush();
+    }
+  }
+
+  /** Adds a block of ready export lines (`{"Item":…}\n` each, newline-terminated) holding `count` items. */
+  async writeLineBlock(text: string, count: number): Promise<void> {
+    if (count === 0) return;
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    this.items += count;
+    if (this.pendingBytes >= WRITE_CHUNK_BYTES) await this.flush();
+  }
+
   /** Adds lines that are already encoded (each `{"Item":…}` without its newline). */
   async writeLines(lines: readonly string[]): Promise<void> {
     for (const l of lines) {
@@ -135,16 +158,14 @@ export interface ReadDataFileOptions {
 }
 
 /**
- * Streams a data file's items in batches. `file` names the file in every error. With `expected`, the stream ends with
- * an {@link ExportFormatError} if the bytes or the count differ from the manifest entry (after all items were yielded:
- * verify first when nothing may be written from a damaged file).
+ * Streams a data file's lines (each `{"Item":…}`, without its newline) in batches, checking md5 and count against
+ * `expected` at the end. The lines are not decoded: for consumers that hand them on as they are (restore's wire path).
  */
-export async function* readDataFile(
+export async function* readDataFileLines(
   input: Readable,
   file: string,
-  opts: ReadDataFileOptions = {},
-): AsyncGenerator<Item[], MeasuredDataFile> {
-  const decode = opts.decode ?? true;
+  opts: { readonly batchSize?: number; readonly expected?: ManifestFileEntry } = {},
+): AsyncGenerator<string[], MeasuredDataFile> {
   const batchSize = opts.batchSize ?? 1000;
   const md5 = new Md5Stream();
   const gunzip = createGunzip({ chunkSize: 256 * 1024 });
@@ -163,7 +184,7 @@ export async function* readDataFile(
   input.pipe(gunzip);
   const decoder = new StringDecoder("utf8");
   let carry = "";
-  let batch: Item[] = [];
+  let batch: string[] = [];
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       uncompressed += chunk.byteLength;
@@ -174,7 +195,7 @@ export async function* readDataFile(
         if (nl === -1) break;
         if (nl > start) {
           count++;
-          if (decode) batch.push(decodeItemLine(text.slice(start, nl), `${file} line ${count}`));
+          batch.push(text.slice(start, nl));
         }
         start = nl + 1;
       }
@@ -201,7 +222,7 @@ export async function* readDataFile(
   carry += decoder.end();
   if (carry.trim() !== "") {
     count++;
-    if (decode) batch.push(decodeItemLine(carry, `${file} line ${count}`));
+    batch.push(carry);
   }
   if (batch.length > 0) yield batch;
   const digest = md5.digest();
@@ -217,6 +238,35 @@ export async function* readDataFile(
     if (problems.length > 0) throw new ExportFormatError("corrupt", file, `${file}: ${problems.join("; ")}`);
   }
   return measured;
+}
+
+/**
+ * Streams a data file's items in batches, decoded (and so validated). `file` names the file in every error. With
+ * `expected`, the stream ends with an {@link ExportFormatError} if the bytes or the count differ from the manifest
+ * entry (after all items were yielded: verify first when nothing may be written from a damaged file).
+ */
+export async function* readDataFile(
+  input: Readable,
+  file: string,
+  opts: ReadDataFileOptions = {},
+): AsyncGenerator<Item[], MeasuredDataFile> {
+  const decode = opts.decode ?? true;
+  const lines = readDataFileLines(input, file, {
+    ...(opts.batchSize === undefined ? {} : { batchSize: opts.batchSize }),
+    ...(opts.expected === undefined ? {} : { expected: opts.expected }),
+  });
+  let lineNo = 0;
+  for (;;) {
+    const r = await lines.next();
+    if (r.done === true) return r.value;
+    if (!decode) {
+      lineNo += r.value.length;
+      continue;
+    }
+    const batch: Item[] = [];
+    for (const line of r.value) batch.push(decodeItemLine(line, `${file} line ${++lineNo}`));
+    yield batch;
+  }
 }
 
 export interface DataFileMeasurement extends MeasuredDataFile {

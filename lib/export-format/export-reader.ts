@@ -12,7 +12,8 @@ import {
   SCHEMA_FILE,
   STARTED_MARKER_FILE,
 } from "./constants";
-import { readDataFile, type MeasuredDataFile, type ReadDataFileOptions } from "./data-file";
+import type { Readable } from "node:stream";
+import { readDataFile, readDataFileLines, type MeasuredDataFile, type ReadDataFileOptions } from "./data-file";
 import { ExportFormatError } from "./errors";
 import type { Item } from "./item-codec";
 import {
@@ -146,6 +147,39 @@ export async function openExport(source: string | ExportLocation, opts: OpenExpo
   const schemaText = await store.readText(SCHEMA_FILE);
   const schema = schemaText === undefined ? undefined : parseSchema(schemaText, store.describe(SCHEMA_FILE));
   return { store, location: formatLocation(store.location), summary, files, schema, awsExportId };
+}
+
+async function openDataFileOf(
+  exp: Pick<OpenedExport, "store">,
+  entry: ManifestFileEntry,
+): Promise<{ input: Readable; file: string }> {
+  const rel = dataFileRel(entry);
+  const file = exp.store.describe(rel);
+  try {
+    return { input: await exp.store.openRead(rel), file };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
+      throw new ExportFormatError(
+        "not-found",
+        file,
+        `${file}: data file listed in ${MANIFEST_FILES_FILE} does not exist`,
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * Streams the raw lines (`{"Item":…}`) of one data file in batches, md5 + count checked at the end (see
+ * {@link readDataFileLines}).
+ */
+export async function* readExportLines(
+  exp: Pick<OpenedExport, "store">,
+  entry: ManifestFileEntry,
+  opts: { readonly batchSize?: number } = {},
+): AsyncGenerator<string[], MeasuredDataFile> {
+  const { input, file } = await openDataFileOf(exp, entry);
+  return yield* readDataFileLines(input, file, { ...opts, expected: entry });
 }
 
 /**

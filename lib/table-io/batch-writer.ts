@@ -9,6 +9,7 @@
 import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
 import { canonicalItem, itemKeyString, type Item } from "../export-format/item-codec";
 import type { RateLimiter } from "./rate-limiter";
+import { batchWriteWire, wireKeyString } from "./wire";
 import { backoffDelay, DEFAULT_RETRY, sleep, withRetry, type RetryPolicy } from "./retry";
 
 /** DynamoDB's maximum items per BatchWriteItem. */
@@ -41,8 +42,18 @@ export class BatchWriteError extends Error {
 }
 
 interface Entry<T> {
-  readonly request: WriteRequest;
+  /** SDK form (put). */
+  readonly request?: WriteRequest;
+  /** Wire form (putWire): the item's JSON text and its key string. */
+  readonly json?: string;
+  readonly key?: string;
   readonly tag: T;
+}
+
+/** An item in DynamoDB's JSON wire form, ready to send: its JSON text and its key (from wireKeyString). */
+export interface WireEntry {
+  readonly json: string;
+  readonly key: string;
 }
 
 export class BatchWriter<T = undefined> {
@@ -77,6 +88,21 @@ export class BatchWriter<T = undefined> {
         this.openKeys.add(key);
       }
       this.open.push({ request: { PutRequest: { Item: item } }, tag });
+      if (this.open.length >= BATCH_WRITE_MAX_ITEMS) await this.dispatch();
+    }
+  }
+
+  /**
+   * Queues items already in wire form (JSON text + key string), e.g. lines of an export file: they go into the request
+   * body as they are, with no SDK serialization. Needs `keyNames` (UnprocessedItems are matched by key).
+   */
+  async putWire(entries: readonly WireEntry[], tag: T): Promise<void> {
+    if (this.opts.keyNames === undefined) throw new Error("BatchWriter.putWire needs keyNames");
+    for (const e of entries) {
+      this.throwIfFailed();
+      if (this.openKeys.has(e.key)) await this.dispatch();
+      this.openKeys.add(e.key);
+      this.open.push({ json: e.json, key: e.key, tag });
       if (this.open.length >= BATCH_WRITE_MAX_ITEMS) await this.dispatch();
     }
   }
@@ -119,25 +145,40 @@ export class BatchWriter<T = undefined> {
     const max = this.opts.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
     let pending = batch;
     for (let round = 0; ; round++) {
-      const res = await withRetry(
-        () =>
-          this.opts.client.send(
-            new BatchWriteItemCommand({ RequestItems: { [this.opts.tableName]: pending.map((e) => e.request) } }),
-          ),
-        this.opts.retry,
-        {
-          onRetry: (err) => {
-            this.retries++;
-            this.opts.onRetry?.((err as Error).name ?? "error");
-          },
+      const wire = pending[0]?.json !== undefined;
+      const keyNames = this.opts.keyNames ?? [];
+      const unprocessedOf = async (): Promise<Entry<T>[]> => {
+        if (wire) {
+          const left = await batchWriteWire(
+            this.opts.client,
+            this.opts.tableName,
+            pending.map((e) => e.json as string),
+          );
+          if (left.length === 0) return [];
+          const keys = new Set(left.map((i) => wireKeyString(i, keyNames)));
+          const matched = pending.filter((e) => keys.has(e.key as string));
+          // If the keys came back in a form we cannot match, re-send the whole batch (puts are idempotent): an item
+          // is never counted as written unless DynamoDB acknowledged it.
+          return matched.length === left.length ? matched : pending;
+        }
+        const out = await this.opts.client.send(
+          new BatchWriteItemCommand({
+            RequestItems: { [this.opts.tableName]: pending.map((e) => e.request as WriteRequest) },
+          }),
+        );
+        const left = out.UnprocessedItems?.[this.opts.tableName] ?? [];
+        return left.length === 0 ? [] : matchUnprocessed(pending, left);
+      };
+      const stillPending = await withRetry(unprocessedOf, this.opts.retry, {
+        onRetry: (err) => {
+          this.retries++;
+          this.opts.onRetry?.((err as Error).name ?? "error");
         },
-      ).catch((err: unknown) => {
+      }).catch((err: unknown) => {
         this.failedItems += pending.length;
         throw err;
       });
-      const unprocessed = res.UnprocessedItems?.[this.opts.tableName] ?? [];
       const done = new Map<T, number>();
-      const stillPending = unprocessed.length === 0 ? [] : matchUnprocessed(pending, unprocessed);
       const left = new Set(stillPending);
       for (const e of pending) if (!left.has(e)) done.set(e.tag, (done.get(e.tag) ?? 0) + 1);
       for (const [tag, n] of done) {
@@ -168,7 +209,7 @@ function matchUnprocessed<T>(pending: readonly Entry<T>[], unprocessed: readonly
   }
   const remaining: Entry<T>[] = [];
   for (const e of pending) {
-    const k = canonicalItem(e.request.PutRequest?.Item ?? {});
+    const k = canonicalItem(e.request?.PutRequest?.Item ?? {});
     const c = counts.get(k) ?? 0;
     if (c > 0) {
       counts.set(k, c - 1);

@@ -24,14 +24,17 @@ import {
   assertVerified,
   createTableInput,
   keyAttributeNames,
+  describeDataFile,
+  ExportFormatError,
   openExport,
-  readExportItems,
+  readExportLines,
   verifyExport,
   type ExportLocation,
   type OpenedExport,
   type VerifyReport,
 } from "../export-format";
-import { BatchWriteError, BatchWriter } from "./batch-writer";
+import { BatchWriteError, BatchWriter, type WireEntry } from "./batch-writer";
+import { wireKeyString, type WireItem } from "./wire";
 import { RateLimiter } from "./rate-limiter";
 import { sleep, type RetryPolicy } from "./retry";
 
@@ -297,9 +300,10 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
       const job = todo[next++];
       if (job === undefined) return;
       let count = 0;
-      for await (const batch of readExportItems(exp, job.f)) {
-        count += batch.length;
-        await writer.put(batch, job.i);
+      const file = describeDataFile(exp, job.f);
+      for await (const lines of readExportLines(exp, job.f)) {
+        const entries = lines.map((line) => wireEntry(line, keyNames, `${file} line ${++count}`));
+        await writer.putWire(entries, job.i);
       }
       readPerFile.set(job.i, count);
       maybeComplete(job.i);
@@ -374,6 +378,32 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
     itemsPerSecond: Math.round(((written - skippedItems) / Math.max(durationMs, 1)) * 1000),
     retries: writer.retried,
   };
+}
+
+/**
+ * An export line as a ready-to-send write: the item's JSON text taken from the line as it is (no re-encoding) and its
+ * key. Errors name the file and line.
+ */
+export function wireEntry(line: string, keyNames: readonly string[], where: string): WireEntry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch (err) {
+    throw new ExportFormatError("corrupt", where, `${where}: not valid JSON (${(err as Error).message})`);
+  }
+  const obj = parsed as { Item?: unknown } | null;
+  const item = obj?.Item;
+  if (item === null || typeof item !== "object" || Array.isArray(item)) {
+    throw new ExportFormatError("corrupt", where, `${where}: expected an object {"Item": {...}}, found no "Item" map`);
+  }
+  let key: string;
+  try {
+    key = wireKeyString(item as WireItem, keyNames);
+  } catch (err) {
+    throw new ExportFormatError("corrupt", where, `${where}: ${(err as Error).message}`);
+  }
+  const onlyItem = Object.keys(obj as object).length === 1 && line.startsWith('{"Item":') && line.endsWith("}");
+  return { json: onlyItem ? line.slice(8, -1) : JSON.stringify(item), key };
 }
 
 async function readRestoreCheckpoint(path: string): Promise<RestoreCheckpoint | undefined> {

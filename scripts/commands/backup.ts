@@ -13,13 +13,15 @@ import {
 import { UsageError } from "../../lib/cli/errors";
 import { Progress } from "../../lib/cli/progress";
 import { formatLocation } from "../../lib/export-format";
-import { backupTable, DEFAULT_SEGMENTS, type BackupResult } from "../../lib/table-io/backup";
+import { backupTable, DEFAULT_PAGE_SIZE, DEFAULT_SEGMENTS, type BackupResult } from "../../lib/table-io/backup";
 import { cliErrors, locationFlag, rateFlag, tableNameFlag } from "../../lib/table-io/cli";
 import { MAX_TOTAL_SEGMENTS } from "../../lib/table-io/scan";
 
 /** Largest data file (uncompressed MiB) --max-file-mb accepts. */
 export const MAX_FILE_MB_LIMIT = 4096;
 export const DEFAULT_MAX_FILE_MB = 64;
+/** Largest --page-size accepted (a Scan page also stops at 1 MB). */
+export const MAX_PAGE_SIZE = 100_000;
 
 export interface BackupCommandOptions {
   readonly table: string;
@@ -35,6 +37,8 @@ export interface BackupCommandOptions {
   readonly resume?: boolean;
   /** @default DEFAULT_MAX_FILE_MB */
   readonly maxFileMb?: number;
+  /** Items per Scan request. @default DEFAULT_PAGE_SIZE */
+  readonly pageSize?: number;
   /** @default false (progress on stderr) */
   readonly quiet?: boolean;
 }
@@ -71,6 +75,7 @@ export async function backup(
       consistentRead: opts.consistent === true,
       resume: opts.resume === true,
       maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * 1024 * 1024,
+      pageLimit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
       onStart: ({ approximateItems, resumedItems }) => {
         if (approximateItems !== undefined && approximateItems > 0) progress.setTotal(approximateItems);
         if (resumedItems > 0) progress.set(resumedItems);
@@ -93,6 +98,7 @@ export function backupOptionsFromFlags(values: ParsedValues): BackupCommandOptio
     consistent: values.consistent === true,
     resume: values.resume === true,
     maxFileMb: intFlag(values, "max-file-mb", DEFAULT_MAX_FILE_MB, 1, MAX_FILE_MB_LIMIT),
+    pageSize: intFlag(values, "page-size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE),
     quiet: values.quiet === true,
   };
 }
@@ -111,7 +117,7 @@ export const backupCommand: CommandSpec<BackupCommandResult> = {
   name: "backup",
   summary: "Back a table up to files in DynamoDB's export format (local folder or s3://bucket/prefix).",
   usage:
-    "--table <name> [--out <dir> | --out s3://bucket/prefix] [--segments N] [--read-rate <items/s>] [--consistent] [--resume] [--max-file-mb N]",
+    "--table <name> [--out <dir> | --out s3://bucket/prefix] [--segments N] [--read-rate <items/s>] [--consistent] [--resume] [--max-file-mb N] [--page-size N]",
   details: [
     "Scans the table with N parallel segments and streams the items into gzip files of DynamoDB JSON lines,",
     "in exactly the layout of DynamoDB's Export to S3 (manifest-summary.json, manifest-files.json with an md5 per",
@@ -149,6 +155,11 @@ export const backupCommand: CommandSpec<BackupCommandResult> = {
       type: "string",
       valueName: "<MiB>",
       description: `Roll data files after this many uncompressed MiB, 1-${MAX_FILE_MB_LIMIT} (default ${DEFAULT_MAX_FILE_MB}).`,
+    },
+    "page-size": {
+      type: "string",
+      valueName: "<N>",
+      description: `Items per Scan request, 1-${MAX_PAGE_SIZE} (default ${DEFAULT_PAGE_SIZE}; a page also ends at 1 MB).`,
     },
     quiet: { type: "boolean", description: "No progress line on stderr." },
   },

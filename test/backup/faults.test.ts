@@ -1,7 +1,8 @@
 /**
  * Backup → restore of 20,000 items through a loopback proxy that injects throttling
- * (ProvisionedThroughputExceededException), HTTP 500s and dropped connections (before the server sees the request,
- * and after it applied it). The restored table must be bit-identical to the source.
+ * (ProvisionedThroughputExceededException), HTTP 500s, dropped connections (before the server sees the request,
+ * and after it applied it) and partially processed batches (UnprocessedItems). The restored table must be
+ * bit-identical to the source.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -16,7 +17,7 @@ import { startFaultProxy, type FaultProxy } from "../support/fault-proxy";
 import { client, createTable, dr, makeItems, seed, simpleTable, snapshot, useEndpoint } from "./helpers";
 
 const N = 20_000;
-const FAULTS = { throttle: 0.06, serverError: 0.04, dropBefore: 0.02, dropAfter: 0.02 };
+const FAULTS = { throttle: 0.06, serverError: 0.04, dropBefore: 0.02, dropAfter: 0.02, unprocessed: 0.1 };
 
 describe("backup → restore of 20,000 items under injected faults (dynalite behind the fault proxy)", () => {
   let server: DynamoServer;
@@ -65,6 +66,7 @@ describe("backup → restore of 20,000 items under injected faults (dynalite beh
     expect(proxy.stats.serverErrors).toBeGreaterThan(5);
     expect(proxy.stats.droppedBefore).toBeGreaterThan(2);
     expect(proxy.stats.droppedAfter).toBeGreaterThan(2);
+    expect(proxy.stats.unprocessedItems).toBeGreaterThan(100);
 
     const [src, dst] = await Promise.all([snapshot(direct, "faulty-src"), snapshot(direct, "faulty-dst")]);
     expect(dst).toHaveLength(N);

@@ -23,6 +23,12 @@ export interface FaultRates {
   readonly dropBefore?: number;
   /** Share forwarded to the server whose response is then dropped. @default 0 */
   readonly dropAfter?: number;
+  /**
+   * Share of BatchWriteItem requests (of 2+ items) of which only the first half reaches the server; the rest comes
+   * back as UnprocessedItems, as DynamoDB does under load. (The proxy rewrites the signed body: the local servers do
+   * not check signatures.) @default 0
+   */
+  readonly unprocessed?: number;
 }
 
 export interface FaultProxyOptions extends FaultRates {
@@ -40,6 +46,8 @@ export interface FaultStats {
   serverErrors: number;
   droppedBefore: number;
   droppedAfter: number;
+  /** Items returned as UnprocessedItems. */
+  unprocessedItems: number;
   forwarded: number;
 }
 
@@ -72,13 +80,14 @@ function jsonError(res: ServerResponse, status: number, type: string, message: s
 export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultProxy> {
   const target = new URL(opts.target);
   const random = prng(opts.seed ?? 1);
-  let rates: Required<FaultRates> = { throttle: 0, serverError: 0, dropBefore: 0, dropAfter: 0 };
+  let rates: Required<FaultRates> = { throttle: 0, serverError: 0, dropBefore: 0, dropAfter: 0, unprocessed: 0 };
   const setRates = (r: FaultRates): void => {
     rates = {
       throttle: r.throttle ?? 0,
       serverError: r.serverError ?? 0,
       dropBefore: r.dropBefore ?? 0,
       dropAfter: r.dropAfter ?? 0,
+      unprocessed: r.unprocessed ?? 0,
     };
   };
   setRates(opts);
@@ -88,6 +97,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     serverErrors: 0,
     droppedBefore: 0,
     droppedAfter: 0,
+    unprocessedItems: 0,
     forwarded: 0,
   };
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
@@ -126,7 +136,20 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
         return;
       }
       const dropAfter = roll < edge + rates.dropAfter;
-      const body = Buffer.concat(chunks);
+      let body = Buffer.concat(chunks);
+      // Partial processing: forward half of a BatchWriteItem, hand the rest back as UnprocessedItems.
+      let heldBack: Record<string, unknown[]> | undefined;
+      if (op === "BatchWriteItem" && eligible && rates.unprocessed > 0 && random() < rates.unprocessed) {
+        const parsed = JSON.parse(body.toString("utf8")) as { RequestItems: Record<string, unknown[]> };
+        for (const [table, reqs] of Object.entries(parsed.RequestItems)) {
+          if (reqs.length < 2) continue;
+          const keep = Math.ceil(reqs.length / 2);
+          (heldBack ??= {})[table] = reqs.slice(keep);
+          parsed.RequestItems[table] = reqs.slice(0, keep);
+          stats.unprocessedItems += reqs.length - keep;
+        }
+        if (heldBack !== undefined) body = Buffer.from(JSON.stringify(parsed));
+      }
       const up = httpRequest(
         {
           host: target.hostname,
@@ -148,7 +171,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
             stats.forwarded++;
             const headers = { ...upRes.headers };
             delete headers["transfer-encoding"];
-            const payload = Buffer.concat(out);
+            let payload = Buffer.concat(out);
+            if (heldBack !== undefined && upRes.statusCode === 200) {
+              const answer = JSON.parse(payload.toString("utf8")) as { UnprocessedItems?: Record<string, unknown[]> };
+              const merged = { ...(answer.UnprocessedItems ?? {}) };
+              for (const [table, reqs] of Object.entries(heldBack)) merged[table] = [...(merged[table] ?? []), ...reqs];
+              payload = Buffer.from(JSON.stringify({ ...answer, UnprocessedItems: merged }));
+              delete headers["x-amz-crc32"];
+            }
             res.writeHead(upRes.statusCode ?? 502, { ...headers, "content-length": String(payload.byteLength) });
             res.end(payload);
           });

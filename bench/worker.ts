@@ -1,0 +1,230 @@
+/**
+ * One benchmark measurement in its own process, so its peak RSS (VmHWM) is its own. Prints one JSON line:
+ * {"mode", "items", "seconds", "itemsPerSecond", "peakRssMb"}. Talks to the server named by AWS_ENDPOINT_URL
+ * (loopback, fake credentials — set by bench/run.ts).
+ *
+ *   raw-write        {table, items, from?, concurrency}   ceiling: pre-encoded items → BatchWriteItem loop, no files
+ *   raw-scan         {table, segments}                    ceiling: parallel Scan, items counted and dropped
+ *   backup           {table, out, segments}               ours: dynamo-dr backup
+ *   restore          {source, table, concurrency}         ours: dynamo-dr restore --create-table
+ *   baseline-backup  {table, out}                         cumulus-api shape: one Scan stream → one JSON file
+ *   baseline-restore {file, table, concurrency, limit?}   cumulus-api shape: JSON file → BatchWriteItem, 2 in flight
+ *   drop             {table}                              DeleteTable (frees the server's memory between runs)
+ */
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DeleteTableCommand,
+  DescribeTableCommand,
+  ScanCommand,
+  type AttributeValue,
+} from "@aws-sdk/client-dynamodb";
+import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
+import { createReadStream, createWriteStream, readFileSync } from "node:fs";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { dynamoClient } from "../lib/aws";
+import { itemToWireJson, parseLocation } from "../lib/export-format";
+import { backupTable, BatchWriter, parallelScan } from "../lib/table-io";
+import { wireKeyString } from "../lib/table-io/wire";
+import { backup } from "../scripts/commands/backup";
+import { restore } from "../scripts/commands/restore";
+import { benchItem } from "./lib/items";
+
+type Args = Record<string, string | number | undefined>;
+
+const KEY = "granuleId";
+
+let t0 = process.hrtime.bigint();
+/** Restarts the clock (for setup that must not be timed, like generating the ceiling's items). */
+function startClock(): void {
+  t0 = process.hrtime.bigint();
+}
+
+function peakRssMb(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  return m === null ? Math.round(process.memoryUsage().rss / 1048576) : Math.round(Number(m[1]) / 1024);
+}
+
+async function createTable(table: string): Promise<void> {
+  const c = dynamoClient();
+  await c.send(
+    new CreateTableCommand({
+      TableName: table,
+      AttributeDefinitions: [{ AttributeName: KEY, AttributeType: "S" }],
+      KeySchema: [{ AttributeName: KEY, KeyType: "HASH" }],
+      BillingMode: "PAY_PER_REQUEST",
+    }),
+  );
+  for (;;) {
+    const t = (await c.send(new DescribeTableCommand({ TableName: table }))).Table;
+    if (t?.TableStatus === "ACTIVE") return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/**
+ * The write ceiling: items are generated and encoded (wire JSON) before the clock starts, then sent with the same
+ * transport restore uses (BatchWriteItem of 25, 16 in flight), with nothing else to do.
+ */
+async function rawWrite(a: Args): Promise<number> {
+  const table = String(a.table);
+  const n = Number(a.items);
+  const from = Number(a.from ?? 0);
+  const entries = [];
+  for (let j = 0; j < n; j++) {
+    const wire = itemToWireJson(benchItem(from + j));
+    entries.push({ json: JSON.stringify(wire), key: wireKeyString(wire, [KEY]) });
+  }
+  startClock();
+  await createTable(table);
+  const writer = new BatchWriter({
+    client: dynamoClient(),
+    tableName: table,
+    keyNames: [KEY],
+    concurrency: Number(a.concurrency ?? 16),
+  });
+  for (let i = 0; i < n; i += 1000) await writer.putWire(entries.slice(i, i + 1000), undefined);
+  await writer.flush();
+  return writer.written;
+}
+
+async function rawScan(a: Args): Promise<number> {
+  const totals = await parallelScan({
+    client: dynamoClient(),
+    tableName: String(a.table),
+    totalSegments: Number(a.segments ?? 8),
+    ...(a.pageLimit === undefined ? {} : { pageLimit: Number(a.pageLimit) }),
+    ...(a.wire === undefined ? {} : { wire: a.wire as "items" | "lines" }),
+    onPage: () => undefined,
+  });
+  return totals.items;
+}
+
+/** cumulus-api's backup shape: one sequential Scan, items unmarshalled to plain JSON, one file. */
+async function baselineBackup(a: Args): Promise<number> {
+  const out = createWriteStream(String(a.out));
+  let start: Record<string, AttributeValue> | undefined;
+  let n = 0;
+  do {
+    const res = await dynamoClient().send(new ScanCommand({ TableName: String(a.table), ExclusiveStartKey: start }));
+    const text = (res.Items ?? []).map((i) => `${JSON.stringify(unmarshall(i, { wrapNumbers: true }))}\n`).join("");
+    n += res.Items?.length ?? 0;
+    if (!out.write(text)) await once(out, "drain");
+    start = res.LastEvaluatedKey;
+  } while (start !== undefined);
+  out.end();
+  await once(out, "finish");
+  return n;
+}
+
+/** cumulus-api's restore shape: read the file, marshall, BatchWriteItem of 25 with 2 requests in flight. */
+async function baselineRestore(a: Args): Promise<number> {
+  const table = String(a.table);
+  const limit = a.limit === undefined ? Infinity : Number(a.limit);
+  const concurrency = Number(a.concurrency ?? 2);
+  await createTable(table);
+  const c = dynamoClient();
+  const inFlight = new Set<Promise<void>>();
+  let batch: Record<string, AttributeValue>[] = [];
+  let n = 0;
+  const send = async (items: Record<string, AttributeValue>[]): Promise<void> => {
+    let req = items.map((Item) => ({ PutRequest: { Item } }));
+    while (req.length > 0) {
+      const res = await c.send(new BatchWriteItemCommand({ RequestItems: { [table]: req } }));
+      req = (res.UnprocessedItems?.[table] ?? []) as typeof req;
+    }
+  };
+  const rl = createInterface({ input: createReadStream(String(a.file)), crlfDelay: Infinity });
+  for await (const line of rl) {
+    if (n >= limit) break;
+    if (line === "") continue;
+    batch.push(marshall(JSON.parse(line) as Record<string, unknown>, { convertClassInstanceToMap: true }));
+    n++;
+    if (batch.length === 25) {
+      while (inFlight.size >= concurrency) await Promise.race(inFlight);
+      const p: Promise<void> = send(batch).finally(() => inFlight.delete(p));
+      inFlight.add(p);
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await send(batch);
+  await Promise.all(inFlight);
+  return n;
+}
+
+async function main(): Promise<void> {
+  const [mode, json] = process.argv.slice(2);
+  const a = JSON.parse(json ?? "{}") as Args;
+  const quietIo = { stderr: process.stderr, stdin: process.stdin, cwd: process.cwd() };
+  startClock();
+  let items: number;
+  switch (mode) {
+    case "raw-write":
+      items = await rawWrite(a);
+      break;
+    case "raw-scan":
+      items = await rawScan(a);
+      break;
+    case "backup-engine":
+      items = (
+        await backupTable({
+          client: dynamoClient(),
+          tableName: String(a.table),
+          out: parseLocation(String(a.out)),
+          segments: Number(a.segments ?? 8),
+          ...(a.pageLimit === undefined ? {} : { pageLimit: Number(a.pageLimit) }),
+        })
+      ).itemCount;
+      break;
+    case "backup":
+      items = (
+        await backup(
+          {
+            table: String(a.table),
+            out: String(a.out),
+            ...(a.segments === undefined ? {} : { segments: Number(a.segments) }),
+            quiet: true,
+          },
+          quietIo,
+        )
+      ).itemCount;
+      break;
+    case "restore":
+      items = (
+        await restore(
+          {
+            source: String(a.source),
+            table: String(a.table),
+            createTable: true,
+            concurrency: Number(a.concurrency ?? 16),
+            quiet: true,
+            yes: true,
+          },
+          quietIo,
+        )
+      ).writtenItems;
+      break;
+    case "drop":
+      await dynamoClient().send(new DeleteTableCommand({ TableName: String(a.table) }));
+      items = 0;
+      break;
+    case "baseline-backup":
+      items = await baselineBackup(a);
+      break;
+    case "baseline-restore":
+      items = await baselineRestore(a);
+      break;
+    default:
+      throw new Error(`unknown mode ${mode}`);
+  }
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  process.stdout.write(
+    `${JSON.stringify({ mode, items, seconds: Number(seconds.toFixed(3)), itemsPerSecond: Math.round(items / seconds), peakRssMb: peakRssMb() })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
