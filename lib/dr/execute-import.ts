@@ -325,8 +325,12 @@ export function renderExecution(e: ImportExecution, entries: readonly string[]):
   let n = 1;
   if (entries.length > 0) {
     lines.push(
-      `  ${n++}. Make the override permanent in your configuration (the next plan without it would try to replace the table,`,
-      `     which prevent_destroy blocks): ${TABLE_NAME_OVERRIDES_INPUT} = { ${entries.join(", ")} }${e.overrideVariable === undefined ? "" : ` — the plan passed var.${e.overrideVariable.name} = ${JSON.stringify(e.overrideVariable.value)}`}`,
+      `  ${n++}. Make the override permanent in your configuration, merged with the entries you already have (a later`,
+      "     plan without it would try to replace the table, which prevent_destroy refuses):",
+      `       ${TABLE_NAME_OVERRIDES_INPUT} = { ${entries.join(", ")} }`,
+      ...(e.overrideVariable === undefined
+        ? []
+        : [`     (this plan received var.${e.overrideVariable.name} = ${JSON.stringify(e.overrideVariable.value)})`]),
     );
   }
   lines.push(`  ${n++}. Apply exactly the plan that was checked:`, `       ${e.applyCommand}`);

@@ -245,7 +245,7 @@ describe.skipIf(skip)("disaster recovery end to end (terraform + moto)", () => {
       expect(res.code).toBe(0);
       // The override already in the configuration (CollectionsTable) is kept in what the plan received.
       expect(res.stdout).toContain(
-        `the plan passed var.table_name_overrides = ${JSON.stringify({ ...overrides, ProvidersTable: target })}`,
+        `(this plan received var.table_name_overrides = ${JSON.stringify({ ...overrides, ProvidersTable: target })}`,
       );
       const actions = await planActions(ws, planFileOf(res.stdout));
       expectNoDestroy(actions);
