@@ -139,7 +139,7 @@ describe("catalog validation errors", () => {
   });
 
   it("unsupported key type", () => {
-    expect(() => one({ attributes: { id: "BOOL" } })).toThrow(
+    expect(() => one({ attributes: { id: "BOOL" as "S" } })).toThrow(
       'tables[0] (OrdersTable).attributes.id: unsupported key type "BOOL"; allowed: S, N, B (DynamoDB keys are string, number or binary)',
     );
   });
