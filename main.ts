@@ -15,6 +15,7 @@ import {
   loadProjectCatalog,
   readCdktfContext,
 } from "./lib/project-config";
+import { BundleError, bundleLambdas } from "./lib/synth/bundle-lambdas";
 import { packageModule } from "./lib/synth/package-module";
 import { DataPersistenceDeployStack } from "./modules/data-persistence-deploy-stack";
 import { DataPersistenceModuleStack } from "./modules/data-persistence-module-stack";
@@ -23,6 +24,11 @@ export function synth(env: NodeJS.ProcessEnv = process.env): { moduleDir: string
   // Everything that can be wrong with the user's input is checked before anything is written.
   const catalog = loadProjectCatalog(PROJECT_ROOT, env);
   const deployConfig = resolveDeployConfig(readCdktfContext(PROJECT_ROOT)[DEPLOY_CONTEXT_KEY], env);
+
+  // The export pipeline's Lambdas (functions/*.ts, never cdktf itself) are bundled into reproducible zips first, so a
+  // bundling error stops synth before anything is written; bundleLambdas() is memoized, and DataPersistence uses the
+  // same zips as module assets under ${path.module}/assets.
+  bundleLambdas();
 
   const outdir = resolve(PROJECT_ROOT, env.CDKTF_OUTDIR ?? "cdktf.out");
   const app = new App({ outdir, skipValidation: false });
@@ -40,7 +46,7 @@ if (require.main === module) {
     const { moduleDir } = synth();
     console.log(`Module written to ${moduleDir}`);
   } catch (err) {
-    if (err instanceof CatalogError || err instanceof DeployConfigError) {
+    if (err instanceof CatalogError || err instanceof DeployConfigError || err instanceof BundleError) {
       console.error(`synth failed: ${err.message}`);
       process.exit(1);
     }

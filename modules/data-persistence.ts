@@ -1,13 +1,21 @@
 import { TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { TableCatalog, findTable, hasStream, shortKey } from "../lib/catalog";
+import { LambdaBundles, bundleLambdas } from "../lib/synth/bundle-lambdas";
+import { BackupPlan } from "./backup-plan";
+import { BackupPlanInputValues, BackupPlanVariables } from "./backup-plan-variables";
 import { DataPersistenceInputValues, DataPersistenceVariables } from "./data-persistence-variables";
 import { DynamoTables } from "./dynamo-tables";
+import { ExportPipeline } from "./export-pipeline";
+import { ExportPipelineInputValues, ExportPipelineVariables } from "./export-pipeline-variables";
+import { PipelineContext } from "./pipeline-context";
 
 export interface DataPersistenceProps {
   readonly catalog: TableCatalog;
   /** Defaults for the module's variables (the deployable stack fills them from context). @default - module defaults */
-  readonly defaults?: DataPersistenceInputValues;
+  readonly defaults?: DataPersistenceInputValues & ExportPipelineInputValues & BackupPlanInputValues;
+  /** The export pipeline's Lambda zips. @default - bundled on first use (lib/synth/bundle-lambdas.ts) */
+  readonly lambdaBundles?: LambdaBundles;
 }
 
 /**
@@ -18,6 +26,8 @@ export interface DataPersistenceProps {
 export class DataPersistence extends Construct {
   public readonly variables: DataPersistenceVariables;
   public readonly tables: DynamoTables;
+  public readonly exportPipeline: ExportPipeline;
+  public readonly backupPlan: BackupPlan;
 
   constructor(scope: Construct, id: string, props: DataPersistenceProps) {
     super(scope, id);
@@ -31,6 +41,35 @@ export class DataPersistence extends Construct {
       deletionProtectionExpr: "var.deletion_protection",
       kmsKeyArnExpr: "var.kms_key_arn",
       tableNameOverridesExpr: "var.table_name_overrides",
+      tagsExpr: "var.tags",
+    });
+
+    // The export-and-verify pipeline and the AWS Backup plan (each switched by its own enable_* input).
+    const context = new PipelineContext(this, "pipeline_context", {
+      catalog: props.catalog,
+      tables: this.tables.tables,
+      prefixExpr: "var.prefix",
+    });
+    this.exportPipeline = new ExportPipeline(this, "pipeline", {
+      catalog: props.catalog,
+      context,
+      variables: new ExportPipelineVariables(this, "export_pipeline_variables", {
+        catalog: props.catalog,
+        defaults: props.defaults,
+      }),
+      bundles: props.lambdaBundles ?? bundleLambdas(),
+      prefixExpr: "var.prefix",
+      pointInTimeTablesExpr: "var.enable_point_in_time_tables",
+      kmsKeyArnExpr: "var.kms_key_arn",
+      tagsExpr: "var.tags",
+    });
+    this.backupPlan = new BackupPlan(this, "backups", {
+      context,
+      variables: new BackupPlanVariables(this, "backup_plan_variables", {
+        catalog: props.catalog,
+        defaults: props.defaults,
+      }),
+      kmsKeyArnExpr: "var.kms_key_arn",
       tagsExpr: "var.tags",
     });
 
@@ -61,7 +100,22 @@ export class DataPersistence extends Construct {
       description: "Catalog names of the tables with point-in-time recovery enabled.",
       value: vars.enablePointInTimeTables.listValue,
     });
+    output(this, "export_pipeline", {
+      description:
+        "The export-and-verify pipeline: { bucket_name, bucket_arn, exports_s3_uri, scan_work_s3_uri, kms_key_arn, alarm_topic_arn, export_state_machine_arn, restore_drill_state_machine_arn, export_tables }. Values are null (export_tables empty) when the pipeline is off; restore_drill_state_machine_arn is null without enable_restore_drill.",
+      value: expressionMap(this.exportPipeline.outputs),
+    });
+    output(this, "backup_plan", {
+      description:
+        "The AWS Backup plan: { vault_name, vault_arn, plan_id, plan_arn, role_arn, tables }. Values are null (tables empty) when enable_backup_plan is false.",
+      value: expressionMap(this.backupPlan.outputs),
+    });
   }
+}
+
+/** `{ key: "${<expression>}" }` for an output object. */
+function expressionMap(expressions: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(expressions).map(([k, e]) => [k, `\${${e}}`]));
 }
 
 function output(scope: Construct, name: string, config: ConstructorParameters<typeof TerraformOutput>[2]): void {

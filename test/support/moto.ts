@@ -3,6 +3,7 @@
  */
 import { spawn, ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
+import { startMotoShim } from "./moto-shim";
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -24,10 +25,19 @@ export interface Moto {
   env(): NodeJS.ProcessEnv;
 }
 
-export async function startMoto(): Promise<Moto> {
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(port)], {
+export interface StartMotoOptions {
+  /**
+   * Put the loopback shim (test/support/moto-shim.ts) in front of moto, answering the calls moto 5.2.1 lacks and
+   * Terraform needs for the module's state machines and backup selection. `endpoint`/`port` are then the shim's.
+   * @default true
+   */
+  readonly shim?: boolean;
+}
+
+export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
+  const motoPort = await freePort();
+  const motoEndpoint = `http://127.0.0.1:${motoPort}`;
+  const child: ChildProcess = spawn("moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], {
     stdio: ["ignore", "ignore", "pipe"],
     env: { ...process.env, AWS_EC2_METADATA_DISABLED: "true" },
   });
@@ -39,21 +49,25 @@ export async function startMoto(): Promise<Moto> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`moto_server exited early (${child.exitCode}): ${stderr}`);
     try {
-      const res = await fetch(`${endpoint}/moto-api/`);
+      const res = await fetch(`${motoEndpoint}/moto-api/`);
       if (res.ok || res.status < 500) break;
     } catch {
       /* not up yet */
     }
     if (Date.now() > deadline) {
       child.kill("SIGKILL");
-      throw new Error(`moto_server did not start on ${endpoint} within 30 s: ${stderr}`);
+      throw new Error(`moto_server did not start on ${motoEndpoint} within 30 s: ${stderr}`);
     }
     await new Promise((r) => setTimeout(r, 150));
   }
+  const shim = options.shim === false ? undefined : await startMotoShim(motoEndpoint);
+  const endpoint = shim?.endpoint ?? motoEndpoint;
+  const port = shim?.port ?? motoPort;
   return {
     endpoint,
     port,
     async stop() {
+      await shim?.stop();
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
