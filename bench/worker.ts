@@ -7,7 +7,7 @@
  *   raw-scan         {table, segments}                    ceiling: parallel Scan, items counted and dropped
  *   backup           {table, out, segments}               ours: dynamo-dr backup
  *   restore          {source, table, concurrency}         ours: dynamo-dr restore --create-table
- *   baseline-backup  {table, out}                         cumulus-api shape: one Scan stream → one JSON file
+ *   baseline-backup  {table, out, limit?}                 cumulus-api shape: one Scan stream → one JSON file
  *   baseline-restore {file, table, concurrency, limit?}   cumulus-api shape: JSON file → BatchWriteItem, 2 in flight
  *   drop             {table}                              DeleteTable (frees the server's memory between runs)
  */
@@ -103,6 +103,7 @@ async function rawScan(a: Args): Promise<number> {
 
 /** cumulus-api's backup shape: one sequential Scan, items unmarshalled to plain JSON, one file. */
 async function baselineBackup(a: Args): Promise<number> {
+  const limit = a.limit === undefined ? Infinity : Number(a.limit);
   const out = createWriteStream(String(a.out));
   let start: Record<string, AttributeValue> | undefined;
   let n = 0;
@@ -112,7 +113,7 @@ async function baselineBackup(a: Args): Promise<number> {
     n += res.Items?.length ?? 0;
     if (!out.write(text)) await once(out, "drain");
     start = res.LastEvaluatedKey;
-  } while (start !== undefined);
+  } while (start !== undefined && n < limit);
   out.end();
   await once(out, "finish");
   return n;
@@ -153,6 +154,16 @@ async function baselineRestore(a: Args): Promise<number> {
   return n;
 }
 
+/** With BENCH_MEMORY_DETAIL=1: peaks of each part of memoryUsage(), sampled every 20 ms (diagnostics). */
+const peaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+const sampler =
+  process.env.BENCH_MEMORY_DETAIL === "1"
+    ? setInterval(() => {
+        const m = process.memoryUsage();
+        for (const k of Object.keys(peaks) as (keyof typeof peaks)[]) peaks[k] = Math.max(peaks[k], m[k]);
+      }, 20)
+    : undefined;
+
 async function main(): Promise<void> {
   const [mode, json] = process.argv.slice(2);
   const a = JSON.parse(json ?? "{}") as Args;
@@ -172,8 +183,10 @@ async function main(): Promise<void> {
           client: dynamoClient(),
           tableName: String(a.table),
           out: parseLocation(String(a.out)),
-          segments: Number(a.segments ?? 8),
           ...(a.pageLimit === undefined ? {} : { pageLimit: Number(a.pageLimit) }),
+          ...(a.segments === undefined ? {} : { segments: Number(a.segments) }),
+          ...(a.readAhead === undefined ? {} : { readAhead: a.readAhead === 1 }),
+          ...(a.gzipLevel === undefined ? {} : { gzipLevel: Number(a.gzipLevel) }),
         })
       ).itemCount;
       break;
@@ -219,6 +232,13 @@ async function main(): Promise<void> {
       throw new Error(`unknown mode ${mode}`);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (sampler !== undefined) {
+    clearInterval(sampler);
+    const mb = (n: number): number => Math.round(n / 1048576);
+    process.stderr.write(
+      `memory peaks: rss ${mb(peaks.rss)} heapTotal ${mb(peaks.heapTotal)} heapUsed ${mb(peaks.heapUsed)} external ${mb(peaks.external)} arrayBuffers ${mb(peaks.arrayBuffers)}\n`,
+    );
+  }
   process.stdout.write(
     `${JSON.stringify({ mode, items, seconds: Number(seconds.toFixed(3)), itemsPerSecond: Math.round(items / seconds), peakRssMb: peakRssMb() })}\n`,
   );

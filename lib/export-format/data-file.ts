@@ -12,8 +12,8 @@ import { decodeItemLine, encodeItemLine, type Item } from "./item-codec";
 import type { ManifestFileEntry } from "./manifest";
 import type { ExportStore, FileSink } from "./store";
 
-/** Default gzip level: fast enough to keep up with a parallel scan on one core, still ~5-10x smaller than the JSON. */
-export const DEFAULT_GZIP_LEVEL = 3;
+/** Default gzip level: the fastest; ~12x smaller than the JSON for typical items (level 3 is ~5% smaller and ~10% slower). */
+export const DEFAULT_GZIP_LEVEL = 1;
 /** Lines are handed to gzip in chunks of about this many bytes. */
 const WRITE_CHUNK_BYTES = 256 * 1024;
 
@@ -24,7 +24,7 @@ export interface DataFileWriterOptions {
 
 /** Writes one data file. Nothing appears under its name until {@link DataFileWriter.close} succeeds. */
 export class DataFileWriter {
-  private pending: string[] = [];
+  private pending: (string | Buffer)[] = [];
   private pendingBytes = 0;
   private items = 0;
   private rawBytes = 0;
@@ -91,11 +91,11 @@ export class DataFileWriter {
     }
   }
 
-  /** Adds a block of ready export lines (`{"Item":…}\n` each, newline-terminated) holding `count` items. */
-  async writeLineBlock(text: string, count: number): Promise<void> {
+  /** Adds a block of ready export lines (`{"Item":…}\n` each, newline-terminated, UTF-8) holding `count` items. */
+  async writeLineBlock(block: string | Buffer, count: number): Promise<void> {
     if (count === 0) return;
-    this.pending.push(text);
-    this.pendingBytes += text.length;
+    this.pending.push(block);
+    this.pendingBytes += block.length;
     this.items += count;
     if (this.pendingBytes >= WRITE_CHUNK_BYTES) await this.flush();
   }
@@ -113,7 +113,9 @@ export class DataFileWriter {
   private async flush(): Promise<void> {
     if (this.failure !== undefined) throw this.failure;
     if (this.pending.length === 0) return;
-    const buf = Buffer.from(this.pending.join(""), "utf8");
+    const buf = this.pending.every((p) => typeof p === "string")
+      ? Buffer.from(this.pending.join(""), "utf8")
+      : Buffer.concat(this.pending.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
     this.rawBytes += this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;

@@ -67,6 +67,8 @@ export interface BackupOptions {
   readonly gzipLevel?: number;
   /** Items per Scan page (DynamoDB also stops a page at 1 MB). @default DEFAULT_PAGE_SIZE */
   readonly pageLimit?: number;
+  /** Fetch each segment's next page while writing the current one. @default true */
+  readonly readAhead?: boolean;
   readonly retry?: RetryPolicy;
   /** Total items (approximate) once known, then progress. */
   readonly onStart?: (info: { approximateItems: number | undefined; resumedItems: number }) => void;
@@ -228,6 +230,7 @@ export async function backupTable(opts: BackupOptions): Promise<BackupResult> {
       start,
       ...(limiter === undefined ? {} : { limiter }),
       pageLimit: opts.pageLimit ?? DEFAULT_PAGE_SIZE,
+      readAhead: opts.readAhead ?? true,
       ...(opts.retry === undefined ? {} : { retry: opts.retry }),
       wire: "lines",
       onPage: async ({ segment, lines, count, lastEvaluatedKey }) => {

@@ -28,8 +28,8 @@ export interface ScanPage {
   readonly items: Record<string, AttributeValue>[];
   /** The page's items in DynamoDB's JSON wire form (only in `wire: "items"` mode). */
   readonly wireItems: WireItem[];
-  /** The page as export lines, `{"Item":…}\n` per item (only in `wire: "lines"` mode). */
-  readonly lines: string;
+  /** The page as export lines, `{"Item":…}\n` per item, UTF-8 (only in `wire: "lines"` mode). */
+  readonly lines: Buffer;
   readonly count: number;
   /** Undefined on a segment's last page. */
   readonly lastEvaluatedKey: Key | undefined;
@@ -49,6 +49,8 @@ export interface ParallelScanOptions {
   readonly wire?: "items" | "lines";
   /** Items per page. @default - DynamoDB's 1 MB pages */
   readonly pageLimit?: number;
+  /** Fetch a segment's next page while the current one is handled (more memory, overlaps I/O). @default true */
+  readonly readAhead?: boolean;
   /** Per-segment starting points (resume). */
   readonly start?: Readonly<Record<number, SegmentStart>>;
   /** Limits items read per second across all segments. */
@@ -76,7 +78,7 @@ export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotal
   interface Fetched {
     readonly items: Record<string, AttributeValue>[];
     readonly wireItems: WireItem[];
-    readonly lines: string;
+    readonly lines: Buffer;
     readonly count: number;
     readonly lastKey: Key | undefined;
   }
@@ -103,7 +105,7 @@ export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotal
         }
         const res: ScanCommandOutput = await opts.client.send(new ScanCommand(input));
         const items = res.Items ?? [];
-        return { items, wireItems: [], lines: "", count: items.length, lastKey: res.LastEvaluatedKey };
+        return { items, wireItems: [], lines: Buffer.alloc(0), count: items.length, lastKey: res.LastEvaluatedKey };
       },
       opts.retry,
       {
@@ -122,7 +124,8 @@ export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotal
       const res: Fetched = await pending;
       if (failed !== undefined) return;
       const lastKey = res.lastKey;
-      pending = lastKey === undefined ? undefined : fetchPage(segment, lastKey);
+      const readAhead = opts.readAhead ?? true;
+      pending = lastKey === undefined || !readAhead ? undefined : fetchPage(segment, lastKey);
       // Keep the read-ahead from becoming an unhandled rejection while the page is handled.
       pending?.catch(() => undefined);
       const count = res.count;
@@ -137,6 +140,7 @@ export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotal
         count,
         lastEvaluatedKey: lastKey,
       });
+      if (pending === undefined && lastKey !== undefined) pending = fetchPage(segment, lastKey);
     }
   };
 

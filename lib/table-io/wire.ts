@@ -15,6 +15,9 @@ import {
 import { Readable } from "node:stream";
 import { itemToWireJson } from "../export-format/item-codec";
 import type { Key } from "./scan";
+import { splitScanItems } from "./split-items";
+
+const EMPTY: Buffer = Buffer.alloc(0);
 
 /** An item as DynamoDB's JSON wire format has it: `{"attr":{"S":"…"}, "bin":{"B":"<base64>"}}`. */
 export type WireItem = Record<string, unknown>;
@@ -22,8 +25,8 @@ export type WireItem = Record<string, unknown>;
 export interface WireScanPage {
   /** The items (empty when `asLines`). */
   readonly items: WireItem[];
-  /** With `asLines`: the page as export lines, `{"Item":…}\n` per item. */
-  readonly lines: string;
+  /** With `asLines`: the page as export lines, `{"Item":…}\n` per item (UTF-8). */
+  readonly lines: Buffer;
   readonly count: number;
   readonly lastEvaluatedKey: Key | undefined;
 }
@@ -51,10 +54,27 @@ export function wireItemsToLines(items: readonly WireItem[]): string {
   return text;
 }
 
+const LINE_START = Buffer.from('{"Item":');
+const LINE_END = Buffer.from("}\n");
+
+/** Export lines from item JSON slices: `{"Item":` + item + `}\n` each, in one buffer. */
+export function itemSlicesToLines(items: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const item of items) {
+    // DynamoDB sends compact JSON; a body with line breaks between tokens is re-encoded to keep one item per line.
+    const compact =
+      item.includes(0x0a) || item.includes(0x0d)
+        ? Buffer.from(JSON.stringify(JSON.parse(item.toString("utf8"))))
+        : item;
+    parts.push(LINE_START, compact, LINE_END);
+  }
+  return Buffer.concat(parts);
+}
+
 /**
- * One Scan request whose items come back in wire form — or, with `asLines`, already as export lines: the parsed
- * objects then die young and only one compact string per page is kept while it waits to be written (what keeps a
- * backup's memory flat).
+ * One Scan request whose items come back in wire form — or, with `asLines`, already as export lines cut straight out
+ * of the response bytes (./split-items.ts): no item is parsed at all, and one compact buffer per page is all that waits
+ * to be written (what keeps a backup fast and its memory flat).
  */
 export async function scanWire(
   client: DynamoDBClient,
@@ -63,7 +83,7 @@ export async function scanWire(
 ): Promise<WireScanPage> {
   const command = new ScanCommand(input);
   let captured: WireItem[] | undefined;
-  let lines = "";
+  let lines: Buffer = EMPTY;
   let count = 0;
   command.middlewareStack.add(
     (next) => async (args) => {
@@ -71,15 +91,17 @@ export async function scanWire(
       const response = result.response as HttpResponseLike;
       if (response.statusCode < 200 || response.statusCode >= 300) return result;
       const raw = await readAll(response.body);
-      const parsed = JSON.parse(raw.toString("utf8")) as { Items?: WireItem[] };
-      const items = parsed.Items ?? [];
-      count = items.length;
       if (opts.asLines === true) {
-        lines = wireItemsToLines(items);
+        const split = splitScanItems(raw);
+        count = split.items.length;
+        lines = itemSlicesToLines(split.items);
         captured = [];
-      } else {
-        captured = items;
+        response.body = Readable.from([split.rest]);
+        return result;
       }
+      const parsed = JSON.parse(raw.toString("utf8")) as { Items?: WireItem[] };
+      captured = parsed.Items ?? [];
+      count = captured.length;
       delete parsed.Items;
       response.body = Readable.from([Buffer.from(JSON.stringify(parsed))]);
       return result;
@@ -91,8 +113,13 @@ export async function scanWire(
     // The middleware could not run (another transport): fall back to converting the SDK's items.
     const items = (out.Items ?? []).map((i) => itemToWireJson(i));
     return opts.asLines === true
-      ? { items: [], lines: wireItemsToLines(items), count: items.length, lastEvaluatedKey: out.LastEvaluatedKey }
-      : { items, lines: "", count: items.length, lastEvaluatedKey: out.LastEvaluatedKey };
+      ? {
+          items: [],
+          lines: Buffer.from(wireItemsToLines(items)),
+          count: items.length,
+          lastEvaluatedKey: out.LastEvaluatedKey,
+        }
+      : { items, lines: EMPTY, count: items.length, lastEvaluatedKey: out.LastEvaluatedKey };
   }
   return { items: captured, lines, count, lastEvaluatedKey: out.LastEvaluatedKey };
 }
