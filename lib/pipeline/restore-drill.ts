@@ -27,8 +27,10 @@ import { emitMetrics, type LineWriter } from "./metrics";
 import { readPointer } from "./pointers";
 import type { ExportJob, ExportPointer } from "./types";
 
-/** At most this many data files are read to draw the sample. */
-export const SAMPLE_MAX_FILES = 3;
+/** The sample is drawn from at least this many times its size in items (random files, reservoir sampling)... */
+export const SAMPLE_POOL_FACTOR = 4;
+/** ...and reading stops after this many items, however small the sample (bounded time on huge exports). */
+export const SAMPLE_MAX_ITEMS_READ = 200_000;
 
 export interface DrillState {
   readonly table: string;
@@ -172,7 +174,7 @@ export async function pollDrill(
   };
 }
 
-/** Draws up to `size` items from up to SAMPLE_MAX_FILES random data files (reservoir sampling). */
+/** Draws `size` items (fewer only if the export is smaller) from random data files by reservoir sampling. */
 async function sampleItems(exp: OpenedExport, size: number, random: () => number): Promise<Item[]> {
   const files = [...exp.files].filter((f) => f.itemCount > 0);
   for (let i = files.length - 1; i > 0; i--) {
@@ -181,7 +183,7 @@ async function sampleItems(exp: OpenedExport, size: number, random: () => number
   }
   const sample: Item[] = [];
   let seen = 0;
-  for (const entry of files.slice(0, SAMPLE_MAX_FILES)) {
+  for (const entry of files) {
     for await (const batch of readExportItems(exp, entry)) {
       for (const item of batch) {
         seen++;
@@ -192,7 +194,7 @@ async function sampleItems(exp: OpenedExport, size: number, random: () => number
         }
       }
     }
-    if (seen >= size * 4) break;
+    if (seen >= size * SAMPLE_POOL_FACTOR || seen >= SAMPLE_MAX_ITEMS_READ) break;
   }
   return sample;
 }

@@ -88,19 +88,43 @@ function configure(refs: StateMachineRefs, next: string): State {
   };
 }
 
-function plan(refs: StateMachineRefs, mode: "EXPORT" | "DRILL", next: string): State {
-  return invoke(
-    refs,
-    "plan-exports",
-    {
-      purpose: mode,
-      "input.$": "$$.Execution.Input",
-      "config.$": "$.config",
-      "executionName.$": "$$.Execution.Name",
-      "startTime.$": "$$.Execution.StartTime",
+/** The plan step, and what happens when it fails: notify (for all tables), then fail the execution. */
+function plan(refs: StateMachineRefs, mode: "EXPORT" | "DRILL", next: string): Record<string, State> {
+  return {
+    Plan: invoke(
+      refs,
+      "plan-exports",
+      {
+        purpose: mode,
+        "input.$": "$$.Execution.Input",
+        "config.$": "$.config",
+        "executionName.$": "$$.Execution.Name",
+        "startTime.$": "$$.Execution.StartTime",
+      },
+      {
+        resultPath: "$.plan",
+        next,
+        catchTo: "NotifyPlanFailure",
+        comment: "Decides, per table, what to do in this run.",
+      },
+    ),
+    NotifyPlanFailure: invoke(
+      refs,
+      "notify",
+      {
+        stage: mode === "EXPORT" ? "export" : "restore-drill",
+        job: { table: "(all tables)" },
+        "error.$": "$.error",
+        "executionArn.$": "$$.Execution.Id",
+      },
+      { resultPath: null, next: "PlanFailed" },
+    ),
+    PlanFailed: {
+      Type: "Fail",
+      Error: "PlanFailed",
+      Cause: "The plan step failed (bad execution input or configuration); the alarm topic got the details.",
     },
-    { resultPath: "$.plan", next, comment: "Decides, per table, what to do in this run." },
-  );
+  };
 }
 
 /** Turns the Map's per-table results into a pass/fail decision for the whole execution. */
@@ -259,7 +283,7 @@ export function exportStateMachine(refs: StateMachineRefs): Record<string, unkno
     StartAt: "Configure",
     States: {
       Configure: configure(refs, "Plan"),
-      Plan: plan(refs, "EXPORT", "ExportTables"),
+      ...plan(refs, "EXPORT", "ExportTables"),
       ExportTables: {
         Type: "Map",
         ItemsPath: "$.plan.result.jobs",
@@ -338,7 +362,7 @@ export function restoreDrillStateMachine(refs: StateMachineRefs): Record<string,
     StartAt: "Configure",
     States: {
       Configure: configure(refs, "Plan"),
-      Plan: plan(refs, "DRILL", "DrillTables"),
+      ...plan(refs, "DRILL", "DrillTables"),
       DrillTables: {
         Type: "Map",
         ItemsPath: "$.plan.result.jobs",

@@ -174,7 +174,12 @@ export async function verifyStep(
   }
 
   const decode = result.exportType === "FULL_EXPORT";
-  while (progress.nextFile < exp.files.length && Date.now() < settings.deadline) {
+  // At least one batch per invocation, whatever the clock says: every call makes progress.
+  for (
+    let first = true;
+    progress.nextFile < exp.files.length && (first || Date.now() < settings.deadline);
+    first = false
+  ) {
     const batch = exp.files.slice(progress.nextFile, progress.nextFile + VERIFY_CONCURRENCY);
     const checks = await Promise.all(
       batch.map(async (entry) => {
