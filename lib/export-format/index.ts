@@ -29,12 +29,13 @@
  * - Schema: {@link schemaFromDescription} (DescribeTable → schema.json), {@link schemaFromCatalog},
  *   {@link createTableInput} (schema.json → CreateTable on on-demand), {@link parseSchema}, {@link keyAttributeNames}.
  * - Locations: {@link parseLocation} (`s3://…` or a folder), {@link openStore}.
- * - Reading: {@link openExport} (ours or AWS's, finds `AWSDynamoDB/<id>/`), {@link readExportItems} (streamed batches,
- *   md5 + count checked at the end), {@link readDataFile}, {@link measureDataFile}.
+ * - Reading: {@link openExport} (ours or AWS's, finds `AWSDynamoDB/<id>/`), {@link readExportItems} (decoded items in
+ *   streamed batches, md5 + count checked at the end), {@link readExportLines} (the raw lines, for consumers that pass
+ *   them on), {@link readDataFile}, {@link readDataFileLines}, {@link measureDataFile} (never throws; reports damage).
  * - Verifying: {@link verifyExport} → {@link VerifyReport} (per-file md5/count, missing/extra files, totals),
  *   {@link assertVerified}.
- * - Writing: {@link startExport}, {@link openDataFile} → {@link DataFileWriter}, {@link writeCheckpoint},
- *   {@link finishExport}; or {@link writeExport} in one call.
+ * - Writing: {@link startExport}, {@link openDataFile} → {@link DataFileWriter} (`writeItems`, `writeWireItems`,
+ *   `writeLineBlock`), {@link writeCheckpoint}, {@link finishExport}; or {@link writeExport} in one call.
  *
  * Errors are {@link ExportFormatError} with a `kind` ("corrupt" | "incomplete" | "not-found" | "invalid" | "ambiguous")
  * and the `file` they are about; the message always names the file.

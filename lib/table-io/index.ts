@@ -10,3 +10,5 @@ export * from "./batch-writer";
 export * from "./backup";
 export * from "./restore";
 export * from "./compare";
+export * from "./wire";
+export * from "./split-items";

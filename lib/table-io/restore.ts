@@ -40,7 +40,9 @@ import { sleep, type RetryPolicy } from "./retry";
 
 export const DEFAULT_RESTORE_CONCURRENCY = 16;
 /** Data files read at once (their items share the writer's `concurrency` requests). */
-const FILE_CONCURRENCY = 4;
+const FILE_CONCURRENCY = 2;
+/** Lines read from a file at a time. */
+const READ_BATCH_LINES = 500;
 /** How long to wait for a created table (and its indexes) to become ACTIVE. */
 const TABLE_ACTIVE_TIMEOUT_MS = 10 * 60 * 1000;
 
@@ -301,7 +303,7 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
       if (job === undefined) return;
       let count = 0;
       const file = describeDataFile(exp, job.f);
-      for await (const lines of readExportLines(exp, job.f)) {
+      for await (const lines of readExportLines(exp, job.f, { batchSize: READ_BATCH_LINES })) {
         const entries = lines.map((line) => wireEntry(line, keyNames, `${file} line ${++count}`));
         await writer.putWire(entries, job.i);
       }

@@ -52,6 +52,11 @@ async function waitUntilUp(endpoint: string, child: ChildProcess, timeoutMs: num
 
 function handle(kind: DynamoServerKind, child: ChildProcess, port: number): DynamoServer {
   const endpoint = `http://127.0.0.1:${port}`;
+  // Never leave a server behind, even when a test or benchmark dies before calling stop().
+  const reap = (): void => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  process.once("exit", reap);
   return {
     kind,
     endpoint,
@@ -63,6 +68,7 @@ function handle(kind: DynamoServerKind, child: ChildProcess, port: number): Dyna
       child.kill("SIGTERM");
       await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      process.off("exit", reap);
     },
     env() {
       return {
