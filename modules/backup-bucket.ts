@@ -9,6 +9,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { hclList } from "../lib/hcl";
 import {
   ABORT_MULTIPART_DAYS,
   EXPORTS_PREFIX,
@@ -17,6 +18,7 @@ import {
   WORK_EXPIRATION_DAYS,
   WORK_PREFIX,
 } from "../lib/pipeline/config";
+import { IA_CLASSES, IA_MIN_DAYS } from "./export-pipeline-variables";
 
 /** The generated bucket name starts with this many characters (at most) of the lowercased prefix. */
 export const BUCKET_PREFIX_PART_MAX = 20;
@@ -133,9 +135,8 @@ export class BackupBucket extends Construct {
               "backup_expiration_days must be greater than backup_transition_days (objects would expire before they move to the colder class).",
           },
           {
-            condition: `\${!contains(["STANDARD_IA", "ONEZONE_IA"], ${props.transitionStorageClassExpr}) || ${props.transitionDaysExpr} == null || try(${props.transitionDaysExpr} >= 30, false)}`,
-            errorMessage:
-              "backup_transition_days must be >= 30 when backup_transition_storage_class is STANDARD_IA or ONEZONE_IA (an S3 rule).",
+            condition: `\${!contains(${hclList(IA_CLASSES)}, ${props.transitionStorageClassExpr}) || ${props.transitionDaysExpr} == null || try(${props.transitionDaysExpr} >= ${IA_MIN_DAYS}, false)}`,
+            errorMessage: `backup_transition_days must be >= ${IA_MIN_DAYS} when backup_transition_storage_class is ${IA_CLASSES.join(" or ")} (an S3 rule).`,
           },
         ],
       },

@@ -47,8 +47,8 @@ export const STORAGE_CLASSES = [
   "DEEP_ARCHIVE",
 ] as const;
 /** S3 keeps objects at least 30 days in STANDARD before a transition to these classes. */
-const IA_CLASSES = ["STANDARD_IA", "ONEZONE_IA"] as const;
-const IA_MIN_DAYS = 30;
+export const IA_CLASSES = ["STANDARD_IA", "ONEZONE_IA"] as const;
+export const IA_MIN_DAYS = 30;
 export const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"] as const;
 export const MAX_RETENTION_DAYS = 36500;
 /** The retention periods CloudWatch Logs accepts. */
@@ -249,13 +249,10 @@ export class ExportPipelineVariables extends Construct {
       type: VariableType.STRING,
       description: `S3 storage class exports move to after backup_transition_days: ${STORAGE_CLASSES.join(", ")}. GLACIER and DEEP_ARCHIVE objects must be restored before the verify and restore-drill Lambdas (or a restore) can read them.`,
       default: d.backup_transition_storage_class ?? DEFAULT_TRANSITION_STORAGE_CLASS,
-      validation: [
-        oneOf("backup_transition_storage_class", STORAGE_CLASSES),
-        {
-          condition: `\${!contains(${hclList(IA_CLASSES)}, var.backup_transition_storage_class) || var.backup_transition_days == null || try(var.backup_transition_days >= ${IA_MIN_DAYS}, false)}`,
-          errorMessage: `backup_transition_days must be >= ${IA_MIN_DAYS} when backup_transition_storage_class is ${IA_CLASSES.join(" or ")} (an S3 rule).`,
-        },
-      ],
+      // The rules between inputs (IA classes need >= 30 days; expiry after transition) are preconditions of the
+      // lifecycle resource (modules/backup-bucket.ts): validation blocks may reference other inputs only from
+      // Terraform 1.9, and the module supports 1.5.
+      validation: [oneOf("backup_transition_storage_class", STORAGE_CLASSES)],
     });
 
     this.backupExpirationDays = variable(this, "backup_expiration_days", {
@@ -270,11 +267,6 @@ export class ExportPipelineVariables extends Construct {
         {
           condition: `\${var.backup_expiration_days == null || try(var.backup_expiration_days >= 1 && var.backup_expiration_days <= ${MAX_RETENTION_DAYS} && floor(var.backup_expiration_days) == var.backup_expiration_days, false)}`,
           errorMessage: `backup_expiration_days must be null or a whole number from 1 to ${MAX_RETENTION_DAYS}.`,
-        },
-        {
-          condition: `\${var.backup_expiration_days == null || var.backup_transition_days == null || try(var.backup_expiration_days > var.backup_transition_days, false)}`,
-          errorMessage:
-            "backup_expiration_days must be greater than backup_transition_days (objects would expire before they move to the colder class).",
         },
       ],
     });

@@ -20,6 +20,7 @@ export interface RunOptions {
 
 export interface RunResult {
   readonly status: "SUCCEEDED" | "FAILED";
+  /** The final output, or for a failed execution the input of the Fail state that ended it. */
   readonly output?: unknown;
   readonly error?: string;
   readonly cause?: string;
@@ -42,6 +43,8 @@ class StatesError extends Error {
   constructor(
     readonly error: string,
     readonly causeText: string,
+    /** The state's input when a Fail state ended the execution (for diagnosis). */
+    readonly data?: Json,
   ) {
     super(`${error}: ${causeText}`);
   }
@@ -207,7 +210,7 @@ async function runMachine(
         case "Succeed":
           return data;
         case "Fail":
-          throw new StatesError(state.Error as string, state.Cause as string);
+          throw new StatesError(state.Error as string, state.Cause as string, data);
         default:
           throw new Error(`unsupported state type ${type}`);
       }
@@ -245,7 +248,9 @@ export async function runStateMachine(definition: Record<string, unknown>, opts:
     const output = await runMachine(definition as unknown as Machine, opts.input, ctx, opts, history);
     return { status: "SUCCEEDED", output, history };
   } catch (err) {
-    if (err instanceof StatesError) return { status: "FAILED", error: err.error, cause: err.causeText, history };
+    if (err instanceof StatesError) {
+      return { status: "FAILED", error: err.error, cause: err.causeText, output: err.data, history };
+    }
     throw err;
   }
 }

@@ -1,0 +1,288 @@
+/**
+ * The pipeline and the backup plan in the synthesized module, under real terraform (offline plans: -refresh=false,
+ * loopback endpoint, fake credentials; no AWS call is needed to plan the module): what is planned by default, with
+ * everything on, with everything off, and the exact validation messages of bad inputs.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { DEFAULT_CATALOG, pointInTimeDefaults } from "../../lib/catalog";
+import { ResourceChange, TerraformWorkspace } from "../support/terraform";
+import { announceSkip, terraformSkipReason } from "../support/tools";
+import { inputFlags, pipelineWorkspace } from "./support/workspace";
+
+const skip = announceSkip("pipeline terraform tests", terraformSkipReason());
+
+interface Diagnostic {
+  readonly severity: string;
+  readonly summary: string;
+  readonly detail: string;
+}
+
+async function planErrors(ws: TerraformWorkspace, vars: Record<string, unknown>): Promise<Diagnostic[]> {
+  const res = await ws.tf(["plan", "-refresh=false", "-input=false", "-json", ...inputFlags(vars)], {
+    allowFail: true,
+  });
+  expect(res.code).not.toBe(0);
+  return res.stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as { type: string; diagnostic?: Diagnostic })
+    .filter((m) => m.type === "diagnostic" && m.diagnostic?.severity === "error")
+    .map((m) => m.diagnostic as Diagnostic);
+}
+
+function ofType(changes: ResourceChange[], type: string): ResourceChange[] {
+  return changes.filter((c) => c.type === type);
+}
+
+function after(changes: ResourceChange[], address: string): Record<string, unknown> {
+  const rc = changes.find((c) => c.address === `module.data_persistence.${address}`);
+  if (rc === undefined) throw new Error(`no planned change for ${address}`);
+  return rc.change.after ?? {};
+}
+
+const PIPELINE_TYPES = [
+  "aws_lambda_function",
+  "aws_sfn_state_machine",
+  "aws_scheduler_schedule",
+  "aws_cloudwatch_metric_alarm",
+  "aws_sns_topic",
+  "aws_s3_bucket",
+  "aws_kms_key",
+  "aws_iam_role",
+  "aws_backup_vault",
+  "aws_backup_plan",
+  "aws_backup_selection",
+];
+
+describe.skipIf(skip)("terraform: the export pipeline and backup plan in the module (offline plans)", () => {
+  let ws: TerraformWorkspace;
+
+  beforeAll(async () => {
+    ws = pipelineWorkspace(inject("moduleDir"));
+    await ws.init();
+  });
+
+  it("plans the pipeline for the PITR tables and the backup plan for every table by default", async () => {
+    const plan = await ws.planJson(["-refresh=false"]);
+    const changes = plan.resource_changes ?? [];
+    const pitr = pointInTimeDefaults(DEFAULT_CATALOG);
+    const count = (t: string) => ofType(changes, t).length;
+    expect(Object.fromEntries(PIPELINE_TYPES.map((t) => [t, count(t)]))).toEqual({
+      aws_lambda_function: 5, // no restore-drill function without enable_restore_drill
+      aws_sfn_state_machine: 1,
+      aws_scheduler_schedule: 1,
+      aws_cloudwatch_metric_alarm: 1 + pitr.length,
+      aws_sns_topic: 1,
+      aws_s3_bucket: 1,
+      aws_kms_key: 1,
+      aws_iam_role: 5 + 1 + 1 + 1, // functions, state machine, scheduler, AWS Backup
+      aws_backup_vault: 1,
+      aws_backup_plan: 1,
+      aws_backup_selection: 1,
+    });
+    expect(count("aws_s3_bucket_object_lock_configuration")).toBe(0);
+    for (const c of changes.filter((x) => PIPELINE_TYPES.includes(x.type)))
+      expect(c.change.actions).toEqual(["create"]);
+
+    const fn = after(changes, "aws_lambda_function.verify_export_function[0]");
+    expect(fn).toMatchObject({
+      function_name: "example-ddb-verify-export",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      memory_size: 1024,
+      timeout: 900,
+    });
+    // The zip is referenced under ${path.module}, so the copied module folder is self-contained.
+    const filename = fn.filename as string;
+    expect(filename).toMatch(/^\.\.\/\.\.\/dist\/modules\/data-persistence\/assets\/.+\/verify-export\.zip$/);
+    expect(existsSync(join(ws.dir, filename))).toBe(true);
+
+    // The definition embeds the functions' ARNs, so it is known only after apply (the moto apply test reads it).
+    expect(after(changes, "aws_sfn_state_machine.export_state_machine[0]")).toMatchObject({
+      name: "example-ddb-export",
+      type: "STANDARD",
+    });
+
+    expect(after(changes, "aws_scheduler_schedule.full_export_schedule[0]")).toMatchObject({
+      name: "example-ddb-full-export",
+      schedule_expression: "cron(0 3 * * ? *)",
+      schedule_expression_timezone: "UTC",
+      target: [expect.objectContaining({ input: '{"mode":"FULL"}' })],
+    });
+    const freshness = ofType(changes, "aws_cloudwatch_metric_alarm").filter((c) => c.name === "export_freshness_alarm");
+    expect(freshness.map((c) => c.change.after?.dimensions)).toEqual(
+      [...pitr].sort().map((t) => ({ Deployment: "example", Table: t })),
+    );
+    expect(freshness[0]?.change.after).toMatchObject({
+      metric_name: "VerifiedExports",
+      namespace: "DynamoDataSafe/ExportPipeline",
+      period: 3600,
+      evaluation_periods: 26,
+      datapoints_to_alarm: 26,
+      treat_missing_data: "breaching",
+      comparison_operator: "LessThanThreshold",
+    });
+    expect(after(changes, "aws_sns_topic.alarm_topic[0]").name).toBe("example-dynamo-backup-failed");
+    expect(after(changes, "aws_s3_bucket.backup_bucket[0]").bucket_prefix).toBe("example-ddb-backups-");
+    expect(after(changes, "aws_backup_plan.backup_plan[0]")).toMatchObject({
+      name: "example-dynamodb-daily",
+      rule: [
+        expect.objectContaining({
+          schedule: "cron(0 5 ? * * *)",
+          lifecycle: [expect.objectContaining({ delete_after: 90 })],
+          copy_action: [],
+        }),
+      ],
+    });
+  });
+
+  it("plans the restore drill, incremental exports, scan exports, subscriptions, Object Lock and a cross-region copy when asked", async () => {
+    const plan = await ws.planJson([
+      "-refresh=false",
+      ...inputFlags({
+        export_tables: ["CollectionsTable", "SemaphoresTable"],
+        enable_restore_drill: true,
+        incremental_export_interval: "rate(1 hour)",
+        alarm_subscriptions: [{ protocol: "email", endpoint: "oncall@example.com" }],
+        backup_object_lock_mode: "COMPLIANCE",
+        backup_object_lock_days: 14,
+        backup_copy_destination_vault_arn: "arn:aws:backup:us-west-2:111122223333:backup-vault:dr",
+        backup_copy_retention_days: 30,
+        lambda_architecture: "x86_64",
+      }),
+    ]);
+    const changes = plan.resource_changes ?? [];
+    expect(ofType(changes, "aws_lambda_function")).toHaveLength(6);
+    expect(after(changes, "aws_lambda_function.restore_drill_function[0]").architectures).toEqual(["x86_64"]);
+    expect(
+      ofType(changes, "aws_sfn_state_machine")
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual(["export_state_machine", "restore_drill_state_machine"]);
+    expect(after(changes, "aws_scheduler_schedule.incremental_export_schedule[0]")).toMatchObject({
+      schedule_expression: "rate(1 hour)",
+      target: [expect.objectContaining({ input: '{"mode":"INCREMENTAL"}' })],
+    });
+    expect(after(changes, "aws_scheduler_schedule.restore_drill_schedule[0]").schedule_expression).toBe(
+      "cron(0 6 ? * SUN *)",
+    );
+    expect(
+      ofType(changes, "aws_cloudwatch_metric_alarm")
+        .map((c) => {
+          const index = (c as { index?: unknown }).index;
+          return typeof index === "string" ? index : c.name;
+        })
+        .sort(),
+    ).toEqual(["CollectionsTable", "SemaphoresTable", "export_failed_alarm", "restore_drill_failed_alarm"]);
+    expect(after(changes, 'aws_sns_topic_subscription.alarm_subscription["email:oncall@example.com"]')).toMatchObject({
+      protocol: "email",
+      endpoint: "oncall@example.com",
+    });
+    expect(after(changes, "aws_s3_bucket_object_lock_configuration.backup_bucket_object_lock[0]")).toMatchObject({
+      rule: [{ default_retention: [{ mode: "COMPLIANCE", days: 14, years: null }] }],
+    });
+    expect(after(changes, "aws_backup_plan.backup_plan[0]").rule).toEqual([
+      expect.objectContaining({
+        copy_action: [
+          {
+            destination_vault_arn: "arn:aws:backup:us-west-2:111122223333:backup-vault:dr",
+            lifecycle: [expect.objectContaining({ delete_after: 30 })],
+          },
+        ],
+      }),
+    ]);
+  });
+
+  it("plans only the tables when the pipeline and the backup plan are off", async () => {
+    const plan = await ws.planJson([
+      "-refresh=false",
+      ...inputFlags({ enable_export_pipeline: false, enable_backup_plan: false }),
+    ]);
+    const types = [...new Set((plan.resource_changes ?? []).map((c) => c.type))];
+    expect(types).toEqual(["aws_dynamodb_table"]);
+  });
+
+  const SCHEDULE = (name: string) =>
+    `${name} must be rate(<n> minutes|hours|days) (singular unit when n is 1, e.g. rate(1 day)) or a six-field cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 3 * * ? *).`;
+
+  it.each([
+    {
+      vars: {
+        export_tables: ["CollectionsTable", "NoSuchTable"],
+        export_schedule: "every day",
+        incremental_export_interval: "rate(5 minutes)",
+        lambda_runtime: "nodejs20.x",
+        max_export_age_hours: 169,
+        backup_object_lock_mode: "LEGAL_HOLD",
+        alarm_subscriptions: [{ protocol: "http", endpoint: "http://example.com" }],
+        backup_plan_schedule: "rate(1 day)",
+        backup_copy_destination_vault_arn: "dr-vault",
+      },
+      messages: [
+        "export_tables may only name catalog tables. Known tables: AccessTokensTable, AsyncOperationsTable, CollectionsTable, ExecutionsTable, FilesTable, GranulesTable, PdrsTable, ProvidersTable, ReconciliationReportsTable, RulesTable, SemaphoresTable, UsersTable.",
+        SCHEDULE("export_schedule"),
+        "incremental_export_interval must be null or rate(<n> minutes|hours) between 15 minutes and 24 hours (DynamoDB's incremental export window), e.g. rate(1 hour) or rate(30 minutes).",
+        "lambda_runtime must be one of nodejs22.x, nodejs24.x.",
+        "max_export_age_hours must be a whole number from 1 to 168.",
+        "backup_object_lock_mode must be null, GOVERNANCE or COMPLIANCE.",
+        "alarm_subscriptions entries need a protocol among email, email-json, https, sqs, lambda, sms, firehose, application and a non-empty endpoint.",
+        "backup_plan_schedule must be a six-field cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 5 ? * * *).",
+        "backup_copy_destination_vault_arn must be null or a backup vault ARN such as arn:aws:backup:us-west-2:111122223333:backup-vault:dr-vault.",
+      ],
+    },
+    {
+      vars: {
+        incremental_export_interval: "rate(25 hours)",
+        restore_drill_schedule: "rate(1 days)",
+        scan_export_segments: 0,
+        backup_bucket_name: "Bad_Bucket",
+        lambda_log_retention_days: 10,
+        backup_transition_storage_class: "COLD",
+        backup_retention_days: 1.5,
+        backup_plan_tables: ["Nope"],
+        lambda_architecture: "riscv",
+      },
+      messages: [
+        "incremental_export_interval must be null or rate(<n> minutes|hours) between 15 minutes and 24 hours (DynamoDB's incremental export window), e.g. rate(1 hour) or rate(30 minutes).",
+        SCHEDULE("restore_drill_schedule"),
+        "scan_export_segments must be a whole number from 1 to 100.",
+        "backup_bucket_name must be null or a legal S3 bucket name: 3-63 characters of a-z, 0-9, dot (.) and hyphen (-), starting and ending with a letter or digit, without two adjacent dots.",
+        "lambda_log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.",
+        "backup_transition_storage_class must be one of STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE.",
+        "backup_retention_days must be a whole number from 1 to 36500.",
+        "backup_plan_tables may only name catalog tables. Known tables: AccessTokensTable,",
+        "lambda_architecture must be one of arm64, x86_64.",
+      ],
+    },
+  ])("fails at plan with the exact message for each bad input: $vars", async ({ vars, messages }) => {
+    const errors = await planErrors(ws, vars);
+    expect(errors).toHaveLength(messages.length);
+    for (const message of messages) {
+      expect(errors.map((e) => e.detail)).toContainEqual(expect.stringContaining(message));
+    }
+  });
+
+  it("refuses lifecycle settings that contradict each other, before anything is created", async () => {
+    const errors = await planErrors(ws, {
+      backup_transition_days: 20,
+      backup_transition_storage_class: "STANDARD_IA",
+      backup_expiration_days: 10,
+    });
+    expect(errors.map((e) => e.summary)).toEqual(["Resource precondition failed", "Resource precondition failed"]);
+    expect(errors.map((e) => e.detail).sort()).toEqual([
+      "backup_expiration_days must be greater than backup_transition_days (objects would expire before they move to the colder class).",
+      "backup_transition_days must be >= 30 when backup_transition_storage_class is STANDARD_IA or ONEZONE_IA (an S3 rule).",
+    ]);
+  });
+
+  it("accepts nodejs24.x, which hashicorp/aws 5.100 itself refuses (a newer provider is needed, as documented)", async () => {
+    const errors = await planErrors(ws, { lambda_runtime: "nodejs24.x" });
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) {
+      expect(e.summary).toMatch(/^expected runtime to be one of \[.*"nodejs22\.x"\], got nodejs24\.x$/);
+    }
+  });
+});
