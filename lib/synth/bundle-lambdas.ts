@@ -36,8 +36,13 @@ export interface BundleOptions {
 /** Packages that must never end up inside a Lambda bundle. */
 export const FORBIDDEN_IN_BUNDLES = ["cdktf", "constructs", "@cdktf/", "esbuild", "vitest"] as const;
 
-/** DOS timestamps cannot be earlier than 1980; built from local fields so the stored value is the same in every TZ. */
-const FIXED_MTIME = new Date(1980, 0, 1, 0, 0, 0);
+/**
+ * The zip entries' mtime: 1980-01-01 00:00:00, the earliest DOS time. fflate stores a Date's LOCAL fields, so the Date is
+ * built from local fields at each call: the stored value is the same whatever the time zone.
+ */
+function fixedMtime(): Date {
+  return new Date(1980, 0, 1, 0, 0, 0);
+}
 const FILE_MODE = 0o100644;
 const UNIX = 3;
 
@@ -95,7 +100,7 @@ export function buildHandler(
 
 /** A zip holding exactly `index.js`, byte-identical for identical input. */
 export function zipHandler(js: Uint8Array): Uint8Array {
-  return zipSync({ "index.js": [js, { level: 9, mtime: FIXED_MTIME, os: UNIX, attrs: FILE_MODE << 16 }] });
+  return zipSync({ "index.js": [js, { level: 9, mtime: fixedMtime(), os: UNIX, attrs: FILE_MODE << 16 }] });
 }
 
 function writeAtomically(path: string, data: Uint8Array): void {
