@@ -4,5 +4,6 @@
  */
 import type { BenchSuite } from "../lib/types";
 import { backupRestoreSuite } from "./backup-restore";
+import { lambdasSuite } from "./lambdas";
 
-export const SUITES: readonly BenchSuite[] = [backupRestoreSuite];
+export const SUITES: readonly BenchSuite[] = [backupRestoreSuite, lambdasSuite];
