@@ -79,16 +79,23 @@ async function rawWrite(a: Args): Promise<number> {
     keyNames: [KEY],
     concurrency: Number(a.concurrency ?? 16),
   });
+  // Keys in a scrambled order (a fixed permutation), as a restore sends them: in scan (hash) order, not sorted.
+  let step = 7919;
+  while (gcd(step, n) !== 1) step += 2;
   for (let i = 0; i < n; i += 1000) {
     const entries = [];
     for (let j = i; j < Math.min(n, i + 1000); j++) {
-      const wire = itemToWireJson(benchItem(from + j));
+      const wire = itemToWireJson(benchItem(from + ((j * step) % n)));
       entries.push({ json: JSON.stringify(wire), key: wireKeyString(wire, [KEY]) });
     }
     await writer.putWire(entries, undefined);
   }
   await writer.flush();
   return writer.written;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 async function rawScan(a: Args): Promise<number> {

@@ -151,6 +151,79 @@ function decodeBase64(v: unknown, where: string, path: string): Uint8Array {
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }
 
+const BASE64_PATTERN = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+/**
+ * Checks an item in wire form (as JSON.parse gives it) without converting it: the same rules as
+ * {@link decodeWireItem}, for consumers that send the item on as it is. Throws {@link ExportFormatError} naming `where`.
+ */
+export function validateWireItem(wire: unknown, where: string): void {
+  if (wire === null || typeof wire !== "object" || Array.isArray(wire)) {
+    throw new ExportFormatError("corrupt", where, `${where}: expected an object {"Item": {...}}, found no "Item" map`);
+  }
+  for (const name in wire as Record<string, unknown>) checkValue((wire as Record<string, unknown>)[name], where, name);
+}
+
+function checkBase64(v: unknown, where: string, path: string): void {
+  if (typeof v !== "string" || !BASE64_PATTERN.test(v)) bad(where, path, "binary must be a base64 string");
+}
+
+function checkValue(raw: unknown, where: string, path: string): void {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    bad(where, path, `expected {"<type>": value} with type one of ${ATTRIBUTE_TYPES.join(", ")}`);
+  }
+  const obj = raw as Record<string, unknown>;
+  let type: string | undefined;
+  for (const k in obj) {
+    if (type !== undefined) bad(where, path, `has more than one type (${type}, ${k})`);
+    type = k;
+  }
+  const v = type === undefined ? undefined : obj[type];
+  switch (type) {
+    case "S":
+      if (typeof v !== "string") bad(where, path, "S must be a string");
+      return;
+    case "N":
+      if (typeof v !== "string" || !NUMBER_PATTERN.test(v))
+        bad(where, path, `N must be a number string, got ${JSON.stringify(v)}`);
+      return;
+    case "B":
+      checkBase64(v, where, path);
+      return;
+    case "BOOL":
+      if (typeof v !== "boolean") bad(where, path, "BOOL must be true or false");
+      return;
+    case "NULL":
+      if (v !== true) bad(where, path, "NULL must be true");
+      return;
+    case "SS":
+      if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string")) {
+        bad(where, path, "SS must be a non-empty array of strings");
+      }
+      return;
+    case "NS":
+      if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === "string" && NUMBER_PATTERN.test(x))) {
+        bad(where, path, "NS must be a non-empty array of number strings");
+      }
+      return;
+    case "BS":
+      if (!Array.isArray(v) || v.length === 0) bad(where, path, "BS must be a non-empty array of base64 strings");
+      v.forEach((b, i) => checkBase64(b, where, `${path}[${i}]`));
+      return;
+    case "M":
+      if (v === null || typeof v !== "object" || Array.isArray(v)) bad(where, path, "M must be an object");
+      for (const k in v as Record<string, unknown>)
+        checkValue((v as Record<string, unknown>)[k], where, `${path}.${k}`);
+      return;
+    case "L":
+      if (!Array.isArray(v)) bad(where, path, "L must be an array");
+      v.forEach((e, i) => checkValue(e, where, `${path}[${i}]`));
+      return;
+    default:
+      bad(where, path, `unknown type ${JSON.stringify(type)}; allowed: ${ATTRIBUTE_TYPES.join(", ")}`);
+  }
+}
+
 /**
  * A canonical string for comparing items regardless of attribute order and set order (DynamoDB guarantees neither).
  * Two items are equal in DynamoDB's sense exactly when their canonical strings are equal.

@@ -27,10 +27,10 @@ import {
   describeDataFile,
   ExportFormatError,
   openExport,
+  validateWireItem,
   readExportLines,
   verifyExport,
   type ExportLocation,
-  type OpenedExport,
   type VerifyReport,
 } from "../export-format";
 import { BatchWriteError, BatchWriter, type WireEntry } from "./batch-writer";
@@ -176,7 +176,11 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
   const verifyFirst = opts.verifyFirst ?? true;
   if (verifyFirst) {
     let checked = 0;
-    const report = await verifyExport(exp, { onFile: () => opts.onVerifyProgress?.(++checked, exp.files.length) });
+    // md5 + item count of every file (what catches damage); each line is validated as it is sent.
+    const report = await verifyExport(exp, {
+      decode: false,
+      onFile: () => opts.onVerifyProgress?.(++checked, exp.files.length),
+    });
     if (!report.ok) {
       try {
         assertVerified(report);
@@ -398,6 +402,7 @@ export function wireEntry(line: string, keyNames: readonly string[], where: stri
   if (item === null || typeof item !== "object" || Array.isArray(item)) {
     throw new ExportFormatError("corrupt", where, `${where}: expected an object {"Item": {...}}, found no "Item" map`);
   }
+  validateWireItem(item, where);
   let key: string;
   try {
     key = wireKeyString(item as WireItem, keyNames);
@@ -416,5 +421,3 @@ async function readRestoreCheckpoint(path: string): Promise<RestoreCheckpoint | 
     return undefined;
   }
 }
-
-export type { OpenedExport };

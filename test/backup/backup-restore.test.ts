@@ -157,6 +157,8 @@ describe("dynamo-dr backup / verify / restore (dynalite)", () => {
     const noSource = await dr(["restore", "--table", "t-x"]);
     expect(noSource.code).toBe(2);
     expect(noSource.stderr).toContain("<source> is required");
+    const badPage = await dr(["backup", "--table", SOURCE, "--page-size", "0"]);
+    expect(badPage.stderr).toContain('--page-size: "0" is not allowed; use a whole number from 1 to 100000');
     const resumeNoOut = await dr(["backup", "--table", SOURCE, "--resume"]);
     expect(resumeNoOut.stderr).toContain("--resume needs --out");
   });

@@ -16,11 +16,13 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoClient } from "../../lib/aws";
 import {
   dataFileRel,
+  md5Base64,
   openExport,
   parseLocation,
   serializeManifestFiles,
@@ -95,6 +97,54 @@ describe("an interrupted backup", () => {
     const res = await dr(["restore", out(), "--table", "resumed-copy", "--create-table", "--quiet"]);
     expect(res.code, res.stderr).toBe(0);
     expect(await snapshot(ddb, "resumed-copy")).toEqual(await snapshot(ddb, SOURCE));
+  });
+
+  it("resumes a table with a binary (B) and number (N) key from its checkpoint", async () => {
+    const table = "resume-binary-key";
+    await createTable(ddb, {
+      TableName: table,
+      AttributeDefinitions: [
+        { AttributeName: "bk", AttributeType: "B" },
+        { AttributeName: "nk", AttributeType: "N" },
+      ],
+      KeySchema: [
+        { AttributeName: "bk", KeyType: "HASH" },
+        { AttributeName: "nk", KeyType: "RANGE" },
+      ],
+      BillingMode: "PAY_PER_REQUEST",
+    });
+    const items = Array.from({ length: 1200 }, (_, i) => ({
+      bk: { B: new Uint8Array([i % 7, 0, 255, (i * 31) & 255]) },
+      nk: { N: `${i}.125E-3` },
+      v: { S: "y".repeat(200) },
+    }));
+    await seed(ddb, table, items);
+    const out = join(dir, "binary-key");
+    let saves = 0;
+    await expect(
+      backupTable({
+        client: dynamoClient(),
+        tableName: table,
+        out: parseLocation(out),
+        segments: 2,
+        maxFileBytes: 20_000,
+        pageLimit: 50,
+        onCheckpoint: (cp) => {
+          if (cp.segments.some((sg) => sg.lastEvaluatedKey !== undefined) && ++saves >= 3) throw new Error("crash");
+        },
+      }),
+    ).rejects.toThrow("crash");
+    const cp = JSON.parse(readFileSync(join(out, "_checkpoint.json"), "utf8")) as {
+      segments: { lastEvaluatedKey?: { bk?: { B?: unknown } } }[];
+    };
+    // Positions are stored in wire form: binary as base64 text, not as a serialized byte array.
+    const key = cp.segments.find((sg) => sg.lastEvaluatedKey !== undefined)?.lastEvaluatedKey;
+    expect(typeof key?.bk?.B).toBe("string");
+    const res = await dr(["backup", "--table", table, "--out", out, "--resume", "--quiet"]);
+    expect(res.code, res.stderr).toBe(0);
+    const restored = await dr(["restore", out, "--table", `${table}-copy`, "--create-table", "--quiet"], { cwd: dir });
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(await snapshot(ddb, `${table}-copy`, ["bk", "nk"])).toEqual(await snapshot(ddb, table, ["bk", "nk"]));
   });
 
   it("--resume of a finished backup or an empty place says so", async () => {
@@ -220,6 +270,55 @@ describe("a damaged backup: restore and verify fail naming the file, and nothing
       /holds \d+ items but manifest-files\.json says \d+/,
     ],
   ];
+
+  it("a file whose bytes match the manifest but whose line is not DynamoDB JSON: verify and restore name the line", async () => {
+    const root = join(dir, "bad-line");
+    const good = `{"Item":{"pk":{"S":"ok-1"}}}\n`;
+    const gz = gzipSync(`${good}{"Item":{"pk":{"S":"ok-2"},"n":{"N":"not a number"}}}\n`);
+    const { mkdirSync } = await import("node:fs");
+    mkdirSync(join(root, "data"), { recursive: true });
+    writeFileSync(join(root, "data", "badlinebadlinebadlinebadli.json.gz"), gz);
+    writeFileSync(
+      join(root, "manifest-files.json"),
+      serializeManifestFiles([
+        {
+          itemCount: 2,
+          md5Checksum: md5Base64(gz),
+          etag: "",
+          dataFileS3Key: "data/badlinebadlinebadlinebadli.json.gz",
+        },
+      ]),
+    );
+    writeFileSync(
+      join(root, "manifest-summary.json"),
+      serializeManifestSummary({
+        version: "2020-06-30",
+        exportArn: null,
+        startTime: "",
+        endTime: "",
+        tableArn: null,
+        tableId: null,
+        exportTime: "",
+        s3Bucket: null,
+        s3Prefix: null,
+        s3SseAlgorithm: null,
+        s3SseKmsKeyId: null,
+        manifestFilesS3Key: "manifest-files.json",
+        billedSizeBytes: 0,
+        itemCount: 2,
+        outputFormat: "DYNAMODB_JSON",
+      }),
+    );
+    const file = join(root, "data", "badlinebadlinebadlinebadli.json.gz");
+    const v = await dr(["verify", root]);
+    expect(v.code).toBe(6);
+    expect(v.stderr).toContain(`${file} line 2: attribute n: N must be a number string, got "not a number"`);
+    await createTable(ddb, simpleTable("bad-line-target"));
+    const r = await dr(["restore", root, "--table", "bad-line-target", "--yes"], { cwd: dir });
+    expect(r.code).toBe(6);
+    expect(r.stderr).toContain(`${file} line 2: attribute n: N must be a number string, got "not a number"`);
+    expect(r.stderr).toMatch(/of 2 items are written; \d are missing/);
+  });
 
   it.each(cases)("%s", async (name, damage, problem) => {
     const { root, file } = await damaged(name.replace(/ /g, "-"), damage);

@@ -7,6 +7,8 @@ import {
   encodeItemLine,
   ExportFormatError,
   itemKeyString,
+  itemToWireJson,
+  validateWireItem,
   type Item,
 } from "../../lib/export-format";
 import { deeplyNested, item } from "./arbitraries";
@@ -89,6 +91,29 @@ describe("encodeItemLine / decodeItemLine", () => {
     expect((caught as ExportFormatError).kind).toBe("corrupt");
     expect((caught as Error).message).toMatch(/^data\/f\.json\.gz line 3: /);
     expect((caught as Error).message).toMatch(message);
+  });
+});
+
+describe("validateWireItem (restore's check of lines it sends on as they are)", () => {
+  it("property: accepts every valid item in wire form", () => {
+    fc.assert(
+      fc.property(item({ maxDepth: 4 }), (it) => {
+        validateWireItem(JSON.parse(JSON.stringify(itemToWireJson(it))), "x");
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it.each([
+    ['{"a":{"X":"1"}}', /attribute a: unknown type "X"/],
+    ['{"a":{"S":"1","N":"1"}}', /attribute a: has more than one type/],
+    ['{"a":{"N":"12abc"}}', /attribute a: N must be a number string, got "12abc"/],
+    ['{"a":{"B":"@@@"}}', /attribute a: binary must be a base64 string/],
+    ['{"a":{"SS":[]}}', /attribute a: SS must be a non-empty array/],
+    ['{"m":{"M":{"x":{"L":[{"BOOL":"yes"}]}}}}', /attribute m\.x\[0\]: BOOL must be true or false/],
+  ])("rejects %s naming the place", (json, message) => {
+    expect(() => validateWireItem(JSON.parse(json), "f line 2")).toThrow(message);
+    expect(() => validateWireItem(JSON.parse(json), "f line 2")).toThrow(/^f line 2: /);
   });
 });
 
