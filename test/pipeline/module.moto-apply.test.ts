@@ -59,6 +59,11 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
   let queue: TestQueue;
   let resources: StateResource[];
   const cli = <T = Record<string, unknown>>(...args: string[]) => awsCli<T>(moto.env(), moto.endpoint, args);
+  /** One `list-functions` call: every pipeline function's configuration, by name. */
+  const functions = async (): Promise<Map<string, Record<string, unknown>>> => {
+    const res = await cli<{ Functions: Record<string, unknown>[] }>("lambda", "list-functions");
+    return new Map(res.Functions.map((f) => [f.FunctionName as string, f]));
+  };
   const one = (type: string, name: string): Record<string, unknown> => {
     const r = resources.find((x) => x.type === type && x.name === name);
     if (r === undefined) throw new Error(`no ${type}.${name} in the state`);
@@ -166,13 +171,10 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
 
   it("deploys the six functions from the reproducible zips, on nodejs22.x, each with its own role and log group", async () => {
     const bundles = bundleLambdas();
+    const deployed = await functions();
     for (const name of PIPELINE_FUNCTION_NAMES) {
-      const cfg = await cli<Record<string, unknown>>(
-        "lambda",
-        "get-function-configuration",
-        "--function-name",
-        `${PREFIX}-ddb-${name}`,
-      );
+      const cfg = deployed.get(`${PREFIX}-ddb-${name}`);
+      expect(cfg, name).toBeDefined();
       expect(cfg).toMatchObject({
         Runtime: "nodejs22.x",
         Handler: "index.handler",
@@ -180,7 +182,7 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
         Role: `arn:aws:iam::${ACCOUNT}:role/${PREFIX}-ddb-${name}`,
         CodeSha256: bundles[name].sha256Base64,
       });
-      expect((cfg.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
+      expect((cfg?.Environment as { Variables: Record<string, string> }).Variables).toMatchObject({
         DEPLOYMENT: PREFIX,
       });
     }
@@ -315,9 +317,15 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
       `arn:aws:backup:${REGION}:${ACCOUNT}:backup-vault:${PREFIX}-dynamodb`,
       COPY_VAULT,
     ];
-    const roles = await cli<{ Roles: { RoleName: string }[] }>("iam", "list-roles");
-    const ours = roles.Roles.map((r) => r.RoleName).filter((n) => n.startsWith(`${PREFIX}-ddb-`));
-    expect(ours.sort()).toEqual(
+    const details = await cli<{
+      RoleDetailList: {
+        RoleName: string;
+        RolePolicyList: { PolicyName: string; PolicyDocument: string | { Statement: PolicyStatement[] } }[];
+        AttachedManagedPolicies: unknown[];
+      }[];
+    }>("iam", "get-account-authorization-details", "--filter", "Role");
+    const ours = details.RoleDetailList.filter((r) => r.RoleName.startsWith(`${PREFIX}-ddb-`));
+    expect(ours.map((r) => r.RoleName).sort()).toEqual(
       [
         ...PIPELINE_FUNCTION_NAMES.map((n) => `${PREFIX}-ddb-${n}`),
         `${PREFIX}-ddb-export-sfn`,
@@ -327,27 +335,13 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
       ].sort(),
     );
     let actionsChecked = 0;
-    for (const role of ours) {
-      const names = await cli<{ PolicyNames: string[] }>("iam", "list-role-policies", "--role-name", role);
-      expect(names.PolicyNames).toEqual(["least-privilege"]);
-      const attached = await cli<{ AttachedPolicies: unknown[] }>(
-        "iam",
-        "list-attached-role-policies",
-        "--role-name",
-        role,
-      );
-      expect(attached.AttachedPolicies).toEqual([]);
-      const got = await cli<{ PolicyDocument: string | { Statement: PolicyStatement[] } }>(
-        "iam",
-        "get-role-policy",
-        "--role-name",
-        role,
-        "--policy-name",
-        "least-privilege",
-      );
-      const doc = (
-        typeof got.PolicyDocument === "string" ? JSON.parse(decodeURIComponent(got.PolicyDocument)) : got.PolicyDocument
-      ) as { Statement: PolicyStatement[] };
+    for (const { RoleName: role, RolePolicyList, AttachedManagedPolicies } of ours) {
+      expect(RolePolicyList.map((p) => p.PolicyName)).toEqual(["least-privilege"]);
+      expect(AttachedManagedPolicies).toEqual([]);
+      const raw = RolePolicyList[0]!.PolicyDocument;
+      const doc = (typeof raw === "string" ? JSON.parse(decodeURIComponent(raw)) : raw) as {
+        Statement: PolicyStatement[];
+      };
       const fn = PIPELINE_FUNCTION_NAMES.find((n) => role === `${PREFIX}-ddb-${n}`);
       for (const st of doc.Statement) {
         expect(st.Effect).toBe("Allow");
@@ -388,16 +382,13 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
       "restore-drill": restoreDrill as never,
       notify: notify as never,
     };
-    const envOf = new Map<string, Record<string, string>>();
-    for (const n of PIPELINE_FUNCTION_NAMES) {
-      const cfg = await cli<{ Environment: { Variables: Record<string, string> } }>(
-        "lambda",
-        "get-function-configuration",
-        "--function-name",
-        `${PREFIX}-ddb-${n}`,
-      );
-      envOf.set(n, cfg.Environment.Variables);
-    }
+    const deployed = await functions();
+    const envOf = new Map<string, Record<string, string>>(
+      PIPELINE_FUNCTION_NAMES.map((n) => [
+        n,
+        (deployed.get(`${PREFIX}-ddb-${n}`)?.Environment as { Variables: Record<string, string> }).Variables,
+      ]),
+    );
     const sm = await cli<{ definition: string }>(
       "stepfunctions",
       "describe-state-machine",
