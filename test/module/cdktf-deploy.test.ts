@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CATALOG, physicalTableName } from "../../lib/catalog";
 import { DEPLOY_STACK_NAME, PROJECT_ROOT } from "../../lib/project-config";
 import { Moto, startMoto } from "../support/moto";
-import { run, terraformEnv } from "../support/terraform";
+import { OPTIONAL_FEATURE_SWITCHES, run, terraformEnv } from "../support/terraform";
 import { announceSkip, findPluginDir, motoSkipReason, terraformSkipReason } from "../support/tools";
 
 const skip = announceSkip("cdktf deploy test", terraformSkipReason() ?? motoSkipReason());
@@ -38,7 +38,13 @@ describe.skipIf(skip)("cdktf deploy of the deployable stack to moto", () => {
     const config = {
       localEndpoint: moto.endpoint,
       backend: { type: "local", path: join(dir, "state.tfstate") },
-      inputs: { prefix: PREFIX, enable_point_in_time_tables: ["GranulesTable"], deletion_protection: false },
+      inputs: {
+        prefix: PREFIX,
+        enable_point_in_time_tables: ["GranulesTable"],
+        deletion_protection: false,
+        // Tables only: test/pipeline applies the pipeline and the backup plan.
+        ...Object.fromEntries(OPTIONAL_FEATURE_SWITCHES.map((v) => [v, false])),
+      },
     };
     const res = await run(
       join(PROJECT_ROOT, "node_modules", ".bin", "cdktf"),

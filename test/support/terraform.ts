@@ -6,6 +6,7 @@ import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { PROJECT_ROOT, DEFAULT_MODULE_OUT_DIR } from "../../lib/project-config";
+import { DEFAULT_MODULE_NAME } from "../../lib/addresses";
 import { findPluginDir } from "./tools";
 
 export interface RunResult {
@@ -80,10 +81,28 @@ export class TerraformWorkspace {
     return JSON.parse(shown.stdout) as TerraformPlan;
   }
 
+  /**
+   * Switches the module's optional features (export pipeline, restore drill, backup plan) off through an override
+   * file for the example's module block, for tests that are about the tables only. The pipeline's own tests apply it.
+   */
+  disableOptionalFeatures(): void {
+    writeFileSync(
+      join(this.dir, "features_off_override.tf"),
+      `module "${DEFAULT_MODULE_NAME}" {\n${OPTIONAL_FEATURE_SWITCHES.map((v) => `  ${v} = false`).join("\n")}\n}\n`,
+    );
+  }
+
   relativeTo(path: string): string {
     return relative(this.dir, path);
   }
 }
+
+/** Module inputs that switch optional features on (all default to true). */
+export const OPTIONAL_FEATURE_SWITCHES = [
+  "enable_export_pipeline",
+  "enable_restore_drill",
+  "enable_backup_plan",
+] as const;
 
 export interface ResourceChange {
   readonly address: string;
