@@ -3,7 +3,7 @@
  * {"mode", "items", "seconds", "itemsPerSecond", "peakRssMb"}. Talks to the server named by AWS_ENDPOINT_URL
  * (loopback, fake credentials — set by bench/run.ts).
  *
- *   raw-write        {table, items, from?, concurrency}   ceiling: pre-encoded items → BatchWriteItem loop, no files
+ *   raw-write        {table, items, from?, concurrency, orderFrom?}  ceiling: generated items → BatchWriteItem loop, no files
  *   raw-scan         {table, segments}                    ceiling: parallel Scan, items counted and dropped
  *   backup           {table, out, segments}               ours: dynamo-dr backup
  *   restore          {source, table, concurrency}         ours: dynamo-dr restore --create-table
@@ -63,15 +63,40 @@ async function createTable(table: string): Promise<void> {
   }
 }
 
+/** The keys of a table in scan order (the order a backup, and so a restore, has them), as benchItem indexes. */
+async function scanOrder(table: string): Promise<number[]> {
+  const order: number[] = [];
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const res = await dynamoClient().send(
+      new ScanCommand({ TableName: table, ProjectionExpression: KEY, ExclusiveStartKey: start }),
+    );
+    for (const it of res.Items ?? []) order.push(Number(/(\d+)$/.exec(it[KEY]?.S ?? "")?.[1]));
+    start = res.LastEvaluatedKey;
+  } while (start !== undefined);
+  return order;
+}
+
 /**
  * The write ceiling: generated items sent with the same transport restore uses (BatchWriteItem of 25, 16 in flight,
- * item JSON straight into the request body) and nothing else to do. Items are encoded 1,000 at a time as they are
- * needed (encoding them all up front made the ceiling slower: 200,000 live strings kept the GC busy).
+ * item JSON straight into the request body) and nothing else to do. With `orderFrom`, the same items in the same
+ * order as a restore of that table sends them (its scan order, read before the clock starts: servers write faster in
+ * that order); otherwise in a fixed scrambled order. Items are encoded 1,000 at a time as they are needed (encoding
+ * them all up front made the ceiling slower: 200,000 live strings kept the GC busy).
  */
 async function rawWrite(a: Args): Promise<number> {
   const table = String(a.table);
   const n = Number(a.items);
   const from = Number(a.from ?? 0);
+  let order: number[] | undefined;
+  if (a.orderFrom !== undefined) {
+    order = await scanOrder(String(a.orderFrom));
+    if (order.length !== n) throw new Error(`orderFrom ${String(a.orderFrom)} has ${order.length} items, not ${n}`);
+    startClock();
+  }
+  let step = 7919;
+  while (gcd(step, n) !== 1) step += 2;
+  const indexAt = (j: number): number => order?.[j] ?? from + ((j * step) % n);
   await createTable(table);
   const writer = new BatchWriter({
     client: dynamoClient(),
@@ -79,13 +104,10 @@ async function rawWrite(a: Args): Promise<number> {
     keyNames: [KEY],
     concurrency: Number(a.concurrency ?? 16),
   });
-  // Keys in a scrambled order (a fixed permutation), as a restore sends them: in scan (hash) order, not sorted.
-  let step = 7919;
-  while (gcd(step, n) !== 1) step += 2;
   for (let i = 0; i < n; i += 1000) {
     const entries = [];
     for (let j = i; j < Math.min(n, i + 1000); j++) {
-      const wire = itemToWireJson(benchItem(from + ((j * step) % n)));
+      const wire = itemToWireJson(benchItem(indexAt(j)));
       entries.push({ json: JSON.stringify(wire), key: wireKeyString(wire, [KEY]) });
     }
     await writer.putWire(entries, undefined);

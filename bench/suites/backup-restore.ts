@@ -3,8 +3,8 @@
  * on the same server:
  *   (a) the raw ceiling — the most the server gives this client with no files: a parallel Scan that only cuts the
  *       items out of the responses and counts them (best of 8 and 16 segments, 1 MB and 1,000-item pages, the same
- *       transport as the backup), and a
- *       BatchWriteItem loop (16 in flight, same transport as restore) of items encoded before the clock starts;
+ *       transport as the backup), and a BatchWriteItem loop (16 in flight, same transport as restore) of the same
+ *       items in the order a restore sends them (the source's scan order, read before the clock starts);
  *   (b) a sequential baseline shaped like cumulus-api's backup/restore: one Scan stream into one JSON file, and
  *       restore with 2 BatchWriteItem requests in flight.
  * Every measurement runs in its own process; peak RSS is that process's VmHWM.
@@ -85,10 +85,10 @@ async function runServer(kind: "dynalite" | "dynamodb-local", o: BenchOptions): 
         await m("restore", "restore", { source: join(dir, "backup-0"), table: `dst-${i}`, concurrency: 16 }),
       );
       await m("drop", "drop", { table: `dst-${i}` });
-      if (i + 1 < o.repeat) {
-        rawWrites.push(await m("raw write", "raw-write", { table: `ceiling-${i}`, items: o.items, concurrency: 16 }));
-        await m("drop", "drop", { table: `ceiling-${i}` });
-      }
+      rawWrites.push(
+        await m("raw write", "raw-write", { table: `ceiling-${i}`, items: o.items, concurrency: 16, orderFrom: "src" }),
+      );
+      await m("drop", "drop", { table: `ceiling-${i}` });
     }
     const restore = best(restores);
     const restoreSmall = await m("restore small", "restore", {
