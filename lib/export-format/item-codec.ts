@@ -33,9 +33,17 @@ function valueHasBinary(v: AttributeValue): boolean {
   return false;
 }
 
+/**
+ * Sets an own property, even for names like "__proto__" (a legal attribute name that plain assignment would turn
+ * into a prototype change, silently dropping the attribute).
+ */
+function putOwn<T>(obj: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function toWire(map: Record<string, AttributeValue>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const key in map) out[key] = valueToWire(map[key] as AttributeValue);
+  for (const key in map) putOwn(out, key, valueToWire(map[key] as AttributeValue));
   return out;
 }
 
@@ -78,7 +86,7 @@ export function decodeItemLine(line: string, where: string): Item {
 /** Converts an item in DynamoDB's JSON wire form (B as base64) to the SDK shape, validating every value. */
 export function decodeWireItem(wire: Record<string, unknown>, where: string): Item {
   const out: Item = {};
-  for (const name in wire) out[name] = decodeValue(wire[name], where, name);
+  for (const name in wire) putOwn(out, name, decodeValue(wire[name], where, name));
   return out;
 }
 
@@ -133,7 +141,7 @@ function decodeValue(raw: unknown, where: string, path: string): AttributeValue 
       if (v === null || typeof v !== "object" || Array.isArray(v)) bad(where, path, "M must be an object");
       const m: Record<string, AttributeValue> = {};
       for (const k in v as Record<string, unknown>) {
-        m[k] = decodeValue((v as Record<string, unknown>)[k], where, `${path}.${k}`);
+        putOwn(m, k, decodeValue((v as Record<string, unknown>)[k], where, `${path}.${k}`));
       }
       return { M: m };
     }
@@ -263,7 +271,7 @@ export function itemKeyString(item: Item, keyNames: readonly string[]): string {
   for (const name of keyNames) {
     const v = item[name];
     if (v === undefined) throw new Error(`item has no key attribute "${name}"`);
-    key[name] = v;
+    putOwn(key, name, v);
   }
   return canonicalItem(key);
 }
@@ -273,7 +281,7 @@ export function itemKey(item: Item, keyNames: readonly string[]): Item {
   const key: Item = {};
   for (const name of keyNames) {
     const v = item[name];
-    if (v !== undefined) key[name] = v;
+    if (v !== undefined) putOwn(key, name, v);
   }
   return key;
 }
