@@ -5,22 +5,58 @@
  */
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
+import { AWS_OPERATION_PROPERTY } from "./cli/aws-errors";
 
 let dynamo: DynamoDBClient | undefined;
 let s3: S3Client | undefined;
 
+interface MiddlewareClient {
+  readonly middlewareStack: {
+    add(
+      mw: (
+        next: (args: unknown) => Promise<unknown>,
+        context: { clientName?: string; commandName?: string },
+      ) => (args: unknown) => Promise<unknown>,
+      options: { step: "initialize"; name: string },
+    ): void;
+  };
+}
+
+/**
+ * Marks every error a client throws with the operation that failed ("DynamoDB.RestoreTableToPointInTime"), so the CLI can
+ * say which call AWS refused (lib/cli/aws-errors.ts). Non-enumerable: JSON output and logs of the error are unchanged.
+ */
+export function annotateErrors<C extends object>(client: C): C {
+  (client as unknown as MiddlewareClient).middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (err) {
+        if (err instanceof Error && !Object.prototype.hasOwnProperty.call(err, AWS_OPERATION_PROPERTY)) {
+          const service = (context.clientName ?? "AWS").replace(/Client$/, "");
+          const operation = (context.commandName ?? "call").replace(/Command$/, "");
+          Object.defineProperty(err, AWS_OPERATION_PROPERTY, { value: `${service}.${operation}`, enumerable: false });
+        }
+        throw err;
+      }
+    },
+    { step: "initialize", name: "annotateAwsOperationOnError" },
+  );
+  return client;
+}
+
 /** The process-wide DynamoDB client (created on first use). */
 export function dynamoClient(config: DynamoDBClientConfig = {}): DynamoDBClient {
-  if (Object.keys(config).length > 0) return new DynamoDBClient(config);
-  dynamo ??= new DynamoDBClient({});
+  if (Object.keys(config).length > 0) return annotateErrors(new DynamoDBClient(config));
+  dynamo ??= annotateErrors(new DynamoDBClient({}));
   return dynamo;
 }
 
 /** The process-wide S3 client. Path-style addressing when a custom endpoint is set (local servers need it). */
 export function s3Client(config: S3ClientConfig = {}): S3Client {
-  if (Object.keys(config).length > 0) return new S3Client(config);
+  if (Object.keys(config).length > 0) return annotateErrors(new S3Client(config));
   const custom = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  s3 ??= new S3Client(custom === undefined ? {} : { forcePathStyle: true });
+  s3 ??= annotateErrors(new S3Client(custom === undefined ? {} : { forcePathStyle: true }));
   return s3;
 }
 

@@ -3,6 +3,7 @@
  * async function, print its result (human text or --json), and map a typed error to the exit code.
  */
 import { parseArgs } from "node:util";
+import { classifyAwsError } from "./aws-errors";
 import { CliError, EXIT, UsageError } from "./errors";
 
 export interface OptionSpec {
@@ -112,7 +113,8 @@ export async function runCommand(cmd: CommandSpec, argv: string[], io: CommandIO
   }
 }
 
-export function reportError(err: unknown, json: boolean, io: Pick<CommandIO, "stdout" | "stderr">): number {
+export function reportError(thrown: unknown, json: boolean, io: Pick<CommandIO, "stdout" | "stderr">): number {
+  const err = classifyAwsError(thrown) ?? thrown;
   const known = err instanceof CliError;
   const exitCode = known ? err.exitCode : EXIT.unexpected;
   const message = err instanceof Error ? err.message : String(err);

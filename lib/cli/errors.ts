@@ -11,6 +11,7 @@ export const EXIT = {
   toolMissing: 5,
   verification: 6,
   safetyStop: 7,
+  aws: 8,
   aborted: 10,
 } as const;
 

@@ -130,7 +130,7 @@ export const backupCommand: CommandSpec<BackupCommandResult> = {
     "  dynamo-dr backup --table prod-GranulesTable --out s3://my-backups/granules/2025-01-31",
     "  dynamo-dr backup --table prod-GranulesTable --out ./granules --read-rate 2000",
     "",
-    "Exit codes: 0 ok, 2 bad flags, 3 precondition (location not empty, nothing to resume), 4 table not found.",
+    "Exit codes: 0 ok, 2 bad flags, 3 precondition (location not empty, nothing to resume), 4 table not found, 8 AWS refused or unreachable.",
   ].join("\n"),
   options: {
     table: { type: "string", valueName: "<name>", description: "DynamoDB table name to back up." },

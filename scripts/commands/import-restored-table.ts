@@ -220,7 +220,8 @@ export const importRestoredTableCommand: CommandSpec<ImportRestoredTableResult> 
     "(exit 7) and names the state backup; otherwise it prints the in-place changes and the apply to run.",
     "",
     "Exit codes: 0 ok, 2 bad flags, 3 precondition (table not ACTIVE, variable not wired, …), 4 not found",
-    "(address not in state, table missing), 5 terraform not installed, 7 safety stop, 10 not confirmed.",
+    "(address not in state, table missing), 5 terraform not installed, 7 safety stop, 8 AWS refused or unreachable,",
+    "10 not confirmed.",
   ].join("\n"),
   options: IMPORT_RESTORED_TABLE_OPTIONS,
   async run(values, _positionals, ctx: CommandContext) {

@@ -250,7 +250,7 @@ export const restoreDeploymentCommand: CommandSpec<RestoreDeploymentResult> = {
     "table (run after terraform init, before terraform apply) — or runs them with --execute and checks the plan.",
     "",
     "Exit codes: 0 ok, 2 bad flags, 3 precondition, 4 no backup found, 5 terraform not installed,",
-    "7 safety stop, 10 not confirmed.",
+    "7 safety stop, 8 AWS refused or unreachable, 10 not confirmed.",
   ].join("\n"),
   options: {
     prefix: {

@@ -221,7 +221,7 @@ export const restoreTableCommand: CommandSpec<RestoreTableResult> = {
     "AWS settings come from the SDK's standard configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).",
     "",
     "Exit codes: 0 ok, 2 bad flags, 3 precondition (PITR off, time outside window, target exists, not ACTIVE),",
-    "4 table not found, 5 terraform not installed, 7 safety stop, 10 not confirmed.",
+    "4 table not found, 5 terraform not installed, 7 safety stop, 8 AWS refused or unreachable, 10 not confirmed.",
   ].join("\n"),
   options: {
     table: {

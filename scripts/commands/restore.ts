@@ -142,7 +142,8 @@ export const restoreCommand: CommandSpec<RestoreCommandResult> = {
     "  dynamo-dr restore s3://my-exports/granules --table prod-GranulesTable --yes    # AWS export, existing table",
     "",
     "Exit codes: 0 ok, 2 bad flags, 3 precondition (table exists with --create-table, key mismatch, incomplete",
-    "backup), 4 table or backup not found, 6 verification failed or items missing, 10 not confirmed.",
+    "backup), 4 table or backup not found, 6 verification failed or items missing, 8 AWS refused or",
+    "unreachable, 10 not confirmed.",
   ].join("\n"),
   options: {
     table: { type: "string", valueName: "<name>", description: "Table to restore into." },

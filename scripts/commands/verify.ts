@@ -140,7 +140,8 @@ export const verifyCommand: CommandSpec<VerifyCommandResult> = {
     "from the table, extra keys in the table, and keys whose items differ.",
     "AWS settings come from the SDK's standard configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).",
     "",
-    "Exit codes: 0 everything matches, 2 bad flags, 3 incomplete backup, 4 not found, 6 mismatch (each problem names its file or key).",
+    "Exit codes: 0 everything matches, 2 bad flags, 3 incomplete backup, 4 not found, 6 mismatch (each problem names its file or key),",
+    "8 AWS refused or unreachable.",
   ].join("\n"),
   options: {
     table: { type: "string", valueName: "<name>", description: "Also compare every item with this table." },
