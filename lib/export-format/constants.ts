@@ -26,6 +26,8 @@ export const AWS_EXPORT_DIR = "AWSDynamoDB";
 export const MANIFEST_VERSION = "2020-06-30";
 export const OUTPUT_FORMAT_DYNAMODB_JSON = "DYNAMODB_JSON";
 export const EXPORT_TYPE_FULL = "FULL_EXPORT";
+/** exportType of an incremental export (changes in a window; verifiable, not restorable). */
+export const EXPORT_TYPE_INCREMENTAL = "INCREMENTAL_EXPORT";
 
 /** schema.json format version. */
 export const SCHEMA_FORMAT_VERSION = 1;

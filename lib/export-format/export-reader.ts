@@ -18,8 +18,10 @@ import { ExportFormatError } from "./errors";
 import type { Item } from "./item-codec";
 import {
   dataFileName,
+  parseIncrementalManifestSummary,
   parseManifestFiles,
   parseManifestSummary,
+  type IncrementalManifestSummary,
   type ManifestFileEntry,
   type ManifestSummary,
 } from "./manifest";
@@ -129,10 +131,35 @@ export interface OpenExportOptions {
 export async function openExport(source: string | ExportLocation, opts: OpenExportOptions = {}): Promise<OpenedExport> {
   const loc = typeof source === "string" ? parseLocation(source, opts.cwd) : source;
   const { store, awsExportId } = await resolveExportRoot(openStore(loc, opts.s3));
+  const { summary, files } = await readManifests(store, parseManifestSummary);
+  const schemaText = await store.readText(SCHEMA_FILE);
+  const schema = schemaText === undefined ? undefined : parseSchema(schemaText, store.describe(SCHEMA_FILE));
+  return { store, location: formatLocation(store.location), summary, files, schema, awsExportId };
+}
+
+/**
+ * Opens an INCREMENTAL export folder (the one holding manifest-summary.json) for verification: the data files have the
+ * same md5/count manifest as a full export, so {@link verifyExport} applies; they hold changes, not items, so nothing
+ * restores from it.
+ */
+export async function openIncrementalExport(
+  store: ExportStore,
+): Promise<OpenedExport & { readonly summary: IncrementalManifestSummary }> {
+  const { summary, files } = await readManifests(store, parseIncrementalManifestSummary);
+  return { store, location: formatLocation(store.location), summary, files, schema: undefined, awsExportId: undefined };
+}
+
+/** Reads and validates manifest-summary.json (with `parse`) and the manifest-files.json it names. */
+async function readManifests<S extends ManifestSummary>(
+  store: ExportStore,
+  parse: (text: string, file: string) => S,
+): Promise<{ summary: S; files: ManifestFileEntry[] }> {
   const summaryFile = store.describe(MANIFEST_SUMMARY_FILE);
   const summaryText = await store.readText(MANIFEST_SUMMARY_FILE);
-  if (summaryText === undefined) throw new ExportFormatError("not-found", summaryFile, `${summaryFile} does not exist`);
-  const summary = parseManifestSummary(summaryText, summaryFile);
+  if (summaryText === undefined) {
+    throw new ExportFormatError("not-found", summaryFile, `${summaryFile} does not exist`);
+  }
+  const summary = parse(summaryText, summaryFile);
   const filesRel = dataFileName(summary.manifestFilesS3Key) || MANIFEST_FILES_FILE;
   const filesFile = store.describe(filesRel);
   const filesText = await store.readText(filesRel);
@@ -143,10 +170,7 @@ export async function openExport(source: string | ExportLocation, opts: OpenExpo
       `${filesFile} does not exist (${MANIFEST_SUMMARY_FILE} names it)`,
     );
   }
-  const files = parseManifestFiles(filesText, filesFile);
-  const schemaText = await store.readText(SCHEMA_FILE);
-  const schema = schemaText === undefined ? undefined : parseSchema(schemaText, store.describe(SCHEMA_FILE));
-  return { store, location: formatLocation(store.location), summary, files, schema, awsExportId };
+  return { summary, files: parseManifestFiles(filesText, filesFile) };
 }
 
 async function openDataFileOf(
@@ -191,20 +215,6 @@ export async function* readExportItems(
   entry: ManifestFileEntry,
   opts: Omit<ReadDataFileOptions, "expected"> = {},
 ): AsyncGenerator<Item[], MeasuredDataFile> {
-  const rel = dataFileRel(entry);
-  const file = exp.store.describe(rel);
-  let input;
-  try {
-    input = await exp.store.openRead(rel);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new ExportFormatError(
-        "not-found",
-        file,
-        `${file}: data file listed in ${MANIFEST_FILES_FILE} does not exist`,
-      );
-    }
-    throw err;
-  }
+  const { input, file } = await openDataFileOf(exp, entry);
   return yield* readDataFile(input, file, { ...opts, expected: entry });
 }

@@ -24,12 +24,14 @@
  *
  * - Items: {@link encodeItemLine} / {@link decodeItemLine} (lossless, pure), {@link canonicalItem}, {@link itemKeyString}.
  * - Checksums: {@link md5Base64}, {@link Md5Stream}, {@link dataFileProblems} (a data file vs its manifest entry).
- * - Manifests: {@link parseManifestSummary}, {@link serializeManifestSummary}, {@link parseManifestFiles},
+ * - Manifests: {@link parseManifestSummary} (FULL exports), {@link parseIncrementalManifestSummary} (INCREMENTAL:
+ *   verifiable, not restorable), {@link serializeManifestSummary}, {@link parseManifestFiles},
  *   {@link serializeManifestFiles}, {@link newExportId}, {@link newDataFileKey}.
  * - Schema: {@link schemaFromDescription} (DescribeTable → schema.json), {@link schemaFromCatalog},
  *   {@link createTableInput} (schema.json → CreateTable on on-demand), {@link parseSchema}, {@link keyAttributeNames}.
  * - Locations: {@link parseLocation} (`s3://…` or a folder), {@link openStore}.
- * - Reading: {@link openExport} (ours or AWS's, finds `AWSDynamoDB/<id>/`), {@link readExportItems} (decoded items in
+ * - Reading: {@link openExport} (ours or AWS's, finds `AWSDynamoDB/<id>/`), {@link openIncrementalExport} (AWS's
+ *   incremental exports, for the verify Lambda), {@link readExportItems} (decoded items in
  *   streamed batches, md5 + count checked at the end), {@link readExportLines} (the raw lines, for consumers that pass
  *   them on), {@link readDataFile}, {@link readDataFileLines}, {@link measureDataFile} (never throws; reports damage).
  * - Verifying: {@link verifyExport} → {@link VerifyReport} (per-file md5/count, missing/extra files, totals),

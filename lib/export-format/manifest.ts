@@ -7,6 +7,7 @@ import {
   DATA_DIR,
   DATA_FILE_SUFFIX,
   EXPORT_TYPE_FULL,
+  EXPORT_TYPE_INCREMENTAL,
   MANIFEST_VERSION,
   OUTPUT_FORMAT_DYNAMODB_JSON,
 } from "./constants";
@@ -62,8 +63,18 @@ function stringOrNull(file: string, obj: Record<string, unknown>, field: string)
   return v;
 }
 
-/** Parses manifest-summary.json. `file` names it in errors. Only full DYNAMODB_JSON exports are accepted. */
-export function parseManifestSummary(text: string, file: string): ManifestSummary {
+/**
+ * An INCREMENTAL export's manifest-summary.json: the same fields plus the window it covers. Its data lines hold
+ * `{"Metadata","Keys","NewImage","OldImage"}` rather than whole items, so it can be verified (md5, counts) but not restored.
+ */
+export interface IncrementalManifestSummary extends ManifestSummary {
+  readonly exportType: typeof EXPORT_TYPE_INCREMENTAL;
+  readonly exportFromTime: string;
+  readonly exportToTime: string;
+  readonly outputView: string | null;
+}
+
+function parseSummaryObject(text: string, file: string): Record<string, unknown> {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -71,7 +82,11 @@ export function parseManifestSummary(text: string, file: string): ManifestSummar
     invalid(file, `not valid JSON (${(err as Error).message})`);
   }
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) invalid(file, "must be a JSON object");
-  const obj = raw as Record<string, unknown>;
+  return raw as Record<string, unknown>;
+}
+
+/** The fields every export's summary has, checked; `exportTime` is the data's point in time. */
+function commonSummary(file: string, obj: Record<string, unknown>, exportTime: string): ManifestSummary {
   if (!isCount(obj.itemCount)) {
     invalid(file, `"itemCount" must be a whole number >= 0, got ${JSON.stringify(obj.itemCount)}`);
   }
@@ -82,17 +97,7 @@ export function parseManifestSummary(text: string, file: string): ManifestSummar
       `outputFormat ${JSON.stringify(format)} is not supported; only ${OUTPUT_FORMAT_DYNAMODB_JSON} is (export again with ExportFormat=${OUTPUT_FORMAT_DYNAMODB_JSON})`,
     );
   }
-  const exportType = obj.exportType ?? EXPORT_TYPE_FULL;
-  if (exportType !== EXPORT_TYPE_FULL) {
-    invalid(
-      file,
-      `exportType ${JSON.stringify(exportType)} is not supported; only ${EXPORT_TYPE_FULL} holds whole items to restore`,
-    );
-  }
-  const manifestFilesS3Key = obj.manifestFilesS3Key;
-  if (typeof manifestFilesS3Key !== "string" || manifestFilesS3Key === "") {
-    invalid(file, `"manifestFilesS3Key" must be a non-empty string, got ${JSON.stringify(manifestFilesS3Key)}`);
-  }
+  const manifestFilesS3Key = requiredString(file, obj, "manifestFilesS3Key");
   const billed = obj.billedSizeBytes ?? 0;
   if (!isCount(billed)) invalid(file, `"billedSizeBytes" must be a whole number >= 0, got ${JSON.stringify(billed)}`);
   return {
@@ -102,7 +107,7 @@ export function parseManifestSummary(text: string, file: string): ManifestSummar
     endTime: stringOrNull(file, obj, "endTime") ?? "",
     tableArn: stringOrNull(file, obj, "tableArn"),
     tableId: stringOrNull(file, obj, "tableId"),
-    exportTime: stringOrNull(file, obj, "exportTime") ?? "",
+    exportTime,
     s3Bucket: stringOrNull(file, obj, "s3Bucket"),
     s3Prefix: stringOrNull(file, obj, "s3Prefix"),
     s3SseAlgorithm: stringOrNull(file, obj, "s3SseAlgorithm"),
@@ -111,7 +116,45 @@ export function parseManifestSummary(text: string, file: string): ManifestSummar
     billedSizeBytes: billed,
     itemCount: obj.itemCount,
     outputFormat: OUTPUT_FORMAT_DYNAMODB_JSON,
-    exportType: EXPORT_TYPE_FULL,
+  };
+}
+
+function requiredString(file: string, obj: Record<string, unknown>, field: string): string {
+  const v = obj[field];
+  if (typeof v !== "string" || v === "") {
+    invalid(file, `"${field}" must be a non-empty string, got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Parses manifest-summary.json. `file` names it in errors. Only full DYNAMODB_JSON exports are accepted. */
+export function parseManifestSummary(text: string, file: string): ManifestSummary {
+  const obj = parseSummaryObject(text, file);
+  const exportType = obj.exportType ?? EXPORT_TYPE_FULL;
+  const summary = commonSummary(file, obj, stringOrNull(file, obj, "exportTime") ?? "");
+  if (exportType !== EXPORT_TYPE_FULL) {
+    invalid(
+      file,
+      `exportType ${JSON.stringify(exportType)} is not supported; only ${EXPORT_TYPE_FULL} holds whole items to restore`,
+    );
+  }
+  return { ...summary, exportType: EXPORT_TYPE_FULL };
+}
+
+/** Parses an INCREMENTAL export's manifest-summary.json (AWS's fields), for verification only. */
+export function parseIncrementalManifestSummary(text: string, file: string): IncrementalManifestSummary {
+  const obj = parseSummaryObject(text, file);
+  if (obj.exportType !== EXPORT_TYPE_INCREMENTAL) {
+    invalid(file, `exportType is ${JSON.stringify(obj.exportType)}, expected ${EXPORT_TYPE_INCREMENTAL}`);
+  }
+  const exportFromTime = requiredString(file, obj, "exportFromTime");
+  const exportToTime = requiredString(file, obj, "exportToTime");
+  return {
+    ...commonSummary(file, obj, exportToTime),
+    exportType: EXPORT_TYPE_INCREMENTAL,
+    exportFromTime,
+    exportToTime,
+    outputView: stringOrNull(file, obj, "outputView"),
   };
 }
 

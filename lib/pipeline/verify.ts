@@ -8,15 +8,19 @@
  * progress in `work/`, and the state machine invokes it again until it reports `done`.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DATA_DIR, MANIFEST_FILES_FILE, MANIFEST_SUMMARY_FILE } from "../export-format/constants";
+import {
+  DATA_DIR,
+  EXPORT_TYPE_INCREMENTAL,
+  MANIFEST_FILES_FILE,
+  MANIFEST_SUMMARY_FILE,
+} from "../export-format/constants";
 import { dataFileProblems, measureDataFile } from "../export-format/data-file";
 import { ExportFormatError } from "../export-format/errors";
-import { dataFileRel, openExport, type OpenedExport } from "../export-format/export-reader";
-import { totalItemCount } from "../export-format/manifest";
+import { dataFileRel, openExport, openIncrementalExport, type OpenedExport } from "../export-format/export-reader";
+import { totalItemCount, type IncrementalManifestSummary } from "../export-format/manifest";
 import { openStore, type ExportStore } from "../export-format/store";
 import { METRIC, WORK_PREFIX } from "./config";
 import { PipelineError, truncate } from "./errors";
-import { openIncrementalExport, type IncrementalSummary } from "./incremental-export";
 import { verificationReportKey } from "./layout";
 import { emitMetrics, type LineWriter } from "./metrics";
 import { writePointer } from "./pointers";
@@ -95,7 +99,7 @@ function addProblems(progress: VerifyProgress, problems: readonly string[]): Ver
 }
 
 async function open(store: ExportStore, result: ExportResult, s3: S3Client): Promise<OpenedExport> {
-  if (result.exportType === "INCREMENTAL_EXPORT") return openIncrementalExport(store);
+  if (result.exportType === EXPORT_TYPE_INCREMENTAL) return openIncrementalExport(store);
   return openExport(store.location, { s3 });
 }
 
@@ -243,7 +247,7 @@ async function finish(
   exp: OpenedExport | undefined,
   progress: VerifyProgress,
 ): Promise<void> {
-  const summary = exp?.summary as (OpenedExport["summary"] & Partial<IncrementalSummary>) | undefined;
+  const summary = exp?.summary as (OpenedExport["summary"] & Partial<IncrementalManifestSummary>) | undefined;
   const dataTime =
     (summary?.exportToTime ?? summary?.exportTime ?? "") !== ""
       ? ((summary?.exportToTime ?? summary?.exportTime) as string)

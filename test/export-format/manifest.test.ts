@@ -5,6 +5,7 @@ import {
   md5Base64,
   newDataFileKey,
   newExportId,
+  parseIncrementalManifestSummary,
   parseManifestFiles,
   parseManifestSummary,
   serializeManifestFiles,
@@ -51,6 +52,57 @@ describe("manifest-summary.json", () => {
   it("rejects text that is not JSON", () => {
     expect(() => parseManifestSummary("{", "/x/manifest-summary.json")).toThrow(
       /^\/x\/manifest-summary\.json: not valid JSON/,
+    );
+  });
+});
+
+/** An incremental export's summary: AWS adds the window and the output view, and has no exportTime. */
+const awsIncrementalSummary = {
+  version: "2023-08-01",
+  exportArn: awsSummary.exportArn,
+  startTime: "2024-01-10T10:05:00.000Z",
+  endTime: "2024-01-10T10:20:00.000Z",
+  tableArn: awsSummary.tableArn,
+  tableId: awsSummary.tableId,
+  exportFromTime: "2024-01-10T09:00:00.000Z",
+  exportToTime: "2024-01-10T10:00:00.000Z",
+  s3Bucket: awsSummary.s3Bucket,
+  s3Prefix: "inc",
+  s3SseAlgorithm: "AES256",
+  s3SseKmsKeyId: null,
+  manifestFilesS3Key: "inc/AWSDynamoDB/01234567890123-a1b2c3d4/manifest-files.json",
+  billedSizeBytes: 12,
+  itemCount: 3,
+  outputFormat: "DYNAMODB_JSON",
+  outputView: "NEW_AND_OLD_IMAGES",
+  exportType: "INCREMENTAL_EXPORT",
+};
+
+describe("manifest-summary.json of an INCREMENTAL export (verifiable, not restorable)", () => {
+  it("reads the window; its data time is the window's end", () => {
+    const parsed = parseIncrementalManifestSummary(JSON.stringify(awsIncrementalSummary), "/x/manifest-summary.json");
+    expect(parsed).toMatchObject({
+      itemCount: 3,
+      exportType: "INCREMENTAL_EXPORT",
+      exportFromTime: "2024-01-10T09:00:00.000Z",
+      exportToTime: "2024-01-10T10:00:00.000Z",
+      exportTime: "2024-01-10T10:00:00.000Z",
+      outputView: "NEW_AND_OLD_IMAGES",
+      manifestFilesS3Key: awsIncrementalSummary.manifestFilesS3Key,
+    });
+  });
+
+  it.each([
+    [
+      { ...awsIncrementalSummary, exportType: "FULL_EXPORT" },
+      'exportType is "FULL_EXPORT", expected INCREMENTAL_EXPORT',
+    ],
+    [{ ...awsIncrementalSummary, exportFromTime: "" }, '"exportFromTime" must be a non-empty string, got ""'],
+    [{ ...awsIncrementalSummary, itemCount: 1.5 }, '"itemCount" must be a whole number >= 0, got 1.5'],
+    [{ ...awsIncrementalSummary, outputFormat: "ION" }, 'outputFormat "ION" is not supported'],
+  ])("rejects a bad summary naming the file (%#)", (raw, message) => {
+    expect(() => parseIncrementalManifestSummary(JSON.stringify(raw), "/x/manifest-summary.json")).toThrow(
+      `/x/manifest-summary.json: ${message}`,
     );
   });
 });
