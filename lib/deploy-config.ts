@@ -2,7 +2,7 @@
  * Settings of the deployable stack (`cdktf deploy`): region, backend and module inputs.
  * Read from cdktf.json's `deploy` context, overridden by $DDB_DEPLOY_CONFIG (a JSON string) and $AWS_REGION.
  */
-import type { DataPersistenceInputValues } from "../modules/data-persistence-variables";
+import type { DataPersistenceModuleInputs } from "../modules/data-persistence";
 
 export const DEPLOY_CONTEXT_KEY = "deploy";
 export const DEPLOY_CONFIG_ENV = "DDB_DEPLOY_CONFIG";
@@ -36,7 +36,8 @@ export interface DeployConfig {
    */
   readonly localEndpoint?: string;
   readonly backend: S3BackendConfig | LocalBackendConfig;
-  readonly inputs: DataPersistenceInputValues;
+  /** Module input values by variable name; names are checked against the module when the deploy stack is built. */
+  readonly inputs: DataPersistenceModuleInputs;
 }
 
 export const DEFAULT_DEPLOY_REGION = "us-east-1";
@@ -88,6 +89,33 @@ function validateBackend(raw: unknown): S3BackendConfig | LocalBackendConfig {
   return raw as unknown as S3BackendConfig | LocalBackendConfig;
 }
 
+/** Throws when `deploy.inputs` names an input the module does not have (a typo would otherwise be ignored silently). */
+export function validateDeployInputNames(inputs: object, known: readonly string[]): void {
+  const unknown = Object.keys(inputs).filter((name) => !known.includes(name));
+  if (unknown.length === 0) return;
+  const name = unknown[0] as string;
+  const close = known.filter((k) => editDistance(k, name) <= 3);
+  throw new DeployConfigError(
+    `deploy.inputs.${name}: "${name}" is not an input of the module${close.length > 0 ? ` (did you mean ${close.join(" or ")}?)` : ""}; its inputs are: ${known.join(", ")}`,
+  );
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      cur[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (cur[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
 /** Builds the deploy config from context and environment, validating every field it reads. */
 export function resolveDeployConfig(context: unknown, env: NodeJS.ProcessEnv = process.env): DeployConfig {
   let raw: Record<string, unknown> = isObject(context) ? { ...context } : {};
@@ -117,7 +145,7 @@ export function resolveDeployConfig(context: unknown, env: NodeJS.ProcessEnv = p
   return {
     region,
     backend: validateBackend(raw.backend),
-    inputs: inputs as DataPersistenceInputValues,
+    inputs: inputs as DataPersistenceModuleInputs,
     ...(localEndpoint === undefined ? {} : { localEndpoint }),
   };
 }

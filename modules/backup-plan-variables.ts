@@ -2,7 +2,8 @@ import { TerraformVariable, Token, VariableType } from "cdktf";
 import { Construct } from "constructs";
 import { TableCatalog, tableNames } from "../lib/catalog";
 import { hclList, hclString } from "../lib/hcl";
-import { MAX_RETENTION_DAYS, variable, wholeRange } from "./export-pipeline-variables";
+import { moduleVariable as variable } from "../lib/synth/terraform-variable";
+import { MAX_RETENTION_DAYS, wholeRange } from "./export-pipeline-variables";
 
 /** AWS Backup takes six-field cron expressions (UTC unless a time zone is given). */
 const BACKUP_CRON_REGEX = String.raw`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`;

@@ -2,7 +2,8 @@ import { AwsProvider, AwsProviderConfig } from "@cdktf/provider-aws/lib/provider
 import { LocalBackend, S3Backend, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { TableCatalog } from "../lib/catalog";
-import { DeployConfig, LOCAL_ENDPOINT_SERVICES } from "../lib/deploy-config";
+import { DeployConfig, LOCAL_ENDPOINT_SERVICES, validateDeployInputNames } from "../lib/deploy-config";
+import { moduleVariableNames } from "../lib/synth/terraform-variable";
 import { DataPersistence } from "./data-persistence";
 
 export interface DataPersistenceDeployStackProps {
@@ -34,6 +35,7 @@ export class DataPersistenceDeployStack extends TerraformStack {
       catalog: props.catalog,
       defaults: config.inputs,
     });
+    validateDeployInputNames(config.inputs, moduleVariableNames(this.dataPersistence));
   }
 }
 

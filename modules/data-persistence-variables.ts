@@ -10,6 +10,7 @@ import {
   tableNames,
 } from "../lib/catalog";
 import { hclList } from "../lib/hcl";
+import { moduleVariable as variable } from "../lib/synth/terraform-variable";
 
 /** PITR keeps between 1 and 35 days of continuous backups. */
 export const PITR_PERIOD_MIN_DAYS = 1;
@@ -148,15 +149,4 @@ export class DataPersistenceVariables extends Construct {
       default: d.tags ?? {},
     });
   }
-}
-
-/** Declares a variable whose Terraform name is exactly `name`. */
-function variable(
-  scope: Construct,
-  name: string,
-  config: ConstructorParameters<typeof TerraformVariable>[2],
-): TerraformVariable {
-  const v = new TerraformVariable(scope, name, config);
-  v.overrideLogicalId(name);
-  return v;
 }

@@ -10,10 +10,15 @@ import { ExportPipeline } from "./export-pipeline";
 import { ExportPipelineInputValues, ExportPipelineVariables } from "./export-pipeline-variables";
 import { PipelineContext } from "./pipeline-context";
 
+/** Values for every module input, by Terraform variable name (the deployable stack's `deploy.inputs`). */
+export type DataPersistenceModuleInputs = DataPersistenceInputValues &
+  ExportPipelineInputValues &
+  BackupPlanInputValues;
+
 export interface DataPersistenceProps {
   readonly catalog: TableCatalog;
   /** Defaults for the module's variables (the deployable stack fills them from context). @default - module defaults */
-  readonly defaults?: DataPersistenceInputValues & ExportPipelineInputValues & BackupPlanInputValues;
+  readonly defaults?: DataPersistenceModuleInputs;
   /** The export pipeline's Lambda zips. @default - bundled on first use (lib/synth/bundle-lambdas.ts) */
   readonly lambdaBundles?: LambdaBundles;
 }

@@ -2,6 +2,7 @@ import { TerraformVariable, Token, VariableType } from "cdktf";
 import { Construct } from "constructs";
 import { TableCatalog, tableNames } from "../lib/catalog";
 import { hclList, hclString } from "../lib/hcl";
+import { moduleVariable as variable } from "../lib/synth/terraform-variable";
 import {
   DEFAULT_DRILL_SAMPLE_SIZE,
   DEFAULT_EXPORT_SCHEDULE,
@@ -398,15 +399,4 @@ export function oneOf(name: string, values: readonly string[]): Validation {
     condition: `\${contains(${hclList(values)}, var.${name})}`,
     errorMessage: `${name} must be one of ${values.join(", ")}.`,
   };
-}
-
-/** Declares a variable whose Terraform name is exactly `name`. */
-export function variable(
-  scope: Construct,
-  name: string,
-  config: ConstructorParameters<typeof TerraformVariable>[2],
-): TerraformVariable {
-  const v = new TerraformVariable(scope, name, config);
-  v.overrideLogicalId(name);
-  return v;
 }

@@ -186,6 +186,47 @@ describe("the deployable stack", () => {
     expect(Object.keys(json.resource?.aws_dynamodb_table ?? {})).toContain("granules_table");
   });
 
+  it("accepts every module input by name, the pipeline's and the backup plan's included", () => {
+    const config = resolveDeployConfig(
+      {
+        inputs: {
+          prefix: "prod",
+          enable_export_pipeline: false,
+          backup_retention_days: 120,
+          export_schedule: "rate(6 hours)",
+        },
+      },
+      {},
+    );
+    const stack = new DataPersistenceDeployStack(Testing.app(), "dp", { catalog: DEFAULT_CATALOG, config });
+    const json = JSON.parse(Testing.synth(stack)) as { variable: Record<string, { default?: unknown }> };
+    expect(json.variable.enable_export_pipeline?.default).toBe(false);
+    expect(json.variable.backup_retention_days?.default).toBe(120);
+    expect(json.variable.export_schedule?.default).toBe("rate(6 hours)");
+  });
+
+  it("rejects an input name the module does not have, suggesting the close ones and listing all", () => {
+    const config = resolveDeployConfig({ inputs: { prefix: "prod", enable_point_in_time_table: [] } }, {});
+    const build = (): unknown =>
+      new DataPersistenceDeployStack(Testing.app(), "dp", { catalog: DEFAULT_CATALOG, config });
+    const names = Object.keys(
+      (
+        JSON.parse(
+          Testing.synth(
+            new DataPersistenceDeployStack(Testing.app(), "ok", {
+              catalog: DEFAULT_CATALOG,
+              config: resolveDeployConfig({}, {}),
+            }),
+          ),
+        ) as { variable: Record<string, unknown> }
+      ).variable,
+    ).sort();
+    expect(build).toThrow(DeployConfigError);
+    expect(build).toThrow(
+      `deploy.inputs.enable_point_in_time_table: "enable_point_in_time_table" is not an input of the module (did you mean enable_point_in_time_tables?); its inputs are: ${names.join(", ")}`,
+    );
+  });
+
   it("takes AWS_REGION and $DDB_DEPLOY_CONFIG over cdktf.json context", () => {
     const config = resolveDeployConfig(
       { region: "eu-west-1", inputs: { prefix: "ctx" } },
