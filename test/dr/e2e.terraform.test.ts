@@ -35,7 +35,6 @@ import { physicalTableName, tableNames } from "../../lib/catalog";
 import { EXIT } from "../../lib/cli/errors";
 import { renderHcl } from "../../lib/dr/hcl-render";
 import { restoredTablePlan } from "../../lib/dr/import-plan";
-import { MODULE_MAIN_FILE } from "../../lib/synth/package-module";
 import { PROJECT_ROOT, loadProjectCatalog } from "../../lib/project-config";
 import { Moto, startMoto } from "../support/moto";
 import { TerraformPlan, TerraformWorkspace, run } from "../support/terraform";
@@ -47,26 +46,8 @@ const PREFIX = "example"; // the example consumer's default prefix
 const catalog = loadProjectCatalog();
 const t = (name: string): string => physicalTableName(PREFIX, name);
 
-/** Optional module features switched off for this lean test, when the module has them. */
 /** terraform on moto is a few seconds per command; these tests chain many. */
 const LONG = 300_000;
-
-const FEATURE_SWITCHES = ["enable_export_pipeline", "enable_backup_plan", "enable_restore_drill"];
-
-function moduleVariables(moduleDir: string): string[] {
-  const json = JSON.parse(readFileSync(join(moduleDir, MODULE_MAIN_FILE), "utf8")) as { variable?: object };
-  return Object.keys(json.variable ?? {});
-}
-
-/** An override file for the module block: feature switches off, plus any extra arguments. */
-function writeOverride(dir: string, moduleDir: string, extra: string[] = []): void {
-  const vars = moduleVariables(moduleDir);
-  const lines = FEATURE_SWITCHES.filter((v) => vars.includes(v)).map((v) => `  ${v} = false`);
-  writeFileSync(
-    join(dir, "dr_e2e_override.tf"),
-    `module "${DEFAULT_MODULE_NAME}" {\n${[...lines, ...extra].join("\n")}\n}\n`,
-  );
-}
 
 /** Counts of actions in a saved plan, read with terraform itself (independently of lib/dr/plan-analysis). */
 async function planActions(ws: TerraformWorkspace, planFile: string): Promise<Record<string, string[]>> {
@@ -122,7 +103,7 @@ describe.skipIf(skip)("disaster recovery end to end (terraform + moto)", () => {
     ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: "us-east-1" });
     moduleDir = inject("moduleDir");
     ws = TerraformWorkspace.fromExample("hcl-consumer", moduleDir, { TF_VAR_aws_endpoint: moto.endpoint });
-    writeOverride(ws.dir, moduleDir);
+    ws.disableOptionalFeatures();
     await ws.init();
     await ws.tf(["apply", "-auto-approve", "-input=false", "-no-color"]);
     const seed: [string, Record<string, AttributeValue>[]][] = [
@@ -271,8 +252,8 @@ describe.skipIf(skip)("disaster recovery end to end (terraform + moto)", () => {
       const literal = Object.entries(overrides)
         .map(([k, v]) => `${k} = "${v}"`)
         .join(", ");
-      writeOverride(dir, moduleDir, [`  table_name_overrides = { ${literal} }`]);
       copy = new TerraformWorkspace(dir, ws.env);
+      copy.disableOptionalFeatures([`  table_name_overrides = { ${literal} }`]);
       await ddb.send(
         new RestoreTableToPointInTimeCommand({
           SourceTableName: t("RulesTable"),
@@ -413,7 +394,7 @@ describe.skipIf(skip)("disaster recovery end to end (terraform + moto)", () => {
       }
 
       const fresh = TerraformWorkspace.fromExample("hcl-consumer", moduleDir, { TF_VAR_aws_endpoint: moto.endpoint });
-      writeOverride(fresh.dir, moduleDir);
+      fresh.disableOptionalFeatures();
       await fresh.init();
       const res = await runDr(
         ["restore-deployment", "--prefix", PREFIX, "--backup-type", "USER", "--execute", "--chdir", fresh.dir, "--yes"],

@@ -84,11 +84,12 @@ export class TerraformWorkspace {
   /**
    * Switches the module's optional features (export pipeline, restore drill, backup plan) off through an override
    * file for the example's module block, for tests that are about the tables only. The pipeline's own tests apply it.
+   * `extra` lines (HCL arguments) go into the same module override.
    */
-  disableOptionalFeatures(): void {
+  disableOptionalFeatures(extra: readonly string[] = []): void {
     writeFileSync(
       join(this.dir, "features_off_override.tf"),
-      `module "${DEFAULT_MODULE_NAME}" {\n${OPTIONAL_FEATURE_SWITCHES.map((v) => `  ${v} = false`).join("\n")}\n}\n`,
+      `module "${DEFAULT_MODULE_NAME}" {\n${[...OPTIONAL_FEATURE_SWITCHES.map((v) => `  ${v} = false`), ...extra].join("\n")}\n}\n`,
     );
   }
 
