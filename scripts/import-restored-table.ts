@@ -5,10 +5,12 @@
  */
 import { processIO, runCommand } from "../lib/cli/command";
 import { importRestoredTableCommand } from "./commands/import-restored-table";
+import { COMMAND_PERMISSIONS } from "./commands/permissions";
 
 /** The command under the script's own name, so --help and errors show how it was run. */
 export const standaloneImportRestoredTable = {
   ...importRestoredTableCommand,
+  permissions: COMMAND_PERMISSIONS["import-restored-table"],
   name: "scripts/import-restored-table.ts",
 };
 

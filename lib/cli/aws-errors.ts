@@ -97,7 +97,7 @@ export function classifyAwsError(err: unknown): AwsCallError | undefined {
   if (PERMISSION_ERRORS.has(name) || status === 403) {
     return new AwsCallError(
       `${call} failed: permission denied — ${what}${suffix}; the identity running this command needs that action ` +
-        "on the resource named",
+        "on the resource named (--help lists every permission the command needs)",
     );
   }
   return new AwsCallError(`${call} failed: ${what}${suffix}`);

@@ -30,6 +30,23 @@ export interface CommandContext extends CommandIO {
 
 export type ParsedValues = Record<string, string | boolean | string[] | boolean[] | undefined>;
 
+/** AWS actions a command needs on one kind of resource. */
+export interface PermissionGroup {
+  /** IAM actions, e.g. "dynamodb:DescribeTable". */
+  readonly actions: readonly string[];
+  /** The resources they apply to, in words or as an ARN pattern. */
+  readonly on: string;
+  /** When they are needed. @default - always */
+  readonly when?: string;
+}
+
+/** The AWS permissions a command needs, shown in its help. */
+export interface CommandPermissions {
+  readonly groups: readonly PermissionGroup[];
+  /** A sentence after the list. @default - none */
+  readonly note?: string;
+}
+
 export interface CommandSpec<R = unknown> {
   readonly name: string;
   readonly summary: string;
@@ -40,6 +57,8 @@ export interface CommandSpec<R = unknown> {
   readonly options: Readonly<Record<string, OptionSpec>>;
   /** Names of positional arguments, for help. @default - none accepted */
   readonly positionals?: readonly string[];
+  /** The AWS permissions the command needs. @default - none listed */
+  readonly permissions?: CommandPermissions;
   run(values: ParsedValues, positionals: string[], ctx: CommandContext): Promise<R>;
   /** Human-readable rendering of the result. */
   render(result: R): string;
@@ -64,8 +83,20 @@ export function helpText(cmd: CommandSpec, prog: string): string {
     "Options:",
     ...rows,
     ...(cmd.details === undefined ? [] : ["", cmd.details]),
+    ...(cmd.permissions === undefined ? [] : ["", ...permissionLines(cmd.permissions)]),
     "",
   ].join("\n");
+}
+
+/** The "AWS permissions" part of a command's help. */
+export function permissionLines(p: CommandPermissions): string[] {
+  return [
+    "AWS permissions:",
+    ...p.groups.map(
+      (g) => `  ${g.actions.join(", ")}\n      on ${g.on}${g.when === undefined ? "" : `, when ${g.when}`}`,
+    ),
+    ...(p.note === undefined ? [] : [`  ${p.note}`]),
+  ];
 }
 
 export function parseCommandArgs(cmd: CommandSpec, argv: string[]): { values: ParsedValues; positionals: string[] } {

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { DEFAULT_MODULE_ADDRESS } from "../addresses";
 import { DEFAULT_CATALOG, TableCatalog, physicalTableName, validateCatalog } from "../catalog";
 import { PROJECT_ROOT } from "../project-config";
+import { COMMAND_PERMISSIONS } from "../../scripts/commands/permissions";
 import { renderHcl } from "./hcl-render";
 import { restoredTablePlan, renderSh } from "./import-plan";
 import { defaultRestoredName, stateBackupFileName } from "./names";
@@ -29,7 +30,24 @@ export function drReadmeSamples(catalog: TableCatalog = validateCatalog(DEFAULT_
   return {
     "dr-import-sh": `\`\`\`sh\n${renderSh(plan)}\`\`\``,
     "dr-import-hcl": `\`\`\`hcl\n${renderHcl(plan)}\`\`\``,
+    "dr-permissions": permissionsTable(),
   };
+}
+
+/** Every command's AWS permissions (scripts/commands/permissions.ts) as a Markdown table, notes after it. */
+export function permissionsTable(): string {
+  const code = (text: string): string =>
+    /^(arn:|\*)/.test(text) ? `\`${text.split(" ")[0]}\`${text.slice(text.split(" ")[0]?.length ?? 0)}` : text;
+  const rows = Object.entries(COMMAND_PERMISSIONS).flatMap(([command, p]) =>
+    p.groups.map(
+      (g) =>
+        `| \`${command}\` | ${g.actions.map((a) => `\`${a}\``).join(" ")} | ${code(g.on)} | ${g.when ?? "always"} |`,
+    ),
+  );
+  const notes = Object.entries(COMMAND_PERMISSIONS).flatMap(([command, p]) =>
+    p.note === undefined ? [] : [`- \`${command}\`: ${p.note}`],
+  );
+  return ["| command | actions | on | when |", "| --- | --- | --- | --- |", ...rows, "", ...notes].join("\n");
 }
 
 const begin = (name: string): string => `<!-- BEGIN GENERATED: ${name} (npx tsx lib/dr/readme-samples.ts) -->`;

@@ -3,6 +3,7 @@
  * Each command module exports a CommandSpec (and the async function behind it, for programmatic use).
  */
 import type { CommandSpec } from "../../lib/cli/command";
+import { COMMAND_PERMISSIONS, type PermissionedCommand } from "./permissions";
 import { importRestoredTableCommand } from "./import-restored-table";
 import { restoreDeploymentCommand } from "./restore-deployment";
 import { restoreTableCommand } from "./restore-table";
@@ -10,6 +11,11 @@ import { restoreTableCommand } from "./restore-table";
 import { backupCommand } from "./backup";
 import { restoreCommand } from "./restore";
 import { verifyCommand } from "./verify";
+
+/** A command with its AWS permissions (scripts/commands/permissions.ts) attached, for --help. */
+function withPermissions<R>(cmd: CommandSpec<R> & { readonly name: PermissionedCommand }): CommandSpec<R> {
+  return { ...cmd, permissions: COMMAND_PERMISSIONS[cmd.name] };
+}
 
 export const COMMANDS: readonly CommandSpec<never>[] = [
   // DR commands register here.
@@ -19,4 +25,6 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   backupCommand,
   restoreCommand,
   verifyCommand,
-] as CommandSpec<never>[];
+].map((cmd) =>
+  withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
+) as CommandSpec<never>[];

@@ -144,7 +144,7 @@ describe("AWS failures in the DR commands", () => {
     expect(res.code).toBe(EXIT.aws);
     expect(res.stderr).toBe(
       "error: AWS S3.HeadObject failed: permission denied — HTTP 403 without an error body (HTTP 403, request id REQ-1234); " +
-        "the identity running this command needs that action on the resource named\n",
+        "the identity running this command needs that action on the resource named (--help lists every permission the command needs)\n",
     );
     expectNoStack(res.stderr);
   });

@@ -1,0 +1,126 @@
+/**
+ * The AWS permissions each `dynamo-dr` command needs: printed by `--help`, rendered into the README, and checked by
+ * test/dr/permissions.moto.test.ts (every AWS call a command makes in a real run is covered; every action is a real
+ * IAM action). Give the identity that runs the commands at 3 a.m. these, scoped to the resources named, before you need them.
+ */
+import type { CommandPermissions } from "../../lib/cli/command";
+
+/** What AWS needs on the table a restore creates: it writes the restored data with the caller's permissions. */
+const RESTORE_TARGET_ACTIONS = [
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:Query",
+  "dynamodb:Scan",
+  "dynamodb:UpdateItem",
+] as const;
+
+/** A table encrypted with a customer managed key keeps it when restored (AWS's requirements for using the key). */
+const CMK_TABLE_ACTIONS = [
+  "kms:CreateGrant",
+  "kms:Decrypt",
+  "kms:DescribeKey",
+  "kms:Encrypt",
+  "kms:GenerateDataKey",
+  "kms:ReEncryptFrom",
+  "kms:ReEncryptTo",
+] as const;
+
+const TERRAFORM_NOTE = "--execute also runs terraform, which needs the permissions your terraform plans already need.";
+
+const PERMISSIONS = {
+  "import-restored-table": {
+    groups: [
+      {
+        actions: ["dynamodb:DescribeTable"],
+        on: "the restored table",
+        when: "--execute (printing the steps needs no AWS access)",
+      },
+    ],
+    note: TERRAFORM_NOTE,
+  },
+  "restore-table": {
+    groups: [
+      {
+        actions: ["dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable", "dynamodb:RestoreTableToPointInTime"],
+        on: "the source table",
+      },
+      { actions: ["dynamodb:DescribeTable", ...RESTORE_TARGET_ACTIONS], on: "the target (restored) table" },
+      { actions: CMK_TABLE_ACTIONS, on: "the table's KMS key", when: "the table uses a customer managed key" },
+    ],
+    note: TERRAFORM_NOTE,
+  },
+  "restore-deployment": {
+    groups: [
+      { actions: ["dynamodb:ListBackups"], on: "* (ListBackups takes no resource)" },
+      { actions: ["dynamodb:DescribeBackup", "dynamodb:RestoreTableFromBackup"], on: "the backups" },
+      { actions: ["dynamodb:DescribeTable", ...RESTORE_TARGET_ACTIONS], on: "the tables it restores (original names)" },
+      { actions: CMK_TABLE_ACTIONS, on: "the tables' KMS key", when: "the tables use a customer managed key" },
+    ],
+    note: TERRAFORM_NOTE,
+  },
+  backup: {
+    groups: [
+      { actions: ["dynamodb:DescribeTable", "dynamodb:DescribeTimeToLive", "dynamodb:Scan"], on: "the table" },
+      {
+        actions: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        on: "arn:aws:s3:::<bucket>/<prefix>/*",
+        when: "--out s3://…",
+      },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "--out s3://…" },
+      { actions: ["kms:Decrypt", "kms:GenerateDataKey"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
+    ],
+  },
+  restore: {
+    groups: [
+      {
+        actions: ["dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "dynamodb:Scan"],
+        on: "the target table (Scan reads one item: is an existing table empty?)",
+      },
+      {
+        actions: ["dynamodb:CreateTable", "dynamodb:UpdateTimeToLive"],
+        on: "the target table",
+        when: "--create-table",
+      },
+      { actions: ["s3:GetObject"], on: "arn:aws:s3:::<bucket>/<prefix>/*", when: "the source is s3://…" },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "the source is s3://…" },
+      { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
+    ],
+  },
+  verify: {
+    groups: [
+      { actions: ["s3:GetObject"], on: "arn:aws:s3:::<bucket>/<prefix>/*", when: "the source is s3://…" },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "the source is s3://…" },
+      { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
+      { actions: ["dynamodb:DescribeTable", "dynamodb:Scan"], on: "the table", when: "--table" },
+    ],
+  },
+} as const satisfies Record<string, CommandPermissions>;
+
+export type PermissionedCommand = keyof typeof PERMISSIONS;
+
+/** Every command's permissions, by command name. */
+export const COMMAND_PERMISSIONS: Readonly<Record<PermissionedCommand, CommandPermissions>> = PERMISSIONS;
+
+/** The IAM action an SDK operation ("S3.HeadObject") is authorized by (AWS's Service Authorization Reference). */
+export function iamActionOf(operation: string): string {
+  const [service, name] = operation.split(".") as [string, string];
+  if (service === "S3") {
+    const S3_ACTIONS: Readonly<Record<string, string>> = {
+      HeadObject: "s3:GetObject",
+      GetObject: "s3:GetObject",
+      PutObject: "s3:PutObject",
+      CreateMultipartUpload: "s3:PutObject",
+      UploadPart: "s3:PutObject",
+      CompleteMultipartUpload: "s3:PutObject",
+      AbortMultipartUpload: "s3:AbortMultipartUpload",
+      ListObjectsV2: "s3:ListBucket",
+      HeadBucket: "s3:ListBucket",
+      DeleteObject: "s3:DeleteObject",
+      DeleteObjects: "s3:DeleteObject",
+    };
+    return S3_ACTIONS[name] ?? `s3:${name}`;
+  }
+  return `${service.toLowerCase()}:${name}`;
+}

