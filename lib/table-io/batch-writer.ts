@@ -200,12 +200,21 @@ export class BatchWriter<T = undefined> {
   }
 }
 
-/** Our entries that DynamoDB returned as UnprocessedItems (matched by content: the SDK hands back copies). */
+/**
+ * Our entries that DynamoDB returned as UnprocessedItems (matched by content: the SDK hands back copies). When they
+ * cannot all be matched, every pending entry is re-sent (puts are idempotent): an item is never counted as written
+ * unless DynamoDB acknowledged it. (The SDK's deserializer turns a top-level attribute named "__proto__" into
+ * `undefined`, so such items come back unmatchable; the wire path, putWire, matches by key and is not affected.)
+ */
 function matchUnprocessed<T>(pending: readonly Entry<T>[], unprocessed: readonly WriteRequest[]): Entry<T>[] {
   const counts = new Map<string, number>();
-  for (const r of unprocessed) {
-    const k = canonicalItem(r.PutRequest?.Item ?? {});
-    counts.set(k, (counts.get(k) ?? 0) + 1);
+  try {
+    for (const r of unprocessed) {
+      const k = canonicalItem(r.PutRequest?.Item ?? {});
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+  } catch {
+    return [...pending];
   }
   const remaining: Entry<T>[] = [];
   for (const e of pending) {
@@ -216,5 +225,5 @@ function matchUnprocessed<T>(pending: readonly Entry<T>[], unprocessed: readonly
       remaining.push(e);
     }
   }
-  return remaining;
+  return remaining.length === unprocessed.length ? remaining : [...pending];
 }

@@ -1,10 +1,19 @@
 /**
  * Compares an export with a live table, item by item (by primary key): which keys are missing from the table, which
  * are in the table but not the export, and which differ. Memory: one 16-byte digest plus the key per exported item.
+ * The table is read in DynamoDB's wire form and decoded by the export codec (./wire.ts), never through SDK objects:
+ * the SDK's deserializer loses attributes named "__proto__", which would make a faithful restore look different.
  */
 import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
-import { canonicalItem, itemKeyString, keyAttributeNames, readExportItems, type OpenedExport } from "../export-format";
+import {
+  canonicalItem,
+  decodeWireItem,
+  itemKeyString,
+  keyAttributeNames,
+  readExportItems,
+  type OpenedExport,
+} from "../export-format";
 import { parallelScan } from "./scan";
 import type { RetryPolicy } from "./retry";
 
@@ -75,9 +84,11 @@ export async function compareExportWithTable(exp: OpenedExport, opts: CompareOpt
     tableName: opts.tableName,
     totalSegments: opts.segments ?? 8,
     ...(opts.retry === undefined ? {} : { retry: opts.retry }),
-    onPage: ({ items }) => {
-      for (const item of items) {
+    wire: "items",
+    onPage: ({ wireItems }) => {
+      for (const wireItem of wireItems) {
         tableItems++;
+        const item = decodeWireItem(wireItem, `table ${opts.tableName}`);
         const key = itemKeyString(item, keyNames);
         const want = expected.get(key);
         if (want === undefined) {

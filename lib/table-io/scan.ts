@@ -44,7 +44,9 @@ export interface ParallelScanOptions {
   readonly consistentRead?: boolean;
   /**
    * Deliver items in wire form ("items") or as ready export lines ("lines") instead of SDK objects (see ./wire.ts):
-   * much less CPU and memory when they are only written out again. @default - SDK objects
+   * much less CPU and memory when they are only written out again. Only the wire modes are lossless: the SDK's
+   * deserializer turns a top-level attribute named "__proto__" into `undefined` (in items and in LastEvaluatedKey, so
+   * SDK-object mode also cannot page through a table keyed by such an attribute). @default - SDK objects
    */
   readonly wire?: "items" | "lines";
   /** Items per page. @default - DynamoDB's 1 MB pages */

@@ -4,7 +4,9 @@
  * array out of the raw response before the SDK's deserializer sees it, so each item is parsed once by JSON.parse and
  * written back by JSON.stringify, instead of being converted into SDK objects (B → bytes) and back (bytes → base64).
  * In a backup that conversion is about half of the client's CPU; skipping it also means the bytes written are the
- * server's own values.
+ * server's own values. LastEvaluatedKey is taken from the raw body too: the SDK's JSON deserializer (@smithy/core
+ * 3.41) turns a top-level attribute named "__proto__" into `undefined`, in Items and in keys alike, so a table keyed
+ * by such an attribute could not be paged through SDK objects (test/backup/proto-names.test.ts).
  */
 import {
   BatchWriteItemCommand,
@@ -13,7 +15,7 @@ import {
   type ScanCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { Readable } from "node:stream";
-import { itemToWireJson } from "../export-format/item-codec";
+import { decodeWireItem, itemToWireJson } from "../export-format/item-codec";
 import type { Key } from "./scan";
 import { splitScanItems } from "./split-items";
 
@@ -85,25 +87,31 @@ export async function scanWire(
   let captured: WireItem[] | undefined;
   let lines: Buffer = EMPTY;
   let count = 0;
+  /** LastEvaluatedKey from the raw body (set together with `captured`). */
+  let rawLastKey: WireItem | undefined;
   command.middlewareStack.add(
     (next) => async (args) => {
       const result = await next(args);
       const response = result.response as HttpResponseLike;
       if (response.statusCode < 200 || response.statusCode >= 300) return result;
       const raw = await readAll(response.body);
+      let rest: { LastEvaluatedKey?: WireItem };
       if (opts.asLines === true) {
         const split = splitScanItems(raw);
         count = split.items.length;
         lines = itemSlicesToLines(split.items);
         captured = [];
-        response.body = Readable.from([split.rest]);
-        return result;
+        rest = JSON.parse(split.rest.toString("utf8")) as typeof rest;
+      } else {
+        const parsed = JSON.parse(raw.toString("utf8")) as { Items?: WireItem[]; LastEvaluatedKey?: WireItem };
+        captured = parsed.Items ?? [];
+        count = captured.length;
+        delete parsed.Items;
+        rest = parsed;
       }
-      const parsed = JSON.parse(raw.toString("utf8")) as { Items?: WireItem[] };
-      captured = parsed.Items ?? [];
-      count = captured.length;
-      delete parsed.Items;
-      response.body = Readable.from([Buffer.from(JSON.stringify(parsed))]);
+      rawLastKey = rest.LastEvaluatedKey;
+      delete rest.LastEvaluatedKey;
+      response.body = Readable.from([Buffer.from(JSON.stringify(rest))]);
       return result;
     },
     { step: "deserialize", priority: "low", name: "wireItemsMiddleware" },
@@ -121,17 +129,24 @@ export async function scanWire(
         }
       : { items, lines: EMPTY, count: items.length, lastEvaluatedKey: out.LastEvaluatedKey };
   }
-  return { items: captured, lines, count, lastEvaluatedKey: out.LastEvaluatedKey };
+  return {
+    items: captured,
+    lines,
+    count,
+    lastEvaluatedKey:
+      rawLastKey === undefined ? undefined : decodeWireItem(rawLastKey, "LastEvaluatedKey of a Scan response"),
+  };
 }
 
 /**
  * A key string for a wire item: the key attributes' wire values in key order. The server sends UnprocessedItems back
- * in the same wire form, so this matches them to what was sent.
+ * in the same wire form, so this matches them to what was sent. Only own attributes count: a key named "constructor"
+ * or "__proto__" that the item lacks is an error, not a value inherited from Object.prototype.
  */
 export function wireKeyString(item: WireItem, keyNames: readonly string[]): string {
   let s = "";
   for (const name of keyNames) {
-    const v = item[name];
+    const v = Object.hasOwn(item, name) ? item[name] : undefined;
     if (v === undefined) throw new Error(`item has no key attribute "${name}"`);
     s += `${JSON.stringify(v)}|`;
   }

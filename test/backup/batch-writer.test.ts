@@ -127,6 +127,43 @@ describe("BatchWriter with UnprocessedItems (aws-sdk-client-mock: no local serve
     mock.restore();
   });
 
+  it('re-sends the whole batch when UnprocessedItems cannot be matched (the SDK turns "__proto__" into undefined)', async () => {
+    const ddb = new DynamoDBClient({ region: "us-east-1" });
+    const mock = mockClient(ddb);
+    const withProto = (i: number): Item =>
+      Object.defineProperty({ pk: { S: `p${i}` } }, "__proto__", {
+        value: { S: "x" },
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      }) as Item;
+    const sent: number[] = [];
+    mock.on(BatchWriteItemCommand).callsFake((input: { RequestItems: Record<string, WriteRequest[]> }) => {
+      const reqs = input.RequestItems.t!;
+      sent.push(reqs.length);
+      if (sent.length > 1) return { UnprocessedItems: {} };
+      // What the SDK hands back for 2 unprocessed items that had an attribute named "__proto__".
+      const mangled = reqs.slice(0, 2).map((r) => {
+        const item = { ...r.PutRequest!.Item! };
+        Object.defineProperty(item, "__proto__", { value: undefined, enumerable: true, writable: true });
+        return { PutRequest: { Item: item } };
+      });
+      return { UnprocessedItems: { t: mangled } };
+    });
+    const w = new BatchWriter({
+      client: ddb,
+      tableName: "t",
+      concurrency: 1,
+      retry: { baseDelayMs: 1, maxDelayMs: 1 },
+    });
+    await w.put([withProto(0), withProto(1), withProto(2)], undefined);
+    await w.flush();
+    // Nothing is counted as written on a guess: all 3 went again, and 3 were acknowledged.
+    expect(sent).toEqual([3, 3]);
+    expect(w.written).toBe(3);
+    mock.restore();
+  });
+
   it("starts a new batch rather than send two items with the same key", async () => {
     const ddb = new DynamoDBClient({ region: "us-east-1" });
     const mock = mockClient(ddb);

@@ -11,11 +11,11 @@ import {
   type AttributeValue,
   type CreateTableCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { PassThrough } from "node:stream";
+import { PassThrough, Readable } from "node:stream";
 import { resetClients } from "../../lib/aws";
 import type { CommandIO } from "../../lib/cli/command";
 import { runProgram } from "../../lib/cli/command";
-import { canonicalItem, itemKeyString } from "../../lib/export-format";
+import { canonicalItem, decodeWireItem, itemKeyString } from "../../lib/export-format";
 import { COMMANDS } from "../../scripts/commands";
 
 export type Item = Record<string, AttributeValue>;
@@ -80,18 +80,53 @@ export async function seed(c: DynamoDBClient, table: string, items: readonly Ite
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
-/** Every item of a table, canonical and sorted by key: two tables are identical exactly when these are equal. */
+/**
+ * Every item of a table, canonical and sorted by key: two tables are identical exactly when these are equal. Read from
+ * the raw response bytes (JSON.parse gives own properties; items decoded by the export codec), never through SDK
+ * objects: the SDK's deserializer turns a top-level attribute named "__proto__" into `undefined`, so a snapshot of SDK
+ * objects could not see whether one survived. Pages with the raw LastEvaluatedKey too (a key may be named "__proto__").
+ */
 export async function snapshot(
   c: DynamoDBClient,
   table: string,
   keyNames: readonly string[] = ["pk"],
 ): Promise<string[]> {
   const out: [string, string][] = [];
-  let start: Record<string, AttributeValue> | undefined;
+  let start: Record<string, unknown> | undefined;
   do {
-    const res = await c.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    for (const it of res.Items ?? []) out.push([itemKeyString(it, keyNames), canonicalItem(it)]);
-    start = res.LastEvaluatedKey;
+    const command = new ScanCommand({ TableName: table });
+    let page: { Items?: Record<string, unknown>[]; LastEvaluatedKey?: Record<string, unknown> } | undefined;
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { body?: unknown };
+        if (start !== undefined) {
+          const body = JSON.parse(String(request.body)) as Record<string, unknown>;
+          request.body = JSON.stringify({ ...body, ExclusiveStartKey: start });
+        }
+        return next(args);
+      },
+      { step: "serialize", priority: "low", name: "rawExclusiveStartKey" },
+    );
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const result = await next(args);
+        const response = result.response as { statusCode: number; body: Readable };
+        if (response.statusCode !== 200) return result;
+        const chunks: Buffer[] = [];
+        for await (const ch of response.body) chunks.push(Buffer.from(ch as Uint8Array));
+        page = JSON.parse(Buffer.concat(chunks).toString("utf8")) as typeof page;
+        response.body = Readable.from([Buffer.from("{}")]);
+        return result;
+      },
+      { step: "deserialize", priority: "low", name: "rawScanPage" },
+    );
+    await c.send(command);
+    if (page === undefined) throw new Error("rawSnapshot: the raw Scan response was not seen");
+    for (const raw of page.Items ?? []) {
+      const it = decodeWireItem(raw, `${table} scan`);
+      out.push([itemKeyString(it, keyNames), canonicalItem(it)]);
+    }
+    start = page.LastEvaluatedKey;
   } while (start !== undefined);
   return out.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([, v]) => v);
 }
