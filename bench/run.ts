@@ -5,6 +5,7 @@
  *   npm run bench                              # 200,000 items on dynalite and DynamoDB Local (~10-15 min)
  *   npm run bench -- --items 20000             # quick run (results saved as *-quick.*)
  *   npm run bench -- --servers dynalite --suite backup-restore --repeat 1
+ *   npm run bench -- --memory-items 400000,800000  # also compare backup/restore memory at these table sizes
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
@@ -33,6 +34,7 @@ async function main(): Promise<void> {
     options: {
       items: { type: "string" },
       small: { type: "string" },
+      "memory-items": { type: "string" },
       servers: { type: "string" },
       suite: { type: "string", multiple: true },
       repeat: { type: "string" },
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   });
   if (values.help === true) {
     process.stdout.write(
-      `Usage: npm run bench -- [--items N] [--small N] [--servers dynalite,dynamodb-local] [--suite name]... [--repeat N] [--out dir]\nSuites: ${SUITES.map((s) => `${s.name} (${s.description})`).join("; ")}\n`,
+      `Usage: npm run bench -- [--items N] [--small N] [--memory-items N,...] [--servers dynalite,dynamodb-local] [--suite name]... [--repeat N] [--out dir]\nSuites: ${SUITES.map((s) => `${s.name} (${s.description})`).join("; ")}\n`,
     );
     return;
   }
@@ -51,6 +53,11 @@ async function main(): Promise<void> {
     items,
     positiveInt("small", values.small, Math.min(DEFAULT_SMALL_ITEMS, Math.ceil(items / 4))),
   );
+  const memoryItems = (values["memory-items"] ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "")
+    .map((s) => positiveInt("memory-items", s, 0));
   const servers = (values.servers ?? SERVERS.join(",")).split(",").map((s) => s.trim());
   for (const s of servers) {
     if (!(SERVERS as readonly string[]).includes(s))
@@ -66,6 +73,7 @@ async function main(): Promise<void> {
   const opts: BenchOptions = {
     items,
     smallItems,
+    memoryItems,
     servers: servers as BenchOptions["servers"],
     repeat: positiveInt("repeat", values.repeat, 2),
     workDir,
@@ -90,7 +98,7 @@ async function main(): Promise<void> {
       const base = join(outDir, quick ? `${suite.name}-quick` : suite.name);
       writeFileSync(
         `${base}.json`,
-        `${JSON.stringify({ suite: suite.name, startedAt: started.toISOString(), machine, options: { items, smallItems, servers, repeat: opts.repeat }, data: result.data }, null, 2)}\n`,
+        `${JSON.stringify({ suite: suite.name, startedAt: started.toISOString(), machine, options: { items, smallItems, memoryItems, servers, repeat: opts.repeat }, data: result.data }, null, 2)}\n`,
       );
       writeFileSync(`${base}.md`, md);
       process.stderr.write(`saved ${base}.json and ${base}.md\n`);

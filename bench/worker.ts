@@ -1,7 +1,8 @@
 /**
  * One benchmark measurement in its own process, so its peak RSS (VmHWM) is its own. Prints one JSON line:
- * {"mode", "items", "seconds", "itemsPerSecond", "peakRssMb"}. Talks to the server named by AWS_ENDPOINT_URL
- * (loopback, fake credentials — set by bench/run.ts).
+ * {"mode", "items", "seconds", "itemsPerSecond", "peakRssMb", "fullGcs", "heapAfterFullGcMb"} (a Measurement; the
+ * last is the most heap still in use right after one of V8's own full GCs, see afterFullGc). Talks to the server
+ * named by AWS_ENDPOINT_URL (loopback, fake credentials — set by bench/run.ts).
  *
  *   raw-write        {table, items, from?, concurrency, orderFrom?}  ceiling: generated items → BatchWriteItem loop, no files
  *   raw-scan         {table, segments}                    ceiling: parallel Scan, items counted and dropped
@@ -22,6 +23,8 @@ import {
 import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 import { createReadStream, createWriteStream, readFileSync } from "node:fs";
 import { once } from "node:events";
+import { constants as perfConstants, PerformanceObserver } from "node:perf_hooks";
+import { getHeapStatistics, writeHeapSnapshot } from "node:v8";
 import { createInterface } from "node:readline";
 import { dynamoClient } from "../lib/aws";
 import { itemToWireJson, parseLocation } from "../lib/export-format";
@@ -30,6 +33,7 @@ import { wireKeyString } from "../lib/table-io/wire";
 import { backup } from "../scripts/commands/backup";
 import { restore } from "../scripts/commands/restore";
 import { benchItem } from "./lib/items";
+import type { Measurement } from "./lib/measure";
 
 type Args = Record<string, string | number | undefined>;
 
@@ -195,6 +199,49 @@ const sampler =
       }, 20)
     : undefined;
 
+const mbOf = (bytes: number): number => Math.round(bytes / 104857.6) / 10;
+
+/**
+ * The heap in use right after each of V8's own full (mark-compact) GCs during the run, from the GC performance
+ * entries: the working set at those moments, measured without forcing a GC (so the run is not changed). It is read a
+ * moment after the GC ends, so it can include a little new garbage. State the command keeps per item would make it
+ * grow with the table; garbage V8 lets pile up between GCs (part of peak RSS) does not show here.
+ */
+const afterFullGc: number[] = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      afterFullGc.push(getHeapStatistics().used_heap_size);
+    }
+  }
+});
+gcObserver.observe({ entryTypes: ["gc"] });
+
+/**
+ * Diagnostics (not used by `npm run bench`), with `node --expose-gc`: BENCH_LIVE_HEAP_MS=<ms> forces a full GC that
+ * often and records the heap still in use (the exact live set, printed on stderr; forcing GCs changes the run's peak
+ * RSS and speed). BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot after a full GC, BENCH_HEAP_SNAPSHOT_AT_MS into
+ * the run (default: at the end).
+ */
+const gc = (globalThis as { gc?: () => void }).gc;
+const liveHeap: number[] = [];
+const liveSampler =
+  gc !== undefined && Number(process.env.BENCH_LIVE_HEAP_MS ?? 0) > 0
+    ? setInterval(() => {
+        gc();
+        liveHeap.push(mbOf(process.memoryUsage().heapUsed));
+      }, Number(process.env.BENCH_LIVE_HEAP_MS))
+    : undefined;
+const snapshotFile = process.env.BENCH_HEAP_SNAPSHOT ?? "";
+const snapshotAtMs = Number(process.env.BENCH_HEAP_SNAPSHOT_AT_MS ?? 0);
+const snapshotTimer =
+  snapshotFile !== "" && snapshotAtMs > 0
+    ? setTimeout(() => {
+        gc?.();
+        writeHeapSnapshot(snapshotFile);
+      }, snapshotAtMs)
+    : undefined;
+
 async function main(): Promise<void> {
   const [mode, json] = process.argv.slice(2);
   const a = JSON.parse(json ?? "{}") as Args;
@@ -270,9 +317,25 @@ async function main(): Promise<void> {
       `memory peaks: rss ${mb(peaks.rss)} heapTotal ${mb(peaks.heapTotal)} heapUsed ${mb(peaks.heapUsed)} external ${mb(peaks.external)} arrayBuffers ${mb(peaks.arrayBuffers)}\n`,
     );
   }
-  process.stdout.write(
-    `${JSON.stringify({ mode, items, seconds: Number(seconds.toFixed(3)), itemsPerSecond: Math.round(items / seconds), peakRssMb: peakRssMb() })}\n`,
-  );
+  const peak = peakRssMb();
+  gcObserver.disconnect();
+  if (liveSampler !== undefined) clearInterval(liveSampler);
+  if (snapshotTimer !== undefined) clearTimeout(snapshotTimer);
+  if (snapshotFile !== "" && snapshotAtMs <= 0) {
+    gc?.();
+    writeHeapSnapshot(snapshotFile);
+  }
+  if (liveHeap.length > 0) process.stderr.write(`live heap after forced GCs, MB: ${liveHeap.join(" ")}\n`);
+  const result: Measurement = {
+    mode: mode ?? "",
+    items,
+    seconds: Number(seconds.toFixed(3)),
+    itemsPerSecond: Math.round(items / seconds),
+    peakRssMb: peak,
+    fullGcs: afterFullGc.length,
+    ...(afterFullGc.length === 0 ? {} : { heapAfterFullGcMb: mbOf(Math.max(...afterFullGc)) }),
+  };
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
 main().catch((err: unknown) => {

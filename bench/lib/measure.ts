@@ -10,6 +10,14 @@ export interface Measurement {
   readonly seconds: number;
   readonly itemsPerSecond: number;
   readonly peakRssMb: number;
+  /** V8 full (mark-compact) GCs during the run. */
+  readonly fullGcs?: number;
+  /**
+   * The most heap in use right after one of V8's own full GCs (MB): the run's working set. Flat across table sizes
+   * means nothing is kept per item, whatever peak RSS does (it also holds the garbage V8 lets pile up between GCs).
+   * Undefined when no full GC happened.
+   */
+  readonly heapAfterFullGcMb?: number;
 }
 
 const WORKER = join(__dirname, "..", "worker.ts");

@@ -8,6 +8,8 @@ export interface BenchOptions {
   readonly items: number;
   /** Items for the small runs (memory comparison). */
   readonly smallItems: number;
+  /** Further table sizes measured for the memory comparison only (one backup and one restore each). */
+  readonly memoryItems: readonly number[];
   /** Which DynamoDB servers to run on. */
   readonly servers: readonly ("dynalite" | "dynamodb-local")[];
   /** Times each fast measurement is repeated (best run is reported). */

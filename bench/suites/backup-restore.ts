@@ -7,7 +7,9 @@
  *       items in the order a restore sends them (the source's scan order, read before the clock starts);
  *   (b) a sequential baseline shaped like cumulus-api's backup/restore: one Scan stream into one JSON file, and
  *       restore with 2 BatchWriteItem requests in flight.
- * Every measurement runs in its own process; peak RSS is that process's VmHWM.
+ * Every measurement runs in its own process; peak RSS is that process's VmHWM. Memory is compared across table sizes
+ * (smallItems vs items, plus any --memory-items): peak RSS, the highest of the runs at each size, and the heap still in
+ * use right after V8's own full GCs (the working set: it stays flat unless something is kept per item).
  */
 import { join } from "node:path";
 import { startDynamoServer, type DynamoServer } from "../../test/support/dynamo-local";
@@ -23,6 +25,8 @@ interface ServerResult {
   readonly rawScanSdk: Measurement;
   readonly backup: Measurement;
   readonly backupSmall: Measurement;
+  /** Every backup / restore run, by table size (memory table). */
+  readonly memory: MemoryPoint[];
   readonly baselineBackup: Measurement;
   readonly rawWrite: Measurement;
   readonly restore: Measurement;
@@ -31,8 +35,33 @@ interface ServerResult {
   readonly allRuns: Record<string, Measurement[]>;
 }
 
+/** Memory of one command at one table size, over all of its runs there. */
+interface MemoryPoint {
+  readonly command: "backup" | "restore";
+  readonly items: number;
+  readonly runs: number;
+  /** Highest peak RSS of the runs (not the fastest run's: that would pick by speed). */
+  readonly peakRssMb: number;
+  /** Lowest peak RSS of the runs (with peakRssMb: the run-to-run spread). */
+  readonly minPeakRssMb: number;
+  /** Most heap in use right after a V8 full GC, over the runs; undefined when no run had a full GC. */
+  readonly heapAfterFullGcMb: number | undefined;
+}
+
 function best(runs: Measurement[]): Measurement {
   return runs.reduce((a, b) => (b.itemsPerSecond > a.itemsPerSecond ? b : a));
+}
+
+function memoryPoint(command: MemoryPoint["command"], runs: readonly Measurement[]): MemoryPoint {
+  const heaps = runs.flatMap((r) => (r.heapAfterFullGcMb === undefined ? [] : [r.heapAfterFullGcMb]));
+  return {
+    command,
+    items: runs[0]?.items ?? 0,
+    runs: runs.length,
+    peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
+    minPeakRssMb: Math.min(...runs.map((r) => r.peakRssMb)),
+    heapAfterFullGcMb: heaps.length === 0 ? undefined : Math.max(...heaps),
+  };
 }
 
 async function runServer(kind: "dynalite" | "dynamodb-local", o: BenchOptions): Promise<ServerResult> {
@@ -43,7 +72,7 @@ async function runServer(kind: "dynalite" | "dynamodb-local", o: BenchOptions): 
     const r = await measure(server.endpoint, mode, args);
     (all[label] ??= []).push(r);
     o.log(
-      `[${kind}] ${label.padEnd(18)} ${String(r.items).padStart(7)} items  ${String(r.itemsPerSecond).padStart(6)} items/s  ${String(r.peakRssMb).padStart(4)} MB`,
+      `[${kind}] ${label.padEnd(18)} ${String(r.items).padStart(7)} items  ${String(r.itemsPerSecond).padStart(6)} items/s  ${String(r.peakRssMb).padStart(4)} MB${r.heapAfterFullGcMb === undefined ? "" : `  (heap after full GC ${r.heapAfterFullGcMb} MB)`}`,
     );
     return r;
   };
@@ -71,7 +100,17 @@ async function runServer(kind: "dynalite" | "dynamodb-local", o: BenchOptions): 
       backups.push(await m("backup", "backup", { table: "src", out: join(dir, `backup-${i}`) }));
     }
     const rawScanSdk = await m("raw scan (SDK)", "raw-scan", { table: "src", segments: 8 });
-    const backupSmall = await m("backup small", "backup", { table: "src-small", out: join(dir, "backup-small") });
+    // As many small runs as large ones, so the memory comparison is not one run against the highest of several.
+    const backupsSmall: Measurement[] = [];
+    for (let i = 0; i < o.repeat; i++) {
+      backupsSmall.push(
+        await m("backup small", "backup", {
+          table: "src-small",
+          out: join(dir, i === 0 ? "backup-small" : `backup-small-${i}`),
+        }),
+      );
+    }
+    const backupSmall = best(backupsSmall);
     const baselineBackup = await m("baseline backup", "baseline-backup", {
       table: "src",
       out: join(dir, "baseline.json"),
@@ -91,12 +130,38 @@ async function runServer(kind: "dynalite" | "dynamodb-local", o: BenchOptions): 
       await m("drop", "drop", { table: `ceiling-${i}` });
     }
     const restore = best(restores);
-    const restoreSmall = await m("restore small", "restore", {
-      source: join(dir, "backup-small"),
-      table: "dst-small",
-      concurrency: 16,
-    });
-    await m("drop", "drop", { table: "dst-small" });
+    const restoresSmall: Measurement[] = [];
+    for (let i = 0; i < o.repeat; i++) {
+      restoresSmall.push(
+        await m("restore small", "restore", {
+          source: join(dir, "backup-small"),
+          table: `dst-small-${i}`,
+          concurrency: 16,
+        }),
+      );
+      await m("drop", "drop", { table: `dst-small-${i}` });
+    }
+    const restoreSmall = best(restoresSmall);
+    const memory: MemoryPoint[] = [
+      memoryPoint("backup", backupsSmall),
+      memoryPoint("backup", backups),
+      memoryPoint("restore", restoresSmall),
+      memoryPoint("restore", restores),
+    ];
+    // Extra table sizes for the memory comparison only (--memory-items), one backup and one restore each.
+    for (const n of o.memoryItems) {
+      const table = `src-mem-${n}`;
+      await m("seed memory", "raw-write", { table, items: n, from: o.items + o.smallItems, concurrency: 16 });
+      const b = await m("backup memory", "backup", { table, out: join(dir, `backup-mem-${n}`) });
+      await m("drop", "drop", { table });
+      const r = await m("restore memory", "restore", {
+        source: join(dir, `backup-mem-${n}`),
+        table: `dst-mem-${n}`,
+        concurrency: 16,
+      });
+      await m("drop", "drop", { table: `dst-mem-${n}` });
+      memory.push(memoryPoint("backup", [b]), memoryPoint("restore", [r]));
+    }
     const baselineRestore = await m("baseline restore", "baseline-restore", {
       file: join(dir, "baseline.json"),
       table: "dst-baseline",
@@ -116,6 +181,7 @@ async function runServer(kind: "dynalite" | "dynamodb-local", o: BenchOptions): 
       restore,
       restoreSmall,
       baselineRestore,
+      memory,
       allRuns: all,
     };
   } finally {
@@ -159,26 +225,49 @@ function tables(results: readonly ServerResult[]): BenchTable[] {
         `the baselines stop after ${fmt(r.smallItems)} items (their rate is what matters; full runs would take ${Math.round(r.items / r.baselineBackup.itemsPerSecond)} s to back up and ${Math.round(r.items / r.baselineRestore.itemsPerSecond)} s to restore).`,
       ],
     });
-    out.push({
-      title: `${r.server}: peak RSS, ${fmt(r.smallItems)} vs ${fmt(r.items)} items`,
-      columns: ["command", `${fmt(r.smallItems)} items`, `${fmt(r.items)} items`, "growth"],
-      rows: [
-        [
-          "backup",
-          `${r.backupSmall.peakRssMb} MB`,
-          `${r.backup.peakRssMb} MB`,
-          `${r.backup.peakRssMb - r.backupSmall.peakRssMb >= 0 ? "+" : ""}${r.backup.peakRssMb - r.backupSmall.peakRssMb} MB`,
-        ],
-        [
-          "restore",
-          `${r.restoreSmall.peakRssMb} MB`,
-          `${r.restore.peakRssMb} MB`,
-          `${r.restore.peakRssMb - r.restoreSmall.peakRssMb >= 0 ? "+" : ""}${r.restore.peakRssMb - r.restoreSmall.peakRssMb} MB`,
-        ],
-      ],
-    });
+    out.push(memoryTable(r));
   }
   return out;
+}
+
+/** Peak RSS and working set by table size: the "not growing with the table" check. */
+function memoryTable(r: ServerResult): BenchTable {
+  const sizes = [...new Set(r.memory.map((p) => p.items))].sort((a, b) => a - b);
+  const smallest = sizes[0] ?? 0;
+  const largest = sizes[sizes.length - 1] ?? 0;
+  const at = (command: string, n: number): MemoryPoint | undefined =>
+    r.memory.find((p) => p.command === command && p.items === n);
+  const signed = (n: number): string => `${n >= 0 ? "+" : ""}${n}`;
+  const rows = (["backup", "restore"] as const).map((command) => {
+    const small = at(command, smallest);
+    const large = at(command, largest);
+    const heap = sizes.map((n) => at(command, n)?.heapAfterFullGcMb);
+    return [
+      command,
+      ...sizes.map((n) => {
+        const p = at(command, n);
+        if (p === undefined) return "";
+        return p.runs > 1 ? `${p.peakRssMb} MB (runs: ${p.minPeakRssMb}–${p.peakRssMb})` : `${p.peakRssMb} MB`;
+      }),
+      small === undefined || large === undefined ? "" : `${signed(large.peakRssMb - small.peakRssMb)} MB`,
+      heap.every((h) => h !== undefined) ? `${heap.map((h) => Math.round(h)).join(" → ")} MB` : "",
+    ];
+  });
+  const runs = (command: string, n: number): number => at(command, n)?.runs ?? 0;
+  return {
+    title: `${r.server}: peak RSS by table size`,
+    columns: [
+      "command",
+      ...sizes.map((n) => `${fmt(n)} items`),
+      "growth",
+      `heap in use after V8's full GCs (${sizes.map(fmt).join(" → ")})`,
+    ],
+    rows,
+    notes: [
+      `peak RSS: the highest of the runs at each size, with the range over the runs (${sizes.map((n) => `${fmt(n)}: ${runs("backup", n)} backup, ${runs("restore", n)} restore`).join("; ")}); growth compares the highest at the smallest and the largest size.`,
+      "heap in use after V8's full GCs: the most heap still in use right after one of V8's own mark-compact GCs in any run (read from the GC performance entries; no GC is forced): the working set. It stays flat when nothing is kept per item; peak RSS also holds the garbage V8 lets pile up between full GCs, which it lets grow over a longer run.",
+    ],
+  };
 }
 
 export const backupRestoreSuite: BenchSuite = {
