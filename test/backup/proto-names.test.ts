@@ -14,11 +14,13 @@
  * back in as ExclusiveStartKey).
  */
 import { BatchWriteItemCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decodeWireItem, type Item } from "../../lib/export-format";
+import { dynamoClient } from "../../lib/aws";
+import { decodeWireItem, parseLocation, type Item } from "../../lib/export-format";
+import { backupTable } from "../../lib/table-io/backup";
 import { wireEntry } from "../../lib/table-io/restore";
 import { wireKeyString } from "../../lib/table-io/wire";
 import { startDynalite, startDynamoDbLocal, type DynamoServer } from "../support/dynamo-local";
@@ -183,5 +185,34 @@ describe.skipIf(noJava)("attribute names and key values from Object.prototype (D
     expect(await snapshot(ddb, "proto-key-src", keys)).toHaveLength(30);
     // --page-size 4: every segment takes several pages, each continuing from the last one's LastEvaluatedKey.
     await roundTrip(ddb, "proto-key-src", "proto-key-dst", keys, ["--page-size", "4"]);
+
+    // Interrupted after a checkpoint holding a scan position, then resumed from it (the position goes through
+    // _checkpoint.json and back into ExclusiveStartKey).
+    const out = join(dir, "proto-key-resume");
+    let saves = 0;
+    await expect(
+      backupTable({
+        client: dynamoClient(),
+        tableName: "proto-key-src",
+        out: parseLocation(out),
+        segments: 2,
+        maxFileBytes: 300,
+        pageLimit: 3,
+        onCheckpoint: (cp) => {
+          if (cp.segments.some((sg) => sg.lastEvaluatedKey !== undefined) && ++saves >= 2) throw new Error("crash");
+        },
+      }),
+    ).rejects.toThrow("crash");
+    const cp = JSON.parse(readFileSync(join(out, "_checkpoint.json"), "utf8")) as {
+      segments: { lastEvaluatedKey?: Record<string, unknown> }[];
+    };
+    const position = cp.segments.find((sg) => sg.lastEvaluatedKey !== undefined)?.lastEvaluatedKey ?? {};
+    expect(Object.keys(position).sort()).toEqual(["__proto__", "constructor"]);
+    const resumed = await dr(["backup", "--table", "proto-key-src", "--out", out, "--resume", "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json()).toMatchObject({ itemCount: 30, resumed: true });
+    const r = await dr(["restore", out, "--table", "proto-key-resumed", "--create-table", "--quiet"], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await snapshot(ddb, "proto-key-resumed", keys)).toEqual(await snapshot(ddb, "proto-key-src", keys));
   });
 });
