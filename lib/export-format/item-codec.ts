@@ -269,18 +269,23 @@ function canonicalValue(v: AttributeValue): string {
 export function itemKeyString(item: Item, keyNames: readonly string[]): string {
   const key: Item = {};
   for (const name of keyNames) {
-    const v = item[name];
+    const v = ownAttribute(item, name);
     if (v === undefined) throw new Error(`item has no key attribute "${name}"`);
     putOwn(key, name, v);
   }
   return canonicalItem(key);
 }
 
+/** `item[name]` only when the item itself has it (never an inherited `constructor` or `__proto__`). */
+function ownAttribute(item: Item, name: string): AttributeValue | undefined {
+  return Object.prototype.hasOwnProperty.call(item, name) ? item[name] : undefined;
+}
+
 /** The primary-key attributes of an item. */
 export function itemKey(item: Item, keyNames: readonly string[]): Item {
   const key: Item = {};
   for (const name of keyNames) {
-    const v = item[name];
+    const v = ownAttribute(item, name);
     if (v !== undefined) putOwn(key, name, v);
   }
   return key;

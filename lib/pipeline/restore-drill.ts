@@ -8,7 +8,6 @@ import {
   DeleteTableCommand,
   DescribeImportCommand,
   DescribeTableCommand,
-  GetItemCommand,
   ImportTableCommand,
   ResourceNotFoundException,
   type DynamoDBClient,
@@ -21,6 +20,7 @@ import { canonicalItem, itemKey, itemKeyString, type Item } from "../export-form
 import { keyAttributeNames, schemaFromDescription, type TableSchema } from "../export-format/schema";
 import { openStore } from "../export-format/store";
 import { METRIC } from "./config";
+import { getItemWire } from "../table-io/wire";
 import { PipelineError, truncate } from "./errors";
 import { drillReportKey } from "./layout";
 import { emitMetrics, type LineWriter } from "./metrics";
@@ -231,12 +231,15 @@ export async function compareDrill(
   const keys = keyAttributeNames(schema);
   const sample = await sampleItems(exp, settings.sampleSize, settings.random ?? Math.random);
   for (const item of sample) {
-    const got = await dynamo.send(
-      new GetItemCommand({ TableName: drill.scratchTableName, Key: itemKey(item, keys), ConsistentRead: true }),
-    );
+    // Read in wire form: the SDK's deserializer would drop an attribute named "__proto__" (lib/table-io/wire.ts).
+    const got = await getItemWire(dynamo, {
+      TableName: drill.scratchTableName,
+      Key: itemKey(item, keys),
+      ConsistentRead: true,
+    });
     const keyText = itemKeyString(item, keys);
-    if (got.Item === undefined) mismatches.push(`${keyText}: missing from the scratch table`);
-    else if (canonicalItem(got.Item) !== canonicalItem(item)) mismatches.push(`${keyText}: differs from the export`);
+    if (got === undefined) mismatches.push(`${keyText}: missing from the scratch table`);
+    else if (canonicalItem(got) !== canonicalItem(item)) mismatches.push(`${keyText}: differs from the export`);
   }
   if (mismatches.length > 0) problems.push(`${mismatches.length} of ${sample.length} sampled items do not match`);
 

@@ -12,7 +12,6 @@
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
-  ScanCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
@@ -24,6 +23,7 @@ import { decodeWireItem, itemToWireJson } from "../export-format/item-codec";
 import type { ManifestFileEntry } from "../export-format/manifest";
 import { schemaFromDescription } from "../export-format/schema";
 import { openStore, type ExportStore } from "../export-format/store";
+import { scanWire } from "../table-io/wire";
 import { PipelineError } from "./errors";
 import { exportDir, scanWorkDir, segmentCheckpointKey } from "./layout";
 import type { ExportJob, ExportResult } from "./types";
@@ -153,22 +153,25 @@ export async function scanSegment(
 
   try {
     for (;;) {
-      const page = await dynamo.send(
-        new ScanCommand({
+      // Items stay in DynamoDB's wire form, cut out of the response as export lines (the SDK's own deserializer
+      // drops a top-level attribute named "__proto__"; see lib/table-io/wire.ts).
+      const page = await scanWire(
+        dynamo,
+        {
           TableName: job.tableName,
           Segment: segment,
           TotalSegments: job.totalSegments,
           ExclusiveStartKey: lastKey,
           ...(opts.pageLimit === undefined ? {} : { Limit: opts.pageLimit }),
-        }),
+        },
+        { asLines: true },
       );
-      const pageItems = page.Items ?? [];
-      if (pageItems.length > 0) {
+      if (page.count > 0) {
         writer ??= await DataFileWriter.open(data, segmentFileRel(segment, files.length));
-        await writer.writeItems(pageItems);
-        items += pageItems.length;
+        await writer.writeLineBlock(page.lines, page.count);
+        items += page.count;
       }
-      lastKey = page.LastEvaluatedKey;
+      lastKey = page.lastEvaluatedKey;
       if (lastKey === undefined) {
         done = true;
         break;

@@ -10,12 +10,14 @@
  */
 import {
   BatchWriteItemCommand,
+  GetItemCommand,
   ScanCommand,
   type DynamoDBClient,
+  type GetItemCommandInput,
   type ScanCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { Readable } from "node:stream";
-import { decodeWireItem, itemToWireJson } from "../export-format/item-codec";
+import { decodeWireItem, itemToWireJson, type Item } from "../export-format/item-codec";
 import type { Key } from "./scan";
 import { splitScanItems } from "./split-items";
 
@@ -58,14 +60,17 @@ export function wireItemsToLines(items: readonly WireItem[]): string {
 
 const LINE_START = Buffer.from('{"Item":');
 const LINE_END = Buffer.from("}\n");
+const UNICODE_ESCAPE = Buffer.from("\\u");
 
 /** Export lines from item JSON slices: `{"Item":` + item + `}\n` each, in one buffer. */
 export function itemSlicesToLines(items: readonly Buffer[]): Buffer {
   const parts: Buffer[] = [];
   for (const item of items) {
-    // DynamoDB sends compact JSON; a body with line breaks between tokens is re-encoded to keep one item per line.
+    // DynamoDB sends compact UTF-8 JSON, which is written as it came. A slice with line breaks between tokens is
+    // re-encoded to keep one item per line, and one with \uXXXX escapes (servers that escape non-ASCII, like moto) to
+    // hold UTF-8 text as AWS's own exports do — moto's ImportTable, for one, reads such escapes back literally.
     const compact =
-      item.includes(0x0a) || item.includes(0x0d)
+      item.includes(0x0a) || item.includes(0x0d) || item.includes(UNICODE_ESCAPE)
         ? Buffer.from(JSON.stringify(JSON.parse(item.toString("utf8"))))
         : item;
     parts.push(LINE_START, compact, LINE_END);
@@ -192,4 +197,29 @@ export async function batchWriteWire(
   await client.send(command);
   if (unprocessed === undefined) throw new Error("BatchWriteItem response was not seen by the wire middleware");
   return unprocessed;
+}
+
+/**
+ * GetItem with the item decoded from the raw response by the export codec, so an attribute named "__proto__" survives
+ * (the SDK's deserializer drops it). Undefined when there is no such item.
+ */
+export async function getItemWire(client: DynamoDBClient, input: GetItemCommandInput): Promise<Item | undefined> {
+  const command = new GetItemCommand(input);
+  let captured: WireItem | undefined;
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const response = result.response as HttpResponseLike;
+      if (response.statusCode < 200 || response.statusCode >= 300) return result;
+      const parsed = JSON.parse((await readAll(response.body)).toString("utf8")) as { Item?: WireItem };
+      captured = parsed.Item;
+      delete parsed.Item;
+      response.body = Readable.from([Buffer.from(JSON.stringify(parsed))]);
+      return result;
+    },
+    { step: "deserialize", priority: "low", name: "wireGetItemMiddleware" },
+  );
+  const out = await client.send(command);
+  if (captured !== undefined) return decodeWireItem(captured, `GetItem ${input.TableName ?? ""}`);
+  return out.Item;
 }

@@ -46,3 +46,14 @@ describe("splitScanItems (Scan response → item byte slices)", () => {
     );
   });
 });
+
+describe("itemSlicesToLines", () => {
+  it("writes a slice as it came, unless it has line breaks or \\u escapes: then it is re-encoded as UTF-8 JSON", () => {
+    const plain = Buffer.from('{"k":{"S":"ünï ✓"}}');
+    const escaped = Buffer.from(String.raw`{"\u00fcn\u00ef":{"S":"\u00e7\u00f6d\u00e9 \u2713"}}`);
+    const broken = Buffer.from('{"k":\n{"S":"a"}}');
+    expect(itemSlicesToLines([plain, escaped, broken]).toString("utf8")).toBe(
+      '{"Item":{"k":{"S":"ünï ✓"}}}\n{"Item":{"ünï":{"S":"çödé ✓"}}}\n{"Item":{"k":{"S":"a"}}}\n',
+    );
+  });
+});

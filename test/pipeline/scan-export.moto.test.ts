@@ -2,12 +2,19 @@
  * The parallel-scan export's resumability, against moto: segments resumed across invocations from their checkpoints,
  * a crash between writing a data file and recording it, and a finalize that refuses unfinished segments.
  */
-import { CreateTableCommand, DynamoDBClient, PutItemCommand, type AttributeValue } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  type AttributeValue,
+} from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resetClients } from "../../lib/aws";
-import { canonicalItem, openExport, readExportItems, verifyExport } from "../../lib/export-format";
+import { canonicalItem, decodeWireItem, openExport, readExportItems, verifyExport } from "../../lib/export-format";
 import { segmentCheckpointKey } from "../../lib/pipeline/layout";
+import { getItemWire } from "../../lib/table-io/wire";
 import { planJobs } from "../../lib/pipeline/plan";
 import { finalizeScanExport, scanSegment } from "../../lib/pipeline/scan-export";
 import type { ExportJob } from "../../lib/pipeline/types";
@@ -136,5 +143,49 @@ describe.skipIf(skip)("parallel-scan export (moto)", () => {
     const keys: Record<string, AttributeValue>[] = [];
     for (const entry of exp.files) for await (const b of readExportItems(exp, entry)) keys.push(...b);
     expect(keys).toHaveLength(ITEMS);
+  });
+
+  it('keeps a top-level attribute named "__proto__" (the SDK\'s own Scan deserializer drops it)', async () => {
+    const table = "prod-ProtoTable";
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: "PAY_PER_REQUEST",
+        AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
+        KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
+      }),
+    );
+    const wire = { id: { S: "p-1" }, ["__proto__"]: { S: "kept" }, m: { M: { ["__proto__"]: { N: "1" } } } };
+    const item = decodeWireItem(JSON.parse(JSON.stringify(wire)) as Record<string, unknown>, "test item");
+    await dynamo.send(new PutItemCommand({ TableName: table, Item: item }));
+    const created = await dynamo.send(new DescribeTableCommand({ TableName: table }));
+    const plan = await planJobs(
+      {
+        purpose: "EXPORT",
+        input: { mode: "FULL" },
+        config: {
+          tables: [{ table: "ProtoTable", tableName: table, tableArn: created.Table?.TableArn ?? "", pitr: false }],
+        },
+        executionName: "run-proto",
+        startTime: new Date().toISOString(),
+      },
+      { bucket: BUCKET, scanSegments: 1, latestVerified: () => Promise.resolve(undefined) },
+    );
+    const j = plan.jobs[0] as ExportJob;
+    for (let done = false; !done;) done = (await scanSegment(dynamo, s3, j, 0, { deadline: Date.now() + 60_000 })).done;
+    await finalizeScanExport(dynamo, s3, j);
+    const exp = await openExport(`s3://${BUCKET}/exports/ProtoTable/AWSDynamoDB/${j.exportId}`, { s3 });
+    const got: Record<string, AttributeValue>[] = [];
+    for (const entry of exp.files) for await (const b of readExportItems(exp, entry)) got.push(...b);
+    expect(got).toHaveLength(1);
+    expect(canonicalItem(got[0] as Record<string, AttributeValue>)).toBe(canonicalItem(item));
+    expect(Object.keys(got[0] ?? {}).sort()).toEqual(["__proto__", "id", "m"]);
+  });
+
+  it("getItemWire (the restore drill's read) keeps it too", async () => {
+    const key = { id: { S: "p-1" } };
+    const viaWire = await getItemWire(dynamo, { TableName: "prod-ProtoTable", Key: key });
+    expect(Object.getOwnPropertyDescriptor(viaWire ?? {}, "__proto__")?.value).toEqual({ S: "kept" });
+    expect(await getItemWire(dynamo, { TableName: "prod-ProtoTable", Key: { id: { S: "none" } } })).toBeUndefined();
   });
 });
