@@ -51,6 +51,34 @@ async function readAll(body: unknown): Promise<Buffer> {
   throw new Error("unsupported response body");
 }
 
+interface DeserializeStack {
+  add(
+    mw: (next: (args: unknown) => Promise<{ response: unknown }>) => (args: unknown) => Promise<{ response: unknown }>,
+    options: { step: "deserialize"; priority: "low"; name: string },
+  ): void;
+}
+
+/**
+ * Hands the raw body of the command's 2xx response to `take` before the SDK's deserializer runs; `take` returns the JSON
+ * text the SDK deserializes instead (the response without the parts taken). Error responses go to the SDK untouched.
+ */
+function takeRawResponse(
+  command: { readonly middlewareStack: object },
+  name: string,
+  take: (raw: Buffer) => string,
+): void {
+  (command.middlewareStack as DeserializeStack).add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const response = result.response as HttpResponseLike;
+      if (response.statusCode < 200 || response.statusCode >= 300) return result;
+      response.body = Readable.from([Buffer.from(take(await readAll(response.body)))]);
+      return result;
+    },
+    { step: "deserialize", priority: "low", name },
+  );
+}
+
 /** Export lines for wire items: `{"Item":<item>}\n` each (the same bytes encodeItemLine gives). */
 export function wireItemsToLines(items: readonly WireItem[]): string {
   let text = "";
@@ -94,33 +122,25 @@ export async function scanWire(
   let count = 0;
   /** LastEvaluatedKey from the raw body (set together with `captured`). */
   let rawLastKey: WireItem | undefined;
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const response = result.response as HttpResponseLike;
-      if (response.statusCode < 200 || response.statusCode >= 300) return result;
-      const raw = await readAll(response.body);
-      let rest: { LastEvaluatedKey?: WireItem };
-      if (opts.asLines === true) {
-        const split = splitScanItems(raw);
-        count = split.items.length;
-        lines = itemSlicesToLines(split.items);
-        captured = [];
-        rest = JSON.parse(split.rest.toString("utf8")) as typeof rest;
-      } else {
-        const parsed = JSON.parse(raw.toString("utf8")) as { Items?: WireItem[]; LastEvaluatedKey?: WireItem };
-        captured = parsed.Items ?? [];
-        count = captured.length;
-        delete parsed.Items;
-        rest = parsed;
-      }
-      rawLastKey = rest.LastEvaluatedKey;
-      delete rest.LastEvaluatedKey;
-      response.body = Readable.from([Buffer.from(JSON.stringify(rest))]);
-      return result;
-    },
-    { step: "deserialize", priority: "low", name: "wireItemsMiddleware" },
-  );
+  takeRawResponse(command, "wireItemsMiddleware", (raw) => {
+    let rest: { LastEvaluatedKey?: WireItem };
+    if (opts.asLines === true) {
+      const split = splitScanItems(raw);
+      count = split.items.length;
+      lines = itemSlicesToLines(split.items);
+      captured = [];
+      rest = JSON.parse(split.rest.toString("utf8")) as typeof rest;
+    } else {
+      const parsed = JSON.parse(raw.toString("utf8")) as { Items?: WireItem[]; LastEvaluatedKey?: WireItem };
+      captured = parsed.Items ?? [];
+      count = captured.length;
+      delete parsed.Items;
+      rest = parsed;
+    }
+    rawLastKey = rest.LastEvaluatedKey;
+    delete rest.LastEvaluatedKey;
+    return JSON.stringify(rest);
+  });
   const out = await client.send(command);
   if (captured === undefined) {
     // The middleware could not run (another transport): fall back to converting the SDK's items.
@@ -180,20 +200,13 @@ export async function batchWriteWire(
     },
     { step: "serialize", priority: "low", name: "wireRequestBodyMiddleware" },
   );
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const response = result.response as HttpResponseLike;
-      if (response.statusCode < 200 || response.statusCode >= 300) return result;
-      const parsed = JSON.parse((await readAll(response.body)).toString("utf8")) as {
-        UnprocessedItems?: Record<string, { PutRequest?: { Item?: WireItem } }[]>;
-      };
-      unprocessed = (parsed.UnprocessedItems?.[tableName] ?? []).map((r) => r.PutRequest?.Item ?? {});
-      response.body = Readable.from([Buffer.from("{}")]);
-      return result;
-    },
-    { step: "deserialize", priority: "low", name: "wireUnprocessedItemsMiddleware" },
-  );
+  takeRawResponse(command, "wireUnprocessedItemsMiddleware", (raw) => {
+    const parsed = JSON.parse(raw.toString("utf8")) as {
+      UnprocessedItems?: Record<string, { PutRequest?: { Item?: WireItem } }[]>;
+    };
+    unprocessed = (parsed.UnprocessedItems?.[tableName] ?? []).map((r) => r.PutRequest?.Item ?? {});
+    return "{}";
+  });
   await client.send(command);
   if (unprocessed === undefined) throw new Error("BatchWriteItem response was not seen by the wire middleware");
   return unprocessed;
@@ -206,19 +219,12 @@ export async function batchWriteWire(
 export async function getItemWire(client: DynamoDBClient, input: GetItemCommandInput): Promise<Item | undefined> {
   const command = new GetItemCommand(input);
   let captured: WireItem | undefined;
-  command.middlewareStack.add(
-    (next) => async (args) => {
-      const result = await next(args);
-      const response = result.response as HttpResponseLike;
-      if (response.statusCode < 200 || response.statusCode >= 300) return result;
-      const parsed = JSON.parse((await readAll(response.body)).toString("utf8")) as { Item?: WireItem };
-      captured = parsed.Item;
-      delete parsed.Item;
-      response.body = Readable.from([Buffer.from(JSON.stringify(parsed))]);
-      return result;
-    },
-    { step: "deserialize", priority: "low", name: "wireGetItemMiddleware" },
-  );
+  takeRawResponse(command, "wireGetItemMiddleware", (raw) => {
+    const parsed = JSON.parse(raw.toString("utf8")) as { Item?: WireItem };
+    captured = parsed.Item;
+    delete parsed.Item;
+    return JSON.stringify(parsed);
+  });
   const out = await client.send(command);
   if (captured !== undefined) return decodeWireItem(captured, `GetItem ${input.TableName ?? ""}`);
   return out.Item;
