@@ -94,7 +94,12 @@ function bad(where: string, path: string, message: string): never {
   throw new ExportFormatError("corrupt", where, `${where}: attribute ${path}: ${message}`);
 }
 
-function decodeValue(raw: unknown, where: string, path: string): AttributeValue {
+/** The single type key of a wire value `{"<type>": value}` and the object (errors name the attribute path). */
+function typedValue(
+  raw: unknown,
+  where: string,
+  path: string,
+): { obj: Record<string, unknown>; type: string | undefined } {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
     bad(where, path, `expected {"<type>": value} with type one of ${ATTRIBUTE_TYPES.join(", ")}`);
   }
@@ -104,6 +109,11 @@ function decodeValue(raw: unknown, where: string, path: string): AttributeValue 
     if (type !== undefined) bad(where, path, `has more than one type (${type}, ${k})`);
     type = k;
   }
+  return { obj, type };
+}
+
+function decodeValue(raw: unknown, where: string, path: string): AttributeValue {
+  const { obj, type } = typedValue(raw, where, path);
   if (type === undefined || !(ATTRIBUTE_TYPES as readonly string[]).includes(type)) {
     bad(where, path, `unknown type ${JSON.stringify(type)}; allowed: ${ATTRIBUTE_TYPES.join(", ")}`);
   }
@@ -177,15 +187,7 @@ function checkBase64(v: unknown, where: string, path: string): void {
 }
 
 function checkValue(raw: unknown, where: string, path: string): void {
-  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
-    bad(where, path, `expected {"<type>": value} with type one of ${ATTRIBUTE_TYPES.join(", ")}`);
-  }
-  const obj = raw as Record<string, unknown>;
-  let type: string | undefined;
-  for (const k in obj) {
-    if (type !== undefined) bad(where, path, `has more than one type (${type}, ${k})`);
-    type = k;
-  }
+  const { obj, type } = typedValue(raw, where, path);
   const v = type === undefined ? undefined : obj[type];
   switch (type) {
     case "S":
