@@ -3,13 +3,10 @@
  * error with a message a tired operator can act on: which AWS call failed, what AWS said, and what to check. The commands
  * stay free of try/catch around every SDK call: the single CLI entry (reportError) classifies whatever escaped.
  */
-import { CliError, EXIT } from "./errors";
+import { AwsError, DrError } from "../errors";
 
 /** AWS refused a call or could not be reached. Nothing after the failed call ran. */
-export class AwsCallError extends CliError {
-  readonly exitCode = EXIT.aws;
-  readonly kind = "aws";
-}
+export class AwsCallError extends AwsError {}
 
 /** The non-enumerable property lib/aws.ts's middleware sets on an SDK error: "DynamoDB.RestoreTableToPointInTime". */
 export const AWS_OPERATION_PROPERTY = "awsOperation";
@@ -57,7 +54,7 @@ interface SdkErrorShape {
 
 /** The AWS failure behind `err` as an AwsCallError, or undefined when `err` is not an AWS/SDK failure. */
 export function classifyAwsError(err: unknown): AwsCallError | undefined {
-  if (!(err instanceof Error) || err instanceof CliError) return undefined;
+  if (!(err instanceof Error) || err instanceof DrError) return undefined;
   const e = err as Error & SdkErrorShape;
   const name = typeof e.name === "string" ? e.name : "";
   const operation = typeof e[AWS_OPERATION_PROPERTY] === "string" ? e[AWS_OPERATION_PROPERTY] : undefined;

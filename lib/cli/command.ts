@@ -4,7 +4,8 @@
  */
 import { parseArgs } from "node:util";
 import { classifyAwsError } from "./aws-errors";
-import { CliError, EXIT, UsageError } from "./errors";
+import { DrError, UsageError } from "../errors";
+import { EXIT, exitCodeFor } from "./errors";
 
 export interface OptionSpec {
   readonly type: "string" | "boolean";
@@ -146,8 +147,8 @@ export async function runCommand(cmd: CommandSpec, argv: string[], io: CommandIO
 
 export function reportError(thrown: unknown, json: boolean, io: Pick<CommandIO, "stdout" | "stderr">): number {
   const err = classifyAwsError(thrown) ?? thrown;
-  const known = err instanceof CliError;
-  const exitCode = known ? err.exitCode : EXIT.unexpected;
+  const known = err instanceof DrError;
+  const exitCode = exitCodeFor(err);
   const message = err instanceof Error ? err.message : String(err);
   if (json) {
     io.stdout.write(
