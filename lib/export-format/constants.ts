@@ -29,6 +29,14 @@ export const EXPORT_TYPE_FULL = "FULL_EXPORT";
 /** exportType of an incremental export (changes in a window; verifiable, not restorable). */
 export const EXPORT_TYPE_INCREMENTAL = "INCREMENTAL_EXPORT";
 
+/** Bytes in a MiB (file sizes are given in MiB on the command line). */
+export const BYTES_PER_MIB = 1024 * 1024;
+/**
+ * Writers roll to a new data file once this many uncompressed JSON bytes are written (checked between pages, so a file
+ * may exceed it by up to one page): the default of the backup command, the scan export and `writeExport`.
+ */
+export const DEFAULT_MAX_FILE_BYTES = 64 * BYTES_PER_MIB;
+
 /** schema.json format version. */
 export const SCHEMA_FORMAT_VERSION = 1;
 

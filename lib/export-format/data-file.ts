@@ -16,6 +16,10 @@ import type { ExportStore, FileSink } from "./store";
 export const DEFAULT_GZIP_LEVEL = 1;
 /** Lines are handed to gzip in chunks of about this many bytes. */
 const WRITE_CHUNK_BYTES = 256 * 1024;
+/** gunzip output chunks when reading a data file. */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
+/** Lines (items) per batch when reading a data file. */
+export const READ_BATCH_ITEMS = 1000;
 
 export interface DataFileWriterOptions {
   /** zlib level 1-9. @default DEFAULT_GZIP_LEVEL */
@@ -153,10 +157,123 @@ export interface MeasuredDataFile {
 export interface ReadDataFileOptions {
   /** Decode (and so validate) every line. @default true */
   readonly decode?: boolean;
-  /** Items per yielded batch. @default 1000 */
+  /** Items per yielded batch. @default READ_BATCH_ITEMS */
   readonly batchSize?: number;
   /** When given, the file's md5 and item count are checked against it at the end of the stream. */
   readonly expected?: ManifestFileEntry;
+}
+
+/** Cuts UTF-8 text arriving in chunks into lines — the one JSON-lines splitter of the library. Empty lines are skipped. */
+export class LineSplitter {
+  private readonly decoder = new StringDecoder("utf8");
+  private carry = "";
+
+  /** Appends the lines this chunk completes to `out`. */
+  push(chunk: Buffer, out: string[]): void {
+    const text = this.carry + this.decoder.write(chunk);
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", start)) {
+      if (nl > start) out.push(text.slice(start, nl));
+      start = nl + 1;
+    }
+    this.carry = text.slice(start);
+  }
+
+  /** At the end of the data: appends the last line if it had no newline. */
+  end(out: string[]): void {
+    const last = this.carry + this.decoder.end();
+    this.carry = "";
+    if (last.trim() !== "") out.push(last);
+  }
+}
+
+/** What reading a data file's bytes gave: its measurements, and the damage that stopped the gzip stream, if any. */
+interface GunzippedFile extends MeasuredDataFile {
+  /** e.g. `<file>: not a complete gzip file (…); it is truncated or damaged`. */
+  readonly damage: string | undefined;
+}
+
+function isZlibError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && code.startsWith("Z_");
+}
+
+/** The message for a gzip stream that broke, or undefined for an empty object (AWS writes one per empty partition). */
+function gzipDamage(err: unknown, compressedBytes: number, file: string): string | undefined {
+  const e = err as NodeJS.ErrnoException;
+  if (compressedBytes === 0 && (e.code === "Z_BUF_ERROR" || e.errno === zlibConstants.Z_BUF_ERROR)) return undefined;
+  return `${file}: not a complete gzip file (${e.message}); it is truncated or damaged`;
+}
+
+/**
+ * Reads a data file: hashes the gzip bytes as they arrive, gunzips them and yields the lines (each `{"Item":…}`,
+ * without its newline) in batches of about `batchSize`. A broken gzip stream ends the lines and is returned as
+ * `damage`; with `hashRest` the rest of the object is still read, so its md5 covers every byte. An error of `input`
+ * itself (e.g. the connection) is thrown.
+ */
+async function* gunzipLines(
+  input: Readable,
+  file: string,
+  batchSize: number,
+  hashRest: boolean,
+): AsyncGenerator<string[], GunzippedFile> {
+  const md5 = new Md5Stream();
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  const ended = new Promise<void>((resolve, reject) => {
+    input.once("end", resolve);
+    input.once("error", reject);
+  });
+  ended.catch(() => undefined); // the error also reaches us through `inputError`
+  let inputError: Error | undefined;
+  input.on("data", (chunk: Buffer) => md5.update(chunk));
+  input.on("error", (err) => {
+    inputError = err;
+    gunzip.destroy(err);
+  });
+  input.pipe(gunzip);
+  const splitter = new LineSplitter();
+  let uncompressed = 0;
+  let count = 0;
+  let batch: string[] = [];
+  let damage: string | undefined;
+  let finished = false;
+  try {
+    try {
+      for await (const chunk of gunzip as AsyncIterable<Buffer>) {
+        uncompressed += chunk.byteLength;
+        splitter.push(chunk, batch);
+        if (batch.length >= batchSize) {
+          count += batch.length;
+          yield batch;
+          batch = [];
+        }
+      }
+      splitter.end(batch);
+    } catch (err) {
+      if (inputError !== undefined || !isZlibError(err)) throw inputError ?? err;
+      damage = gzipDamage(err, md5.byteCount, file);
+      input.unpipe(gunzip);
+      if (hashRest) {
+        input.resume();
+        await ended;
+      }
+    }
+    if (inputError !== undefined) throw inputError;
+    count += batch.length;
+    if (batch.length > 0 && damage === undefined) yield batch;
+    finished = true;
+  } finally {
+    if (!finished || (damage !== undefined && !hashRest)) input.destroy();
+  }
+  const digest = md5.digest();
+  return {
+    md5Checksum: digest.base64,
+    etag: digest.hex,
+    itemCount: count,
+    compressedBytes: md5.byteCount,
+    uncompressedBytes: uncompressed,
+    damage,
+  };
 }
 
 /**
@@ -168,73 +285,8 @@ export async function* readDataFileLines(
   file: string,
   opts: { readonly batchSize?: number; readonly expected?: ManifestFileEntry } = {},
 ): AsyncGenerator<string[], MeasuredDataFile> {
-  const batchSize = opts.batchSize ?? 1000;
-  const md5 = new Md5Stream();
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  let compressed = 0;
-  let uncompressed = 0;
-  let count = 0;
-  let inputError: Error | undefined;
-  input.on("data", (chunk: Buffer) => {
-    compressed += chunk.byteLength;
-    md5.update(chunk);
-  });
-  input.on("error", (err) => {
-    inputError = err;
-    gunzip.destroy(err);
-  });
-  input.pipe(gunzip);
-  const decoder = new StringDecoder("utf8");
-  let carry = "";
-  let batch: string[] = [];
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      uncompressed += chunk.byteLength;
-      const text = carry + decoder.write(chunk);
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf("\n", start);
-        if (nl === -1) break;
-        if (nl > start) {
-          count++;
-          batch.push(text.slice(start, nl));
-        }
-        start = nl + 1;
-      }
-      carry = text.slice(start);
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
-    }
-  } catch (err) {
-    if (err instanceof ExportFormatError) throw err;
-    if (inputError !== undefined) throw inputError;
-    const e = err as NodeJS.ErrnoException;
-    // An empty object is a valid empty data file (AWS writes one per empty partition).
-    if (!(compressed === 0 && (e.code === "Z_BUF_ERROR" || e.errno === zlibConstants.Z_BUF_ERROR))) {
-      throw new ExportFormatError(
-        "corrupt",
-        file,
-        `${file}: not a complete gzip file (${e.message}); it is truncated or damaged`,
-      );
-    }
-  }
-  if (inputError !== undefined) throw inputError;
-  carry += decoder.end();
-  if (carry.trim() !== "") {
-    count++;
-    batch.push(carry);
-  }
-  if (batch.length > 0) yield batch;
-  const digest = md5.digest();
-  const measured: MeasuredDataFile = {
-    md5Checksum: digest.base64,
-    etag: digest.hex,
-    itemCount: count,
-    compressedBytes: compressed,
-    uncompressedBytes: uncompressed,
-  };
+  const { damage, ...measured } = yield* gunzipLines(input, file, opts.batchSize ?? READ_BATCH_ITEMS, false);
+  if (damage !== undefined) throw new ExportFormatError("corrupt", file, damage);
   if (opts.expected !== undefined) {
     const problems = dataFileProblems(opts.expected, measured);
     if (problems.length > 0) throw new ExportFormatError("corrupt", file, `${file}: ${problems.join("; ")}`);
@@ -287,70 +339,25 @@ export async function measureDataFile(
   opts: { decode?: boolean } = {},
 ): Promise<DataFileMeasurement> {
   let decode = opts.decode ?? true;
-  const md5 = new Md5Stream();
   const errors: string[] = [];
-  let compressed = 0;
-  let uncompressed = 0;
-  let count = 0;
-  const inputDone = new Promise<void>((resolve, reject) => {
-    input.on("data", (chunk: Buffer) => {
-      compressed += chunk.byteLength;
-      md5.update(chunk);
-    });
-    input.once("end", resolve);
-    input.once("error", reject);
-  });
-  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
-  input.pipe(gunzip);
-  const decoder = new StringDecoder("utf8");
-  let carry = "";
-  const line = (text: string): void => {
-    count++;
-    if (!decode) return;
-    try {
-      decodeItemLine(text, `${file} line ${count}`);
-    } catch (err) {
-      errors.push((err as Error).message);
-      decode = false; // one decoding error is enough to name the file; keep counting.
+  let lineNo = 0;
+  const lines = gunzipLines(input, file, READ_BATCH_ITEMS, true);
+  for (;;) {
+    const r = await lines.next();
+    if (r.done === true) {
+      const { damage, ...measured } = r.value;
+      return { ...measured, errors: damage === undefined ? errors : [...errors, damage] };
     }
-  };
-  let gzipFailed = false;
-  try {
-    for await (const chunk of gunzip as AsyncIterable<Buffer>) {
-      uncompressed += chunk.byteLength;
-      const text = carry + decoder.write(chunk);
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf("\n", start);
-        if (nl === -1) break;
-        if (nl > start) line(text.slice(start, nl));
-        start = nl + 1;
+    for (const line of decode ? r.value : []) {
+      try {
+        decodeItemLine(line, `${file} line ${++lineNo}`);
+      } catch (err) {
+        errors.push((err as Error).message);
+        decode = false; // one decoding error is enough to name the file; keep counting.
+        break;
       }
-      carry = text.slice(start);
-    }
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    gzipFailed = true;
-    input.unpipe(gunzip);
-    input.resume(); // keep hashing the rest of the object
-    if (!(compressed === 0 && e.code === "Z_BUF_ERROR")) {
-      errors.push(`${file}: not a complete gzip file (${e.message}); it is truncated or damaged`);
     }
   }
-  await inputDone;
-  if (!gzipFailed) {
-    carry += decoder.end();
-    if (carry.trim() !== "") line(carry);
-  }
-  const digest = md5.digest();
-  return {
-    md5Checksum: digest.base64,
-    etag: digest.hex,
-    itemCount: count,
-    compressedBytes: compressed,
-    uncompressedBytes: uncompressed,
-    errors,
-  };
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import {
   CHECKPOINT_FILE,
+  DEFAULT_MAX_FILE_BYTES,
   EXPORT_TYPE_FULL,
   MANIFEST_FILES_FILE,
   MANIFEST_SUMMARY_FILE,
@@ -117,7 +118,7 @@ export interface WriteExportOptions extends DataFileWriterOptions {
   readonly schema?: TableSchema;
   /** @default null */
   readonly tableArn?: string | null;
-  /** Roll to a new data file after this many uncompressed bytes. @default 64 MiB */
+  /** Roll to a new data file after this many uncompressed bytes. @default DEFAULT_MAX_FILE_BYTES */
   readonly maxFileBytes?: number;
 }
 
@@ -132,7 +133,7 @@ export async function writeExport(
 ): Promise<{ summary: ManifestSummary; files: ManifestFileEntry[] }> {
   const startTime = new Date();
   await startExport(store);
-  const maxFileBytes = opts.maxFileBytes ?? 64 * 1024 * 1024;
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const files: ManifestFileEntry[] = [];
   let current: DataFileWriter | undefined;
   for await (const batch of batches) {

@@ -16,7 +16,7 @@ import {
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { DATA_DIR, DATA_FILE_SUFFIX, STARTED_MARKER_FILE } from "../export-format/constants";
+import { DATA_DIR, DATA_FILE_SUFFIX, DEFAULT_MAX_FILE_BYTES, STARTED_MARKER_FILE } from "../export-format/constants";
 import { DataFileWriter } from "../export-format/data-file";
 import { finishExport } from "../export-format/export-writer";
 import { decodeWireItem, itemToWireJson } from "../export-format/item-codec";
@@ -27,9 +27,6 @@ import { scanWire } from "../table-io/wire";
 import { PipelineError } from "./errors";
 import { exportDir, scanWorkDir, segmentCheckpointKey } from "./layout";
 import type { ExportJob, ExportResult } from "./types";
-
-/** Roll to a new data file after this many uncompressed bytes. */
-export const SCAN_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface SegmentCheckpoint {
   readonly segment: number;
@@ -55,7 +52,7 @@ export interface SegmentProgress {
 export interface ScanSegmentOptions {
   /** Stop scanning (after the current page) at this time (epoch ms). */
   readonly deadline: number;
-  /** @default SCAN_MAX_FILE_BYTES */
+  /** Roll to a new data file after this many uncompressed bytes. @default DEFAULT_MAX_FILE_BYTES */
   readonly maxFileBytes?: number;
   /** Items per Scan page. @default - DynamoDB's 1 MB pages */
   readonly pageLimit?: number;
@@ -119,7 +116,7 @@ export async function scanSegment(
   }
   if (previous === undefined) await data.writeText(STARTED_MARKER_FILE, "");
 
-  const maxFileBytes = opts.maxFileBytes ?? SCAN_MAX_FILE_BYTES;
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const files = [...(previous?.files ?? [])];
   let items = previous?.items ?? 0;
   let lastKey: Record<string, AttributeValue> | undefined =

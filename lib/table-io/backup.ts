@@ -18,6 +18,7 @@ import {
   DATA_DIR,
   dataFileName,
   decodeWireItem,
+  DEFAULT_MAX_FILE_BYTES,
   itemToWireJson,
   ExportFormatError,
   finishExport,
@@ -45,8 +46,8 @@ export const DEFAULT_SEGMENTS = 16;
  * (the benchmark's peak-RSS numbers); throughput on DynamoDB scales with segments, not page size.
  */
 export const DEFAULT_PAGE_SIZE = 1000;
-/** Data files roll after this many uncompressed bytes. */
-export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+/** Data files roll after this many uncompressed bytes (the export format's default). */
+export { DEFAULT_MAX_FILE_BYTES };
 
 export interface BackupOptions {
   readonly client: DynamoDBClient;

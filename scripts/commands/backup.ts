@@ -12,14 +12,14 @@ import {
 } from "../../lib/cli/command";
 import { UsageError } from "../../lib/cli/errors";
 import { Progress } from "../../lib/cli/progress";
-import { formatLocation } from "../../lib/export-format";
+import { BYTES_PER_MIB, DEFAULT_MAX_FILE_BYTES, formatLocation } from "../../lib/export-format";
 import { backupTable, DEFAULT_PAGE_SIZE, DEFAULT_SEGMENTS, type BackupResult } from "../../lib/table-io/backup";
 import { cliErrors, locationFlag, rateFlag, tableNameFlag } from "../../lib/table-io/cli";
 import { MAX_TOTAL_SEGMENTS } from "../../lib/table-io/scan";
 
 /** Largest data file (uncompressed MiB) --max-file-mb accepts. */
 export const MAX_FILE_MB_LIMIT = 4096;
-export const DEFAULT_MAX_FILE_MB = 64;
+export const DEFAULT_MAX_FILE_MB = DEFAULT_MAX_FILE_BYTES / BYTES_PER_MIB;
 /** Largest --page-size accepted (a Scan page also stops at 1 MB). */
 export const MAX_PAGE_SIZE = 100_000;
 
@@ -74,7 +74,7 @@ export async function backup(
       ...(opts.readRate === undefined ? {} : { readRate: opts.readRate }),
       consistentRead: opts.consistent === true,
       resume: opts.resume === true,
-      maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * 1024 * 1024,
+      maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * BYTES_PER_MIB,
       pageLimit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
       onStart: ({ approximateItems, resumedItems }) => {
         if (approximateItems !== undefined && approximateItems > 0) progress.setTotal(approximateItems);
