@@ -34,8 +34,9 @@
  *   incremental exports, for the verify Lambda), {@link readExportItems} (decoded items in
  *   streamed batches, md5 + count checked at the end), {@link readExportLines} (the raw lines, for consumers that pass
  *   them on), {@link readDataFile}, {@link readDataFileLines}, {@link measureDataFile} (never throws; reports damage).
- * - Verifying: {@link verifyExport} → {@link VerifyReport} (per-file md5/count, missing/extra files, totals),
- *   {@link assertVerified}.
+ * - Verifying (the one verifier of the project): {@link verifyExport} → {@link VerifyReport} (per-file md5/count,
+ *   missing/extra files, totals), {@link assertVerified}; {@link verifyExportPart} checks until a deadline and returns
+ *   a {@link VerifyCursor} to continue from (the verify Lambda's time budget), {@link parseVerifyCursor}.
  * - Writing: {@link startExport}, {@link openDataFile} → {@link DataFileWriter} (`writeItems`, `writeWireItems`,
  *   `writeLineBlock`), {@link writeCheckpoint}, {@link finishExport}; or {@link writeExport} in one call.
  *

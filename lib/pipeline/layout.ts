@@ -30,6 +30,11 @@ export function verificationReportKey(dir: string): string {
   return `${dir}/${VERIFICATION_REPORT_FILE}`;
 }
 
+/** `work/<table>/verify/<export id>.json`: the cursor of a verification that continues in the next invocation. */
+export function verifyCursorKey(table: string, dir: string): string {
+  return `${WORK_PREFIX}/${table}/verify/${dir.slice(dir.lastIndexOf("/") + 1)}.json`;
+}
+
 export type PointerKind = "latest-verified" | "latest-verified-full";
 
 /** `state/<table>/latest-verified.json` (any export) or `…/latest-verified-full.json` (full exports only). */

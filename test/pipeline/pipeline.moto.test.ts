@@ -308,7 +308,7 @@ describe.skipIf(skip)("export pipeline (handlers + state machines) on moto", () 
     let tampered = "";
     onNativeExportCompleted = async (job, result) => {
       const keys = await writeNativeFixture(job, result);
-      tampered = keys[1]!;
+      tampered = keys[keys.length - 1]!; // checked in a later invocation than the first: found after a resume
       const obj = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: tampered }));
       const bytes = Buffer.from(await obj.Body!.transformToByteArray());
       const at = Math.floor(bytes.length / 2);
@@ -321,6 +321,7 @@ describe.skipIf(skip)("export pipeline (handlers + state machines) on moto", () 
     expect(res.status).toBe("FAILED");
     expect(res.error).toBe("ExportFailed");
     expect(res.history).toContain("NotifyFailure");
+    expect(res.history.filter((s) => s === "Verify").length).toBeGreaterThan(1);
     // The pointer still names the last good export.
     expect(await readJson<ExportPointer>(pointerKey(NATIVE, "latest-verified"))).toEqual(before);
     expect(metricFor(NATIVE, "VerificationFailures")).toBe(1);
@@ -338,10 +339,14 @@ describe.skipIf(skip)("export pipeline (handlers + state machines) on moto", () 
     const dir = tampered.slice(0, tampered.indexOf("/data/"));
     const report = await readJson<{ status: string; problems: string[] }>(`${dir}/verification-report.json`);
     expect(report.status).toBe("FAILED");
-    // The flipped byte breaks the gzip stream too: both the md5 and the item count are reported, naming the file.
+    // The flipped byte breaks the gzip stream too: the md5, the item count and the broken gzip are reported, each
+    // naming the file.
     expect(report.problems).toEqual([
       expect.stringMatching(new RegExp(`^s3://${BUCKET}/${tampered}: md5 is .* but manifest-files.json says `)),
       `s3://${BUCKET}/${tampered}: holds 0 items but manifest-files.json says 5`,
+      expect.stringMatching(
+        new RegExp(`^s3://${BUCKET}/${tampered}: not a complete gzip file \\(.*\\); it is truncated or damaged$`),
+      ),
     ]);
   });
 
