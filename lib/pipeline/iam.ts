@@ -74,6 +74,23 @@ function writeLogs(logGroupArn: string): PolicyStatementSpec {
   };
 }
 
+/**
+ * The end of a resumable step's policy (the scan export, the verify step): its progress under `work/`, listing the
+ * exports and its progress, the backup key, and its own logs.
+ */
+function resumableStep(refs: PolicyRefs, logGroupArn: string, progressSid: string): PolicyStatementSpec[] {
+  return [
+    {
+      sid: progressSid,
+      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+      resources: objects(refs, WORK_PREFIX),
+    },
+    listBucket(refs, EXPORTS_PREFIX, WORK_PREFIX),
+    useKey(refs),
+    writeLogs(logGroupArn),
+  ];
+}
+
 /** Each Lambda function's policy, given the ARN (expression) of its own log group. */
 export const FUNCTION_POLICIES = {
   "plan-exports": (refs: PolicyRefs, logGroupArn: string): PolicyStatementSpec[] => [
@@ -122,14 +139,7 @@ export const FUNCTION_POLICIES = {
       actions: ["s3:DeleteObject"],
       resources: `["\${${refs.bucketArn}}/${EXPORTS_PREFIX}/*/_checkpoint.json"]`,
     },
-    {
-      sid: "KeepScanCheckpoints",
-      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-      resources: objects(refs, WORK_PREFIX),
-    },
-    listBucket(refs, EXPORTS_PREFIX, WORK_PREFIX),
-    useKey(refs),
-    writeLogs(logGroupArn),
+    ...resumableStep(refs, logGroupArn, "KeepScanCheckpoints"),
   ],
   "verify-export": (refs: PolicyRefs, logGroupArn: string): PolicyStatementSpec[] => [
     { sid: "ReadExports", actions: ["s3:GetObject"], resources: objects(refs, EXPORTS_PREFIX) },
@@ -138,14 +148,7 @@ export const FUNCTION_POLICIES = {
       actions: ["s3:PutObject"],
       resources: objects(refs, EXPORTS_PREFIX, STATE_PREFIX),
     },
-    {
-      sid: "KeepVerifyProgress",
-      actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-      resources: objects(refs, WORK_PREFIX),
-    },
-    listBucket(refs, EXPORTS_PREFIX, WORK_PREFIX),
-    useKey(refs),
-    writeLogs(logGroupArn),
+    ...resumableStep(refs, logGroupArn, "KeepVerifyProgress"),
   ],
   "restore-drill": (refs: PolicyRefs, logGroupArn: string): PolicyStatementSpec[] => [
     { sid: "ReadSourceSchema", actions: ["dynamodb:DescribeTable"], resources: refs.exportTableArns },

@@ -153,6 +153,34 @@ function summarize(kind: string, failState: string): Record<string, State> {
   };
 }
 
+/** A table's entry in the Map's results: `{"table", "status", …}`. */
+function tableResult(status: string, more: Record<string, string> = {}): State {
+  return { Type: "Pass", Parameters: { "table.$": "$.job.table", status, ...more }, End: true };
+}
+
+/** `wait` → `poll` → `finished`: on to `next` once `statusPath` is COMPLETED, else wait and poll again. */
+function pollUntilCompleted(
+  names: { readonly wait: string; readonly poll: string; readonly finished: string },
+  poll: State,
+  statusPath: string,
+  next: string,
+): Record<string, State> {
+  return {
+    [names.wait]: { Type: "Wait", Seconds: POLL_INTERVAL_SECONDS, Next: names.poll },
+    [names.poll]: poll,
+    [names.finished]: {
+      Type: "Choice",
+      Choices: [{ Variable: statusPath, StringEquals: "COMPLETED", Next: next }],
+      Default: names.wait,
+    },
+  };
+}
+
+/** Choice after a resumable step: on to `next` once `donePath` is true, else invoke `again` once more. */
+function untilDone(donePath: string, next: string, again: string): State {
+  return { Type: "Choice", Choices: [{ Variable: donePath, BooleanEquals: true, Next: next }], Default: again };
+}
+
 function notifyAndMarkFailed(refs: StateMachineRefs, stage: "export" | "restore-drill"): Record<string, State> {
   return {
     NotifyFailure: invoke(
@@ -166,31 +194,53 @@ function notifyAndMarkFailed(refs: StateMachineRefs, stage: "export" | "restore-
       },
       { resultPath: null, next: "MarkFailed", comment: "Publishes what failed and what to do to the alarm topic." },
     ),
-    MarkFailed: {
-      Type: "Pass",
-      Parameters: { "table.$": "$.job.table", status: "FAILED", "error.$": "$.error" },
-      End: true,
+    MarkFailed: tableResult("FAILED", { "error.$": "$.error" }),
+  };
+}
+
+/** What differs between the two machines; the rest (configure, plan, Map over the tables, summary) is shared. */
+interface PerTableMachine {
+  readonly comment: string;
+  readonly purpose: "EXPORT" | "DRILL";
+  /** Name of the Map state over the plan's jobs. */
+  readonly mapState: string;
+  readonly concurrency: number;
+  /** The states run for each table, and the first of them. */
+  readonly tableStates: Record<string, State>;
+  readonly startAt: string;
+  /** `<kind>Failed` is the execution's error when a table failed, in the state `failState`. */
+  readonly kind: string;
+  readonly failState: string;
+}
+
+/** Configure → Plan → a Map running `tableStates` for each planned job → Summarize → fail if any table failed. */
+function perTableMachine(refs: StateMachineRefs, m: PerTableMachine): Record<string, unknown> {
+  return {
+    Comment: m.comment,
+    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
+    StartAt: "Configure",
+    States: {
+      Configure: configure(refs, "Plan"),
+      ...plan(refs, m.purpose, m.mapState),
+      [m.mapState]: {
+        Type: "Map",
+        ItemsPath: "$.plan.result.jobs",
+        ItemSelector: { "job.$": "$$.Map.Item.Value" },
+        MaxConcurrency: m.concurrency,
+        ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: m.startAt, States: m.tableStates },
+        ResultPath: "$.results",
+        Next: "Summarize",
+      },
+      ...summarize(m.kind, m.failState),
     },
   };
 }
 
-/** The export-and-verify state machine. Input: `{"mode": "FULL" | "INCREMENTAL", "tables"?: [catalog names]}`. */
-export function exportStateMachine(refs: StateMachineRefs): Record<string, unknown> {
-  const catchTo = "NotifyFailure";
-  const tableStates: Record<string, State> = {
-    ChooseMethod: {
-      Type: "Choice",
-      Choices: [
-        { Variable: "$.job.method", StringEquals: "NATIVE", Next: "StartNativeExport" },
-        { Variable: "$.job.method", StringEquals: "SCAN", Next: "ScanSegments" },
-      ],
-      Default: "Skipped",
-    },
-    Skipped: {
-      Type: "Pass",
-      Parameters: { "table.$": "$.job.table", status: "SKIPPED", "reason.$": "$.job.skipReason" },
-      End: true,
-    },
+const EXPORT_CATCH = "NotifyFailure";
+
+/** ExportTableToPointInTime, then poll until the export is COMPLETED. */
+function nativeExportStates(refs: StateMachineRefs): Record<string, State> {
+  return {
     StartNativeExport: invoke(
       refs,
       "native-export",
@@ -198,27 +248,32 @@ export function exportStateMachine(refs: StateMachineRefs): Record<string, unkno
       {
         resultPath: "$.export",
         next: "WaitForExport",
-        catchTo,
+        catchTo: EXPORT_CATCH,
         comment: "ExportTableToPointInTime (FULL or INCREMENTAL).",
       },
     ),
-    WaitForExport: { Type: "Wait", Seconds: POLL_INTERVAL_SECONDS, Next: "PollExport" },
-    PollExport: invoke(
-      refs,
-      "native-export",
-      { action: "poll", "job.$": "$.job", "export.$": "$.export.result" },
-      {
-        resultPath: "$.export",
-        next: "ExportFinished",
-        catchTo,
-        comment: "DescribeExport; fails when the export failed.",
-      },
+    ...pollUntilCompleted(
+      { wait: "WaitForExport", poll: "PollExport", finished: "ExportFinished" },
+      invoke(
+        refs,
+        "native-export",
+        { action: "poll", "job.$": "$.job", "export.$": "$.export.result" },
+        {
+          resultPath: "$.export",
+          next: "ExportFinished",
+          catchTo: EXPORT_CATCH,
+          comment: "DescribeExport; fails when the export failed.",
+        },
+      ),
+      "$.export.result.status",
+      "Verify",
     ),
-    ExportFinished: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.export.result.status", StringEquals: "COMPLETED", Next: "Verify" }],
-      Default: "WaitForExport",
-    },
+  };
+}
+
+/** A Map over the scan segments (each resumed until done), then the manifests. */
+function scanExportStates(refs: StateMachineRefs): Record<string, State> {
+  return {
     ScanSegments: {
       Type: "Map",
       Comment: "Parallel scan: one iteration per segment; each segment is resumed from its checkpoint until done.",
@@ -235,24 +290,31 @@ export function exportStateMachine(refs: StateMachineRefs): Record<string, unkno
             { action: "segment", "job.$": "$.job", "segment.$": "$.segment" },
             { resultPath: "$.progress", next: "SegmentDone" },
           ),
-          SegmentDone: {
-            Type: "Choice",
-            Choices: [{ Variable: "$.progress.result.done", BooleanEquals: true, Next: "SegmentFinished" }],
-            Default: "ScanSegment",
-          },
+          SegmentDone: untilDone("$.progress.result.done", "SegmentFinished", "ScanSegment"),
           SegmentFinished: { Type: "Succeed" },
         },
       },
       ResultPath: null,
       Next: "FinalizeScan",
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: catchTo }],
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.error", Next: EXPORT_CATCH }],
     },
     FinalizeScan: invoke(
       refs,
       "scan-export",
       { action: "finalize", "job.$": "$.job" },
-      { resultPath: "$.export", next: "Verify", catchTo, comment: "Writes the manifests once every segment is done." },
+      {
+        resultPath: "$.export",
+        next: "Verify",
+        catchTo: EXPORT_CATCH,
+        comment: "Writes the manifests once every segment is done.",
+      },
     ),
+  };
+}
+
+/** The verify step, resumed until done. */
+function verifyStates(refs: StateMachineRefs): Record<string, State> {
+  return {
     Verify: invoke(
       refs,
       "verify-export",
@@ -260,59 +322,54 @@ export function exportStateMachine(refs: StateMachineRefs): Record<string, unkno
       {
         resultPath: "$.verification",
         next: "VerifyFinished",
-        catchTo,
+        catchTo: EXPORT_CATCH,
         comment: "md5 and item count of every data file; resumed until done for big exports.",
       },
     ),
-    VerifyFinished: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.verification.result.done", BooleanEquals: true, Next: "Exported" }],
-      Default: "Verify",
-    },
-    Exported: {
-      Type: "Pass",
-      Parameters: { "table.$": "$.job.table", status: "VERIFIED", "report.$": "$.verification.result.reportKey" },
-      End: true,
-    },
-    ...notifyAndMarkFailed(refs, "export"),
-  };
-
-  return {
-    Comment: "Exports the module's DynamoDB tables to the backup bucket and verifies every export.",
-    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
-    StartAt: "Configure",
-    States: {
-      Configure: configure(refs, "Plan"),
-      ...plan(refs, "EXPORT", "ExportTables"),
-      ExportTables: {
-        Type: "Map",
-        ItemsPath: "$.plan.result.jobs",
-        ItemSelector: { "job.$": "$$.Map.Item.Value" },
-        MaxConcurrency: TABLE_CONCURRENCY,
-        ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: "ChooseMethod", States: tableStates },
-        ResultPath: "$.results",
-        Next: "Summarize",
-      },
-      ...summarize("Export", "ExportsFailed"),
-    },
+    VerifyFinished: untilDone("$.verification.result.done", "Exported", "Verify"),
+    Exported: tableResult("VERIFIED", { "report.$": "$.verification.result.reportKey" }),
   };
 }
 
-/** The restore-drill state machine. Input: `{"tables"?: [catalog names]}`. */
-export function restoreDrillStateMachine(refs: StateMachineRefs): Record<string, unknown> {
-  const drill = (action: string, resultPath: string | null, next: string, catchTo: string, comment?: string): State =>
+/** The export-and-verify state machine. Input: `{"mode": "FULL" | "INCREMENTAL", "tables"?: [catalog names]}`. */
+export function exportStateMachine(refs: StateMachineRefs): Record<string, unknown> {
+  const chooseMethod: State = {
+    Type: "Choice",
+    Choices: [
+      { Variable: "$.job.method", StringEquals: "NATIVE", Next: "StartNativeExport" },
+      { Variable: "$.job.method", StringEquals: "SCAN", Next: "ScanSegments" },
+    ],
+    Default: "Skipped",
+  };
+  return perTableMachine(refs, {
+    comment: "Exports the module's DynamoDB tables to the backup bucket and verifies every export.",
+    purpose: "EXPORT",
+    mapState: "ExportTables",
+    concurrency: TABLE_CONCURRENCY,
+    startAt: "ChooseMethod",
+    tableStates: {
+      ChooseMethod: chooseMethod,
+      Skipped: tableResult("SKIPPED", { "reason.$": "$.job.skipReason" }),
+      ...nativeExportStates(refs),
+      ...scanExportStates(refs),
+      ...verifyStates(refs),
+      ...notifyAndMarkFailed(refs, "export"),
+    },
+    kind: "Export",
+    failState: "ExportsFailed",
+  });
+}
+
+/** Each table's drill: import, poll, compare, delete the scratch table (also after a failure), or notify. */
+function drillStates(refs: StateMachineRefs): Record<string, State> {
+  const drill = (action: string, resultPath: string | null, next: string, catchTo?: string, comment?: string) =>
     invoke(
       refs,
       "restore-drill",
       { action, "job.$": "$.job", "drill.$": "$.drill.result" },
-      {
-        resultPath,
-        next,
-        catchTo,
-        comment,
-      },
+      { resultPath, next, catchTo, comment },
     );
-  const tableStates: Record<string, State> = {
+  return {
     StartImport: invoke(
       refs,
       "restore-drill",
@@ -324,13 +381,12 @@ export function restoreDrillStateMachine(refs: StateMachineRefs): Record<string,
         comment: "ImportTable of the latest verified full export into a scratch table.",
       },
     ),
-    WaitForImport: { Type: "Wait", Seconds: POLL_INTERVAL_SECONDS, Next: "PollImport" },
-    PollImport: drill("poll", "$.drill", "ImportFinished", "CleanUpAfterFailure"),
-    ImportFinished: {
-      Type: "Choice",
-      Choices: [{ Variable: "$.drill.result.status", StringEquals: "COMPLETED", Next: "Compare" }],
-      Default: "WaitForImport",
-    },
+    ...pollUntilCompleted(
+      { wait: "WaitForImport", poll: "PollImport", finished: "ImportFinished" },
+      drill("poll", "$.drill", "ImportFinished", "CleanUpAfterFailure"),
+      "$.drill.result.status",
+      "Compare",
+    ),
     Compare: drill(
       "compare",
       "$.drill",
@@ -339,42 +395,27 @@ export function restoreDrillStateMachine(refs: StateMachineRefs): Record<string,
       "Item count and a sample of items; records the restore time.",
     ),
     CleanUp: drill("cleanup", null, "Drilled", "NotifyFailure", "Deletes the scratch table."),
-    Drilled: {
-      Type: "Pass",
-      Parameters: { "table.$": "$.job.table", status: "PASSED", "report.$": "$.drill.result.reportKey" },
-      End: true,
-    },
+    Drilled: tableResult("PASSED", { "report.$": "$.drill.result.reportKey" }),
     CleanUpAfterFailure: {
-      ...invoke(
-        refs,
-        "restore-drill",
-        { action: "cleanup", "job.$": "$.job", "drill.$": "$.drill.result" },
-        { resultPath: null, next: "NotifyFailure", comment: "Deletes the scratch table after a failure." },
-      ),
+      ...drill("cleanup", null, "NotifyFailure", undefined, "Deletes the scratch table after a failure."),
       Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.cleanupError", Next: "NotifyFailure" }],
     },
     ...notifyAndMarkFailed(refs, "restore-drill"),
   };
+}
 
-  return {
-    Comment: "Restores each exported table's latest verified export into a scratch table and checks it.",
-    TimeoutSeconds: EXECUTION_TIMEOUT_SECONDS,
-    StartAt: "Configure",
-    States: {
-      Configure: configure(refs, "Plan"),
-      ...plan(refs, "DRILL", "DrillTables"),
-      DrillTables: {
-        Type: "Map",
-        ItemsPath: "$.plan.result.jobs",
-        ItemSelector: { "job.$": "$$.Map.Item.Value" },
-        MaxConcurrency: DRILL_CONCURRENCY,
-        ItemProcessor: { ProcessorConfig: { Mode: "INLINE" }, StartAt: "StartImport", States: tableStates },
-        ResultPath: "$.results",
-        Next: "Summarize",
-      },
-      ...summarize("RestoreDrill", "DrillsFailed"),
-    },
-  };
+/** The restore-drill state machine. Input: `{"tables"?: [catalog names]}`. */
+export function restoreDrillStateMachine(refs: StateMachineRefs): Record<string, unknown> {
+  return perTableMachine(refs, {
+    comment: "Restores each exported table's latest verified export into a scratch table and checks it.",
+    purpose: "DRILL",
+    mapState: "DrillTables",
+    concurrency: DRILL_CONCURRENCY,
+    startAt: "StartImport",
+    tableStates: drillStates(refs),
+    kind: "RestoreDrill",
+    failState: "DrillsFailed",
+  });
 }
 
 /** Placeholder the Terraform rendering replaces with `jsonencode(<config>)`. */
