@@ -5,7 +5,7 @@
 import { once } from "node:events";
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { constants as zlibConstants, createGunzip, createGzip, type Gzip } from "node:zlib";
+import { constants as zlibConstants, createGunzip, createGzip, type Gunzip, type Gzip } from "node:zlib";
 import { Md5Stream } from "./checksum";
 import { ExportFormatError } from "./errors";
 import { decodeItemLine, encodeItemLine, type Item } from "./item-codec";
@@ -205,6 +205,35 @@ function gzipDamage(err: unknown, compressedBytes: number, file: string): string
   return `${file}: not a complete gzip file (${e.message}); it is truncated or damaged`;
 }
 
+/** `input` piped into gunzip, with every byte hashed on the way and its own error kept (it also destroys gunzip). */
+interface TappedInput {
+  readonly gunzip: Gunzip;
+  readonly md5: Md5Stream;
+  /** Resolves when `input` ended (rejects with its error). */
+  readonly ended: Promise<void>;
+  error: Error | undefined;
+}
+
+function tapInput(input: Readable): TappedInput {
+  const tap: TappedInput = {
+    gunzip: createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES }),
+    md5: new Md5Stream(),
+    ended: new Promise<void>((resolve, reject) => {
+      input.once("end", resolve);
+      input.once("error", reject);
+    }),
+    error: undefined,
+  };
+  tap.ended.catch(() => undefined); // awaited only after damage; the error itself is kept in `error`
+  input.on("data", (chunk: Buffer) => tap.md5.update(chunk));
+  input.on("error", (err) => {
+    tap.error = err;
+    tap.gunzip.destroy(err);
+  });
+  input.pipe(tap.gunzip);
+  return tap;
+}
+
 /**
  * Reads a data file: hashes the gzip bytes as they arrive, gunzips them and yields the lines (each `{"Item":…}`,
  * without its newline) in batches of about `batchSize`. A broken gzip stream ends the lines and is returned as
@@ -217,20 +246,8 @@ async function* gunzipLines(
   batchSize: number,
   hashRest: boolean,
 ): AsyncGenerator<string[], GunzippedFile> {
-  const md5 = new Md5Stream();
-  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
-  const ended = new Promise<void>((resolve, reject) => {
-    input.once("end", resolve);
-    input.once("error", reject);
-  });
-  ended.catch(() => undefined); // the error also reaches us through `inputError`
-  let inputError: Error | undefined;
-  input.on("data", (chunk: Buffer) => md5.update(chunk));
-  input.on("error", (err) => {
-    inputError = err;
-    gunzip.destroy(err);
-  });
-  input.pipe(gunzip);
+  const tap = tapInput(input);
+  const { gunzip, md5 } = tap;
   const splitter = new LineSplitter();
   let uncompressed = 0;
   let count = 0;
@@ -250,15 +267,15 @@ async function* gunzipLines(
       }
       splitter.end(batch);
     } catch (err) {
-      if (inputError !== undefined || !isZlibError(err)) throw inputError ?? err;
+      if (tap.error !== undefined || !isZlibError(err)) throw tap.error ?? err;
       damage = gzipDamage(err, md5.byteCount, file);
       input.unpipe(gunzip);
       if (hashRest) {
         input.resume();
-        await ended;
+        await tap.ended;
       }
     }
-    if (inputError !== undefined) throw inputError;
+    if (tap.error !== undefined) throw tap.error;
     count += batch.length;
     if (batch.length > 0 && damage === undefined) yield batch;
     finished = true;

@@ -75,15 +75,11 @@ function token(executionName: string, table: string): string {
   return createHash("sha256").update(`${executionName}\n${table}`).digest("hex").slice(0, 32);
 }
 
-/** Builds the jobs of one execution. */
-export async function planJobs(event: PlanEvent, settings: PlanSettings): Promise<Plan> {
-  if (event.config === undefined || !Array.isArray(event.config.tables)) {
-    invalid("the plan step got no table configuration ($.config.tables); the state machine definition is damaged");
-  }
-  const { mode, tables } = parseExecutionInput(event.input, event.config, event.purpose);
-  const now = new Date(event.startTime);
-  if (Number.isNaN(now.getTime())) invalid(`startTime ${JSON.stringify(event.startTime)} is not an ISO 8601 time`);
-  const base = (t: TableConfig) => ({
+type JobBase = Omit<ExportJob, "method" | "exportType" | "reason">;
+
+/** The fields every job of a table starts from (the method-specific ones are overridden). */
+function baseJob(t: TableConfig, event: PlanEvent, settings: PlanSettings): JobBase {
+  return {
     table: t.table,
     tableName: t.tableName,
     tableArn: t.tableArn,
@@ -94,91 +90,104 @@ export async function planJobs(event: PlanEvent, settings: PlanSettings): Promis
     exportToTime: null,
     exportId: null,
     exportTime: null,
-    segments: [] as number[],
+    segments: [],
     totalSegments: 0,
     skipReason: null,
-  });
+  };
+}
 
-  if (event.purpose === "DRILL") {
-    return {
-      mode: "DRILL",
-      jobs: tables.map((t) => ({
-        ...base(t),
-        method: "DRILL",
-        exportType: "FULL_EXPORT",
-        reason: "restore drill of the latest verified full export",
-      })),
-    };
+/** Builds the jobs of one execution. */
+export async function planJobs(event: PlanEvent, settings: PlanSettings): Promise<Plan> {
+  if (event.config === undefined || !Array.isArray(event.config.tables)) {
+    invalid("the plan step got no table configuration ($.config.tables); the state machine definition is damaged");
   }
-
+  const { mode, tables } = parseExecutionInput(event.input, event.config, event.purpose);
+  const now = new Date(event.startTime);
+  if (Number.isNaN(now.getTime())) invalid(`startTime ${JSON.stringify(event.startTime)} is not an ISO 8601 time`);
+  if (event.purpose === "DRILL") {
+    const reason = "restore drill of the latest verified full export";
+    const jobs = tables.map((t): ExportJob => ({
+      ...baseJob(t, event, settings),
+      method: "DRILL",
+      exportType: "FULL_EXPORT",
+      reason,
+    }));
+    return { mode: "DRILL", jobs };
+  }
   const jobs: ExportJob[] = [];
   for (const t of tables) {
-    if (!t.pitr) {
-      if (mode === "INCREMENTAL") {
-        jobs.push({
-          ...base(t),
-          method: "SKIP",
-          exportType: "INCREMENTAL_EXPORT",
-          skipReason:
-            "no point-in-time recovery: incremental exports need PITR; this table is exported by scan on the full schedule",
-          reason: "incremental run",
-        });
-        continue;
-      }
-      const segments = Array.from({ length: settings.scanSegments }, (_, i) => i);
-      jobs.push({
-        ...base(t),
-        method: "SCAN",
-        exportType: "FULL_EXPORT",
-        exportId: newExportId(now),
-        exportTime: now.toISOString(),
-        segments,
-        totalSegments: segments.length,
-        reason: "no point-in-time recovery: parallel scan into the export format",
-      });
-      continue;
-    }
-    if (mode === "FULL") {
-      jobs.push({ ...base(t), method: "NATIVE", exportType: "FULL_EXPORT", reason: "scheduled full export" });
-      continue;
-    }
-    const last = await settings.latestVerified(t.table);
-    if (last === undefined) {
-      jobs.push({
-        ...base(t),
-        method: "NATIVE",
-        exportType: "FULL_EXPORT",
-        reason: "no verified export yet, so an incremental export has nothing to start from: full export instead",
-      });
-      continue;
-    }
-    const from = new Date(last.dataTime);
-    const minutes = (now.getTime() - from.getTime()) / 60_000;
-    if (Number.isNaN(minutes) || minutes > INCREMENTAL_MAX_MINUTES) {
-      jobs.push({
-        ...base(t),
-        method: "NATIVE",
-        exportType: "FULL_EXPORT",
-        reason: `the last verified export (${last.dataTime}) is more than ${INCREMENTAL_MAX_MINUTES / 60} hours old, beyond an incremental export's window: full export instead`,
-      });
-    } else if (minutes < INCREMENTAL_MIN_MINUTES) {
-      jobs.push({
-        ...base(t),
-        method: "SKIP",
-        exportType: "INCREMENTAL_EXPORT",
-        skipReason: `the last verified export (${last.dataTime}) is less than ${INCREMENTAL_MIN_MINUTES} minutes old, below an incremental export's minimum window`,
-        reason: "incremental run",
-      });
-    } else {
-      jobs.push({
-        ...base(t),
-        method: "NATIVE",
-        exportType: "INCREMENTAL_EXPORT",
-        exportFromTime: from.toISOString(),
-        exportToTime: now.toISOString(),
-        reason: `incremental export since the last verified export (${last.dataTime})`,
-      });
-    }
+    const base = baseJob(t, event, settings);
+    if (!t.pitr) jobs.push(scanJob(base, mode, now, settings.scanSegments));
+    else if (mode === "FULL")
+      jobs.push({ ...base, method: "NATIVE", exportType: "FULL_EXPORT", reason: "scheduled full export" });
+    else jobs.push(incrementalJob(base, await settings.latestVerified(t.table), now));
   }
   return { mode, jobs };
+}
+
+/** A table without PITR: a parallel scan on full runs, skipped on incremental ones. */
+function scanJob(base: JobBase, mode: ExportMode, now: Date, scanSegments: number): ExportJob {
+  if (mode === "INCREMENTAL") {
+    return {
+      ...base,
+      method: "SKIP",
+      exportType: "INCREMENTAL_EXPORT",
+      skipReason:
+        "no point-in-time recovery: incremental exports need PITR; this table is exported by scan on the full schedule",
+      reason: "incremental run",
+    };
+  }
+  const segments = Array.from({ length: scanSegments }, (_, i) => i);
+  return {
+    ...base,
+    method: "SCAN",
+    exportType: "FULL_EXPORT",
+    exportId: newExportId(now),
+    exportTime: now.toISOString(),
+    segments,
+    totalSegments: segments.length,
+    reason: "no point-in-time recovery: parallel scan into the export format",
+  };
+}
+
+/**
+ * An incremental run of a PITR table: an incremental export since the last verified export when the window is within
+ * DynamoDB's limits, a full export when there is none or it is too old, a skip when it is too recent.
+ */
+function incrementalJob(base: JobBase, last: ExportPointer | undefined, now: Date): ExportJob {
+  if (last === undefined) {
+    return {
+      ...base,
+      method: "NATIVE",
+      exportType: "FULL_EXPORT",
+      reason: "no verified export yet, so an incremental export has nothing to start from: full export instead",
+    };
+  }
+  const from = new Date(last.dataTime);
+  const minutes = (now.getTime() - from.getTime()) / 60_000;
+  if (Number.isNaN(minutes) || minutes > INCREMENTAL_MAX_MINUTES) {
+    return {
+      ...base,
+      method: "NATIVE",
+      exportType: "FULL_EXPORT",
+      reason: `the last verified export (${last.dataTime}) is more than ${INCREMENTAL_MAX_MINUTES / 60} hours old, beyond an incremental export's window: full export instead`,
+    };
+  }
+  if (minutes < INCREMENTAL_MIN_MINUTES) {
+    return {
+      ...base,
+      method: "SKIP",
+      exportType: "INCREMENTAL_EXPORT",
+      skipReason: `the last verified export (${last.dataTime}) is less than ${INCREMENTAL_MIN_MINUTES} minutes old, below an incremental export's minimum window`,
+      reason: "incremental run",
+    };
+  }
+  return {
+    ...base,
+    method: "NATIVE",
+    exportType: "INCREMENTAL_EXPORT",
+    exportFromTime: from.toISOString(),
+    exportToTime: now.toISOString(),
+    reason: `incremental export since the last verified export (${last.dataTime})`,
+  };
 }

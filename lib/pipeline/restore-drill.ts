@@ -199,28 +199,30 @@ async function sampleItems(exp: OpenedExport, size: number, random: () => number
   return sample;
 }
 
-/** Compares the scratch table with the export; writes the report and the metrics; throws RestoreDrillMismatch on a difference. */
-export async function compareDrill(
-  dynamo: DynamoDBClient,
-  s3: S3Client,
-  job: ExportJob,
-  drill: DrillState,
-  settings: DrillSettings,
-): Promise<DrillState> {
-  const now = (settings.now ?? (() => new Date()))();
+/** What ImportTable itself reported that is wrong: rejected lines, or another item count than the manifest's. */
+function importProblems(drill: DrillState): string[] {
   const problems: string[] = [];
-  const mismatches: string[] = [];
-  const expected = drill.pointer.itemCount;
   if (drill.errorCount !== null && drill.errorCount > 0) {
     problems.push(
       `ImportTable rejected ${drill.errorCount} line(s) of the export (see its CloudWatch log group /aws-dynamodb/imports)`,
     );
   }
-  if (drill.importedItemCount !== expected) {
+  if (drill.importedItemCount !== drill.pointer.itemCount) {
     problems.push(
-      `the scratch table got ${drill.importedItemCount ?? "an unknown number of"} items but the export's manifest says ${expected}`,
+      `the scratch table got ${drill.importedItemCount ?? "an unknown number of"} items but the export's manifest says ${drill.pointer.itemCount}`,
     );
   }
+  return problems;
+}
+
+/** Reads a random sample of the export's items back from the scratch table; returns the keys that differ. */
+async function compareSample(
+  dynamo: DynamoDBClient,
+  s3: S3Client,
+  job: ExportJob,
+  drill: DrillState,
+  settings: DrillSettings,
+): Promise<{ sampleSize: number; mismatches: string[] }> {
   const exp = await openExport(
     openStore({ kind: "s3", bucket: job.bucket, prefix: drill.pointer.exportDir }, s3).location,
     { s3 },
@@ -230,6 +232,7 @@ export async function compareDrill(
   const schema: TableSchema = schemaFromDescription(described.Table);
   const keys = keyAttributeNames(schema);
   const sample = await sampleItems(exp, settings.sampleSize, settings.random ?? Math.random);
+  const mismatches: string[] = [];
   for (const item of sample) {
     // Read in wire form: the SDK's deserializer would drop an attribute named "__proto__" (lib/table-io/wire.ts).
     const got = await getItemWire(dynamo, {
@@ -241,14 +244,23 @@ export async function compareDrill(
     if (got === undefined) mismatches.push(`${keyText}: missing from the scratch table`);
     else if (canonicalItem(got) !== canonicalItem(item)) mismatches.push(`${keyText}: differs from the export`);
   }
-  if (mismatches.length > 0) problems.push(`${mismatches.length} of ${sample.length} sampled items do not match`);
+  return { sampleSize: sample.length, mismatches };
+}
 
-  const restoreSeconds = Math.max(
-    0,
-    Math.round(
-      (new Date(drill.importEndedAt ?? now.toISOString()).getTime() - new Date(drill.startedAt).getTime()) / 1000,
-    ),
-  );
+/** Compares the scratch table with the export; writes the report and the metrics; throws RestoreDrillMismatch on a difference. */
+export async function compareDrill(
+  dynamo: DynamoDBClient,
+  s3: S3Client,
+  job: ExportJob,
+  drill: DrillState,
+  settings: DrillSettings,
+): Promise<DrillState> {
+  const now = (settings.now ?? (() => new Date()))();
+  const problems = importProblems(drill);
+  const { sampleSize, mismatches } = await compareSample(dynamo, s3, job, drill, settings);
+  if (mismatches.length > 0) problems.push(`${mismatches.length} of ${sampleSize} sampled items do not match`);
+  const importEnd = new Date(drill.importEndedAt ?? now.toISOString()).getTime();
+  const restoreSeconds = Math.max(0, Math.round((importEnd - new Date(drill.startedAt).getTime()) / 1000));
   const reportKey = drillReportKey(job.table, drill.startedAt);
   const report: DrillReport = {
     status: problems.length === 0 ? "PASSED" : "FAILED",
@@ -261,10 +273,10 @@ export async function compareDrill(
     importEndedAt: drill.importEndedAt,
     comparedAt: now.toISOString(),
     restoreSeconds,
-    expectedItemCount: expected,
+    expectedItemCount: drill.pointer.itemCount,
     importedItemCount: drill.importedItemCount,
     importErrorCount: drill.errorCount,
-    sampleSize: sample.length,
+    sampleSize,
     sampleMismatches: mismatches.slice(0, 100),
     problems,
   };
@@ -281,18 +293,18 @@ export async function compareDrill(
     ],
     settings.writeMetrics,
   );
-  if (problems.length > 0) {
-    throw new PipelineError(
-      "RestoreDrillMismatch",
-      truncate(
-        `restore drill of ${job.tableName} (${job.table}) from ${drill.pointer.exportDir} FAILED: ${problems.join("; ")}. Report: s3://${job.bucket}/${reportKey}\n${mismatches
-          .slice(0, 20)
-          .map((m) => `  - ${m}`)
-          .join("\n")}`,
-      ),
-    );
-  }
+  if (problems.length > 0) throw drillMismatch(job, drill, report, reportKey);
   return { ...drill, reportKey };
+}
+
+function drillMismatch(job: ExportJob, drill: DrillState, report: DrillReport, reportKey: string): PipelineError {
+  const shown = report.sampleMismatches.slice(0, 20).map((m) => `  - ${m}`);
+  return new PipelineError(
+    "RestoreDrillMismatch",
+    truncate(
+      `restore drill of ${job.tableName} (${job.table}) from ${drill.pointer.exportDir} FAILED: ${report.problems.join("; ")}. Report: s3://${job.bucket}/${reportKey}\n${shown.join("\n")}`,
+    ),
+  );
 }
 
 /** Deletes the scratch table (only a table named like a scratch table); a table already gone is fine. */

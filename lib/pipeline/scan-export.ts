@@ -93,6 +93,27 @@ async function readCheckpoint(work: ExportStore, key: string): Promise<SegmentCh
   }
 }
 
+/** A segment's progress while an invocation scans it (what its checkpoint records). */
+interface SegmentState {
+  readonly files: ManifestFileEntry[];
+  items: number;
+  /** The key to resume after; undefined before the first page and once done. */
+  lastKey: Record<string, AttributeValue> | undefined;
+  done: boolean;
+  readonly invocations: number;
+}
+
+/** Where one segment's scan writes: its data files and its checkpoint. */
+interface SegmentTarget {
+  readonly dynamo: DynamoDBClient;
+  readonly job: ExportJob;
+  readonly segment: number;
+  readonly exportId: string;
+  readonly data: ExportStore;
+  readonly work: ExportStore;
+  readonly checkpointKey: string;
+}
+
 /** Scans one segment until done or out of time; returns the progress (the state machine loops until `done`). */
 export async function scanSegment(
   dynamo: DynamoDBClient,
@@ -103,89 +124,99 @@ export async function scanSegment(
 ): Promise<SegmentProgress> {
   const { exportId } = checkScanJob(job, segment);
   const { data, work } = stores(s3, job, exportId);
-  const cpKey = segmentCheckpointKey(job.table, exportId, segment);
-  const previous = await readCheckpoint(work, cpKey);
+  const checkpointKey = segmentCheckpointKey(job.table, exportId, segment);
+  const target: SegmentTarget = { dynamo, job, segment, exportId, data, work, checkpointKey };
+  const previous = await readCheckpoint(work, checkpointKey);
   if (previous?.done === true) {
-    return {
-      segment,
-      done: true,
-      items: previous.items,
-      files: previous.files.length,
-      invocations: previous.invocations,
-    };
+    const { items, files, invocations } = previous;
+    return { segment, done: true, items, files: files.length, invocations };
   }
   if (previous === undefined) await data.writeText(STARTED_MARKER_FILE, "");
-
-  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const files = [...(previous?.files ?? [])];
-  let items = previous?.items ?? 0;
-  let lastKey: Record<string, AttributeValue> | undefined =
-    previous?.lastEvaluatedKey === null || previous === undefined
-      ? undefined
-      : decodeWireItem(previous.lastEvaluatedKey, `${work.describe(cpKey)} lastEvaluatedKey`);
-  const invocations = (previous?.invocations ?? 0) + 1;
-  let writer: DataFileWriter | undefined;
-  let done = false;
-
-  const checkpoint = async (): Promise<void> => {
-    const cp: SegmentCheckpoint = {
-      segment,
-      totalSegments: job.totalSegments,
-      exportId,
-      lastEvaluatedKey: lastKey === undefined ? null : itemToWireJson(lastKey),
-      files,
-      items,
-      done,
-      invocations,
-      updatedAt: new Date().toISOString(),
-    };
-    await work.writeText(cpKey, `${JSON.stringify(cp)}\n`);
+  const state: SegmentState = {
+    files: [...(previous?.files ?? [])],
+    items: previous?.items ?? 0,
+    lastKey:
+      previous?.lastEvaluatedKey === null || previous === undefined
+        ? undefined
+        : decodeWireItem(previous.lastEvaluatedKey, `${work.describe(checkpointKey)} lastEvaluatedKey`),
+    done: false,
+    invocations: (previous?.invocations ?? 0) + 1,
   };
+  await scanPages(target, state, opts);
+  return { segment, done: state.done, items: state.items, files: state.files.length, invocations: state.invocations };
+}
+
+/**
+ * Scans pages into data files until the segment is done or the deadline passed, rolling files at `maxFileBytes` and
+ * recording a checkpoint after each finished file and at the end.
+ */
+async function scanPages(t: SegmentTarget, state: SegmentState, opts: ScanSegmentOptions): Promise<void> {
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  let writer: DataFileWriter | undefined;
   const closeFile = async (): Promise<void> => {
     if (writer === undefined) return;
     const entry = await writer.close();
     writer = undefined;
-    files.push(entry);
+    state.files.push(entry);
   };
-
   try {
     for (;;) {
-      // Items stay in DynamoDB's wire form, cut out of the response as export lines (the SDK's own deserializer
-      // drops a top-level attribute named "__proto__"; see lib/table-io/wire.ts).
-      const page = await scanWire(
-        dynamo,
-        {
-          TableName: job.tableName,
-          Segment: segment,
-          TotalSegments: job.totalSegments,
-          ExclusiveStartKey: lastKey,
-          ...(opts.pageLimit === undefined ? {} : { Limit: opts.pageLimit }),
-        },
-        { asLines: true },
-      );
+      const page = await scanPage(t, state.lastKey, opts.pageLimit);
       if (page.count > 0) {
-        writer ??= await DataFileWriter.open(data, segmentFileRel(segment, files.length));
+        writer ??= await DataFileWriter.open(t.data, segmentFileRel(t.segment, state.files.length));
         await writer.writeLineBlock(page.lines, page.count);
-        items += page.count;
+        state.items += page.count;
       }
-      lastKey = page.lastEvaluatedKey;
-      if (lastKey === undefined) {
-        done = true;
+      state.lastKey = page.lastEvaluatedKey;
+      if (state.lastKey === undefined) {
+        state.done = true;
         break;
       }
       if (writer !== undefined && writer.uncompressedBytes >= maxFileBytes) {
         await closeFile();
-        await checkpoint();
+        await writeSegmentCheckpoint(t, state);
       }
       if (Date.now() >= opts.deadline) break;
     }
     await closeFile();
-    await checkpoint();
+    await writeSegmentCheckpoint(t, state);
   } catch (err) {
     await writer?.abort().catch(() => undefined);
     throw err;
   }
-  return { segment, done, items, files: files.length, invocations };
+}
+
+/**
+ * One Scan page of the segment. Items stay in DynamoDB's wire form, cut out of the response as export lines (the SDK's
+ * own deserializer drops a top-level attribute named "__proto__"; see lib/table-io/wire.ts).
+ */
+function scanPage(t: SegmentTarget, startKey: Record<string, AttributeValue> | undefined, pageLimit?: number) {
+  return scanWire(
+    t.dynamo,
+    {
+      TableName: t.job.tableName,
+      Segment: t.segment,
+      TotalSegments: t.job.totalSegments,
+      ExclusiveStartKey: startKey,
+      ...(pageLimit === undefined ? {} : { Limit: pageLimit }),
+    },
+    { asLines: true },
+  );
+}
+
+async function writeSegmentCheckpoint(t: SegmentTarget, state: SegmentState): Promise<void> {
+  const cp: SegmentCheckpoint = {
+    segment: t.segment,
+    totalSegments: t.job.totalSegments,
+    exportId: t.exportId,
+    lastEvaluatedKey: state.lastKey === undefined ? null : itemToWireJson(state.lastKey),
+    files: state.files,
+    items: state.items,
+    done: state.done,
+    invocations: state.invocations,
+    updatedAt: new Date().toISOString(),
+  };
+  await t.work.writeText(t.checkpointKey, `${JSON.stringify(cp)}\n`);
 }
 
 /** Writes the manifests (and schema.json) once every segment is done. */
