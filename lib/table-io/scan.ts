@@ -53,8 +53,13 @@ export interface ParallelScanOptions {
   readonly pageLimit?: number;
   /** Fetch a segment's next page while the current one is handled (more memory, overlaps I/O). @default true */
   readonly readAhead?: boolean;
-  /** Per-segment starting points (resume). */
-  readonly start?: Readonly<Record<number, SegmentStart>>;
+  /** Per-segment starting points (resume): a record, or a function of the segment number. */
+  readonly start?: Readonly<Record<number, SegmentStart>> | ((segment: number) => SegmentStart | undefined);
+  /**
+   * Segments scanned at once; the others wait their turn, in segment order (a bounded pool, so a million segments
+   * do not mean a million requests in flight). @default totalSegments
+   */
+  readonly concurrency?: number;
   /** Limits items read per second across all segments. */
   readonly limiter?: RateLimiter;
   readonly retry?: RetryPolicy;
@@ -119,7 +124,7 @@ export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotal
     );
 
   const runSegment = async (segment: number): Promise<void> => {
-    const start = opts.start?.[segment];
+    const start = typeof opts.start === "function" ? opts.start(segment) : opts.start?.[segment];
     if (start?.done === true) return;
     let pending: Promise<Fetched> | undefined = fetchPage(segment, start?.exclusiveStartKey);
     while (pending !== undefined) {
@@ -146,9 +151,17 @@ export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotal
     }
   };
 
+  let nextSegment = 0;
+  const worker = async (): Promise<void> => {
+    while (failed === undefined && nextSegment < opts.totalSegments) {
+      const segment = nextSegment++;
+      await runSegment(segment);
+    }
+  };
+  const workers = Math.max(1, Math.min(opts.concurrency ?? opts.totalSegments, opts.totalSegments));
   await Promise.all(
-    Array.from({ length: opts.totalSegments }, (_, s) =>
-      runSegment(s).catch((err: unknown) => {
+    Array.from({ length: workers }, () =>
+      worker().catch((err: unknown) => {
         failed ??= err;
       }),
     ),
