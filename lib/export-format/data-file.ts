@@ -353,9 +353,10 @@ export interface DataFileMeasurement extends MeasuredDataFile {
 export async function measureDataFile(
   input: Readable,
   file: string,
-  opts: { decode?: boolean } = {},
+  opts: { decode?: boolean; checkLine?: (text: string, where: string) => void } = {},
 ): Promise<DataFileMeasurement> {
-  let decode = opts.decode ?? true;
+  const decode = opts.decode ?? true;
+  let checking = decode || opts.checkLine !== undefined;
   const errors: string[] = [];
   let lineNo = 0;
   const lines = gunzipLines(input, file, READ_BATCH_ITEMS, true);
@@ -365,12 +366,14 @@ export async function measureDataFile(
       const { damage, ...measured } = r.value;
       return { ...measured, errors: damage === undefined ? errors : [...errors, damage] };
     }
-    for (const line of decode ? r.value : []) {
+    for (const line of checking ? r.value : []) {
+      const where = `${file} line ${++lineNo}`;
       try {
-        decodeItemLine(line, `${file} line ${++lineNo}`);
+        if (decode) decodeItemLine(line, where);
+        opts.checkLine?.(line, where);
       } catch (err) {
         errors.push((err as Error).message);
-        decode = false; // one decoding error is enough to name the file; keep counting.
+        checking = false; // one bad line is enough to name the file; keep counting.
         break;
       }
     }

@@ -84,6 +84,8 @@ export interface VerifyReport extends VerifySummary {
 export interface VerifyOptions {
   /** Decode every line too (catches damage the md5 cannot, e.g. a manifest rewritten to match bad data). @default true */
   readonly decode?: boolean;
+  /** Also checks each line (throw to report it, naming `where`: file and line). @default - none */
+  readonly checkLine?: (text: string, where: string) => void;
   /** Files checked at once. @default VERIFY_CONCURRENCY */
   readonly concurrency?: number;
   /** Called after each file (for progress), with its index in manifest-files.json. */
@@ -213,7 +215,10 @@ function advance(cursor: VerifyCursor, check: FileCheck, maxProblems: number | u
 async function checkFiles(exp: OpenedExport, start: VerifyCursor, opts: VerifyPartOptions): Promise<VerifyCursor> {
   const concurrency = Math.max(1, opts.concurrency ?? VERIFY_CONCURRENCY);
   const clock = opts.clock ?? Date.now;
-  const decode = opts.decode ?? true;
+  const lineChecks = {
+    decode: opts.decode ?? true,
+    ...(opts.checkLine === undefined ? {} : { checkLine: opts.checkLine }),
+  };
   const checked = new Map<number, FileCheck>();
   let cursor = start;
   let next = start.nextFile;
@@ -239,7 +244,7 @@ async function checkFiles(exp: OpenedExport, start: VerifyCursor, opts: VerifyPa
     while (mayStart()) {
       const index = next++;
       try {
-        const check = await checkFile(exp, exp.files[index]!, decode);
+        const check = await checkFile(exp, exp.files[index]!, lineChecks);
         opts.onFile?.(check, index);
         checked.set(index, check);
       } catch (error) {
@@ -256,7 +261,11 @@ async function checkFiles(exp: OpenedExport, start: VerifyCursor, opts: VerifyPa
 }
 
 /** One data file against its manifest entry. Throws only when the file cannot be read for another reason than damage. */
-async function checkFile(exp: OpenedExport, entry: ManifestFileEntry, decode: boolean): Promise<FileCheck> {
+async function checkFile(
+  exp: OpenedExport,
+  entry: ManifestFileEntry,
+  lineChecks: Parameters<typeof measureDataFile>[2],
+): Promise<FileCheck> {
   const rel = dataFileRel(entry);
   const file = exp.store.describe(rel);
   const expected = {
@@ -280,7 +289,7 @@ async function checkFile(exp: OpenedExport, entry: ManifestFileEntry, decode: bo
       problems,
     };
   }
-  const m = await measureDataFile(input, file, { decode });
+  const m = await measureDataFile(input, file, lineChecks);
   const problems = [...dataFileProblems(entry, m).map((s) => `${file}: ${s}`), ...m.errors];
   return {
     ...expected,

@@ -10,7 +10,7 @@
  */
 import {
   CreateTableCommand,
-  DescribeTableCommand,
+  DeleteTableCommand,
   ScanCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
@@ -20,6 +20,8 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { describeTable, keysDiffer, keyText, TABLE_ACTIVE_TIMEOUT_MS, waitForTableActive } from "../dr/tables";
+import { NotFoundError, PreconditionError, VerificationError } from "../errors";
 import {
   assertVerified,
   createTableInput,
@@ -31,20 +33,20 @@ import {
   readExportLines,
   verifyExport,
   type ExportLocation,
-  type VerifyReport,
+  type OpenedExport,
 } from "../export-format";
+import { withFileErrors } from "../writable";
 import { BatchWriteError, BatchWriter, type WireEntry } from "./batch-writer";
+import { MAX_ITEM_BYTES, wireItemBytes } from "./item-size";
 import { wireKeyString, type WireItem } from "./wire";
 import { RateLimiter } from "./rate-limiter";
-import { sleep, type RetryPolicy } from "./retry";
+import type { RetryPolicy } from "./retry";
 
 export const DEFAULT_RESTORE_CONCURRENCY = 16;
 /** Data files read at once (their items share the writer's `concurrency` requests). */
 const FILE_CONCURRENCY = 2;
 /** Lines read from a file at a time. */
 const READ_BATCH_LINES = 500;
-/** How long to wait for a created table (and its indexes) to become ACTIVE. */
-const TABLE_ACTIVE_TIMEOUT_MS = 10 * 60 * 1000;
 
 export interface RestoreOptions {
   readonly client: DynamoDBClient;
@@ -63,8 +65,10 @@ export interface RestoreOptions {
   readonly checkpointPath?: string;
   /** @default process.cwd() */
   readonly cwd?: string;
-  /** Verify every file before writing anything. @default true */
+  /** Verify every file (md5, counts, and every line decoded, keyed and size-checked) before writing. @default true */
   readonly verifyFirst?: boolean;
+  /** How long to wait for a created table and its indexes to become ACTIVE. @default TABLE_ACTIVE_TIMEOUT_MS */
+  readonly activeTimeoutMs?: number;
   readonly retry?: RetryPolicy;
   /** Asked before writing into a table that already has items (throw to stop). */
   readonly confirmNonEmpty?: (message: string) => Promise<void>;
@@ -90,26 +94,14 @@ export interface RestoreResult {
   readonly retries: number;
 }
 
-export class RestoreError extends Error {
-  constructor(
-    message: string,
-    readonly kind: "not-found" | "precondition" | "verification",
-    readonly report?: VerifyReport,
-  ) {
-    super(message);
-    this.name = "RestoreError";
-  }
-}
-
 /** The restore ended with items unwritten. The message says how many and the exact command to resume. */
-export class RestoreIncompleteError extends Error {
+export class RestoreIncompleteError extends VerificationError {
   constructor(
     message: string,
     readonly expected: number,
     readonly written: number,
   ) {
     super(message);
-    this.name = "RestoreIncompleteError";
   }
   get missing(): number {
     return this.expected - this.written;
@@ -130,37 +122,19 @@ export function defaultCheckpointPath(cwd: string, tableName: string, source: st
   return join(cwd, ".dynamo-dr", `restore-${tableName}-${h}.json`);
 }
 
-async function describeOrUndefined(client: DynamoDBClient, tableName: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
-  } catch (err) {
-    if ((err as Error).name === "ResourceNotFoundException") return undefined;
-    throw err;
-  }
+/** The target table as found before anything is written; `create` when this run must create it. */
+interface Target {
+  readonly desc: TableDescription | undefined;
+  readonly keyNames: readonly string[];
 }
 
-async function waitActive(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
-  const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
-  for (let i = 0; ; i++) {
-    const t = await describeOrUndefined(client, tableName);
-    const ready =
-      t?.TableStatus === "ACTIVE" &&
-      (t.GlobalSecondaryIndexes ?? []).every((g) => (g.IndexStatus ?? "ACTIVE") === "ACTIVE");
-    if (ready && t !== undefined) return t;
-    if (Date.now() > deadline)
-      throw new Error(`table ${tableName} did not become ACTIVE within ${TABLE_ACTIVE_TIMEOUT_MS / 60000} minutes`);
-    await sleep(Math.min(2000, 100 * 2 ** i));
-  }
-}
-
-function keySignature(desc: {
-  KeySchema?: { AttributeName?: string; KeyType?: string }[];
-  AttributeDefinitions?: { AttributeName?: string; AttributeType?: string }[];
-}): string {
-  const types = new Map((desc.AttributeDefinitions ?? []).map((a) => [a.AttributeName, a.AttributeType]));
-  return (desc.KeySchema ?? [])
-    .map((k) => `${k.KeyType}:${k.AttributeName}(${types.get(k.AttributeName) ?? "?"})`)
-    .join(", ");
+/** What the write phase needs and reports. */
+interface WritePlan {
+  readonly exp: OpenedExport;
+  readonly keyNames: readonly string[];
+  readonly completed: Set<string>;
+  readonly skippedItems: number;
+  readonly saveCheckpoint: () => Promise<void>;
 }
 
 export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult> {
@@ -169,73 +143,167 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
     ...(opts.s3 === undefined ? {} : { s3: opts.s3 }),
     ...(opts.cwd === undefined ? {} : { cwd: opts.cwd }),
   });
-  const expected = exp.summary.itemCount;
-  const resumeCmd = `dynamo-dr restore ${exp.location} --table ${opts.tableName} --resume`;
-
-  // 1. Verify before the first write: a damaged export must not half-restore.
+  // 1. Check the target (read-only), then 2. verify every file and line: nothing is created or written before both.
+  const target = await checkTarget(exp, opts);
   const verifyFirst = opts.verifyFirst ?? true;
-  if (verifyFirst) {
-    let checked = 0;
-    // md5 + item count of every file (what catches damage); each line is validated as it is sent.
-    const report = await verifyExport(exp, {
-      decode: false,
-      onFile: () => opts.onVerifyProgress?.(++checked, exp.files.length),
-    });
-    if (!report.ok) {
-      try {
-        assertVerified(report);
-      } catch (err) {
-        throw new RestoreError(
-          `${(err as Error).message}\nNothing was written to ${opts.tableName}.`,
-          "verification",
-          report,
-        );
-      }
-    }
+  if (verifyFirst) await verifyBeforeWriting(exp, target.keyNames, opts);
+  // 3. Create the table when asked and absent; from here on a failure says what this run left behind.
+  const created = target.desc === undefined;
+  if (created) await createAndWait(exp, opts);
+  else if (target.desc.TableStatus !== "ACTIVE") await waitActive(opts, false);
+  let plan: WritePlan;
+  let writer: BatchWriter<number>;
+  try {
+    // 4. Checkpoint (resume) and the non-empty-table confirmation; 5. stream the files in.
+    plan = await prepareWrites(exp, target.keyNames, created, opts);
+    writer = await writeFiles(plan, opts);
+  } catch (err) {
+    throw created ? await cleanUpCreated(err, opts, exp.summary.itemCount) : err;
   }
+  // 6. TTL last, so nothing restored is expired away before it is counted.
+  const ttlAttribute = created ? await enableTtl(exp, opts) : null;
+  await rm(checkpointPathFor(exp, opts), { force: true });
+  const durationMs = Date.now() - started;
+  const written = plan.skippedItems + writer.written;
+  return {
+    tableName: opts.tableName,
+    source: exp.location,
+    created,
+    expectedItems: exp.summary.itemCount,
+    writtenItems: written,
+    skippedItems: plan.skippedItems,
+    files: exp.files.length,
+    verified: verifyFirst,
+    ttlAttribute,
+    durationMs,
+    itemsPerSecond: Math.round((writer.written / Math.max(durationMs, 1)) * 1000),
+    retries: writer.retried,
+  };
+}
 
-  // 2. The target table.
-  let created = false;
-  let desc = await describeOrUndefined(opts.client, opts.tableName);
+function resumeCommand(exp: OpenedExport, opts: RestoreOptions): string {
+  return `dynamo-dr restore ${exp.location} --table ${opts.tableName} --resume`;
+}
+
+function checkpointPathFor(exp: OpenedExport, opts: RestoreOptions): string {
+  return opts.checkpointPath ?? defaultCheckpointPath(opts.cwd ?? process.cwd(), opts.tableName, exp.location);
+}
+
+/** Phase 1: the table exists (or will be created from schema.json) with the backup's key. Reads only. */
+async function checkTarget(exp: OpenedExport, opts: RestoreOptions): Promise<Target> {
+  const name = opts.tableName;
+  const desc = await describeTable(opts.client, name);
   if (opts.createTable === true) {
     if (exp.schema === undefined) {
-      throw new RestoreError(
+      throw new PreconditionError(
         `${exp.location} has no schema.json (AWS's own exports do not include one), so --create-table cannot know the keys and indexes. Create the table first (e.g. terraform apply) and run restore without --create-table.`,
-        "precondition",
       );
     }
     if (desc !== undefined && opts.resume !== true) {
-      throw new RestoreError(
-        `table "${opts.tableName}" already exists; restore into it without --create-table (items are upserted), or choose a new --table name`,
-        "precondition",
+      throw new PreconditionError(
+        `table "${name}" already exists; restore into it without --create-table (items are upserted), or choose a new --table name`,
       );
     }
-    if (desc === undefined) {
-      await opts.client.send(new CreateTableCommand(createTableInput(exp.schema, opts.tableName)));
-      created = true;
-      opts.onNote?.(
-        `created table ${opts.tableName} (on-demand${exp.schema.table.GlobalSecondaryIndexes === undefined ? "" : `, ${exp.schema.table.GlobalSecondaryIndexes.length} GSI(s)`})`,
-      );
-    }
-    desc = await waitActive(opts.client, opts.tableName);
   } else if (desc === undefined) {
-    throw new RestoreError(
-      `table "${opts.tableName}" does not exist; create it first, or add --create-table to build it from ${exp.location}/schema.json`,
-      "not-found",
-    );
-  } else if (desc.TableStatus !== "ACTIVE") {
-    desc = await waitActive(opts.client, opts.tableName);
-  }
-  if (exp.schema !== undefined && keySignature(desc) !== keySignature(exp.schema.table)) {
-    throw new RestoreError(
-      `table "${opts.tableName}" has key ${keySignature(desc)} but the backup's table had ${keySignature(exp.schema.table)}; restore into a table with the same key`,
-      "precondition",
+    throw new NotFoundError(
+      `table "${name}" does not exist; create it first, or add --create-table to build it from ${exp.location}/schema.json`,
     );
   }
-  const keyNames = keyAttributeNames({ table: { KeySchema: desc.KeySchema ?? [] } });
+  if (desc !== undefined && exp.schema !== undefined && keysDiffer(desc, exp.schema.table)) {
+    throw new PreconditionError(
+      `table "${name}" has ${keyText(desc)} but the backup's table had ${keyText(exp.schema.table)}; restore into a table with the same key`,
+    );
+  }
+  const keySchema = desc?.KeySchema ?? exp.schema?.table.KeySchema ?? [];
+  return { desc, keyNames: keyAttributeNames({ table: { KeySchema: keySchema } }) };
+}
 
-  // 3. Checkpoint (resume) and the non-empty-table confirmation.
-  const cpPath = opts.checkpointPath ?? defaultCheckpointPath(opts.cwd ?? process.cwd(), opts.tableName, exp.location);
+/**
+ * Phase 2: md5 and count of every file, and every line decoded, keyed and size-checked, before anything is created or
+ * written: a damaged backup must not half-restore.
+ */
+async function verifyBeforeWriting(
+  exp: OpenedExport,
+  keyNames: readonly string[],
+  opts: RestoreOptions,
+): Promise<void> {
+  let checked = 0;
+  const report = await verifyExport(exp, {
+    decode: false, // checkLine parses and validates each line itself
+    checkLine: (text, where) => void wireEntry(text, keyNames, where),
+    onFile: () => opts.onVerifyProgress?.(++checked, exp.files.length),
+  });
+  if (report.ok) return;
+  try {
+    assertVerified(report);
+  } catch (err) {
+    const created = opts.createTable === true ? " and no table was created" : "";
+    throw new VerificationError(`${(err as Error).message}\nNothing was written to ${opts.tableName}${created}.`);
+  }
+}
+
+async function waitActive(opts: RestoreOptions, created: boolean): Promise<TableDescription> {
+  const timeoutMs = opts.activeTimeoutMs ?? TABLE_ACTIVE_TIMEOUT_MS;
+  const desc = await waitForTableActive(opts.client, opts.tableName, { timeoutMs, pollMs: 200 });
+  if (desc !== undefined) return desc;
+  throw new PreconditionError(
+    `table ${opts.tableName}${created ? ", created by this restore," : ""} and its indexes did not become ACTIVE within ${Math.round(timeoutMs / 60000)} minute(s); nothing was written. When it is ACTIVE (aws dynamodb wait table-exists --table-name ${opts.tableName}), run the restore again without --create-table.`,
+  );
+}
+
+/** Phase 3: CreateTable from schema.json, then wait for the table and its GSIs. */
+async function createAndWait(exp: OpenedExport, opts: RestoreOptions): Promise<void> {
+  const schema = exp.schema;
+  if (schema === undefined) return; // checkTarget refused this already
+  await opts.client.send(new CreateTableCommand(createTableInput(schema, opts.tableName)));
+  const gsis = schema.table.GlobalSecondaryIndexes?.length;
+  opts.onNote?.(`created table ${opts.tableName} (on-demand${gsis === undefined ? "" : `, ${gsis} GSI(s)`})`);
+  await waitActive(opts, true);
+}
+
+/** Whether a table holds no items (a failed probe counts as "not known to be empty"). */
+async function isEmpty(client: DynamoDBClient, tableName: string): Promise<boolean> {
+  try {
+    const probe = await client.send(new ScanCommand({ TableName: tableName, Limit: 1, Select: "COUNT" }));
+    return (probe.Count ?? 0) === 0 && probe.LastEvaluatedKey === undefined;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A failure after this run created the table: a table that is still empty is deleted (so the command can simply be
+ * run again); one holding items is kept, and the message says exactly what is in it and what to do.
+ */
+async function cleanUpCreated(err: unknown, opts: RestoreOptions, expected: number): Promise<unknown> {
+  const why = err instanceof Error ? err.message : String(err);
+  const name = opts.tableName;
+  if (await isEmpty(opts.client, name)) {
+    try {
+      await opts.client.send(new DeleteTableCommand({ TableName: name }));
+      return new VerificationError(`${why}\nThe table ${name} this restore created was empty and is deleted.`);
+    } catch (deleteErr) {
+      return new VerificationError(
+        `${why}\nThe table ${name} this restore created holds no items and could not be deleted (${(deleteErr as Error).message}); delete it: aws dynamodb delete-table --table-name ${name}`,
+      );
+    }
+  }
+  if (!(err instanceof RestoreIncompleteError)) return err;
+  return new RestoreIncompleteError(
+    `${why}\nThe table ${name} was created by this restore and holds ${err.written} of ${expected} items; resume as above, or delete it: aws dynamodb delete-table --table-name ${name}`,
+    err.expected,
+    err.written,
+  );
+}
+
+/** Phase 4: the checkpoint (what an earlier run finished) and, for a table that has items, the confirmation. */
+async function prepareWrites(
+  exp: OpenedExport,
+  keyNames: readonly string[],
+  created: boolean,
+  opts: RestoreOptions,
+): Promise<WritePlan> {
+  const cpPath = checkpointPathFor(exp, opts);
   let completed = new Set<string>();
   if (opts.resume === true) {
     const cp = await readRestoreCheckpoint(cpPath);
@@ -254,51 +322,83 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
       );
     }
   }
-  const saveCheckpoint = async (): Promise<void> => {
-    const cp: RestoreCheckpoint = {
+  const saveCheckpoint = (): Promise<void> =>
+    writeCheckpointFile(cpPath, {
       kind: "dynamo-dr-restore",
       version: 1,
       source: exp.location,
       tableName: opts.tableName,
       exportArn: exp.summary.exportArn,
       completedFiles: [...completed].sort(),
-    };
-    await mkdir(dirname(cpPath), { recursive: true });
-    await writeFile(`${cpPath}.tmp`, `${JSON.stringify(cp, null, 2)}\n`);
-    await rename(`${cpPath}.tmp`, cpPath);
-  };
+    });
   await saveCheckpoint();
-
-  const todo = exp.files.map((f, i) => ({ f, i })).filter(({ f }) => !completed.has(f.dataFileS3Key));
   const skippedItems = exp.files.filter((f) => completed.has(f.dataFileS3Key)).reduce((n, f) => n + f.itemCount, 0);
-  opts.onStart?.({ totalItems: expected, skippedItems });
+  return { exp, keyNames, completed, skippedItems, saveCheckpoint };
+}
 
-  // 4. Stream files into the writer; a file is done when all of its items are acknowledged.
+/** Writes the checkpoint through a temporary file beside it; never leaves the temporary file behind. */
+async function writeCheckpointFile(path: string, cp: RestoreCheckpoint): Promise<void> {
+  await withFileErrors("--checkpoint", path, async () => {
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.tmp`;
+    try {
+      await writeFile(tmp, `${JSON.stringify(cp, null, 2)}\n`);
+      await rename(tmp, path);
+    } catch (err) {
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+/** Phase 5: every file not done yet streamed into the writer; a file is done when all its items are acknowledged. */
+async function writeFiles(plan: WritePlan, opts: RestoreOptions): Promise<BatchWriter<number>> {
+  const { exp, completed } = plan;
+  const expected = exp.summary.itemCount;
+  const todo = exp.files.map((f, i) => ({ f, i })).filter(({ f }) => !completed.has(f.dataFileS3Key));
+  opts.onStart?.({ totalItems: expected, skippedItems: plan.skippedItems });
   const writtenPerFile = new Map<number, number>();
   const readPerFile = new Map<number, number>();
   let checkpointChain: Promise<void> = Promise.resolve();
   const maybeComplete = (idx: number): void => {
     const read = readPerFile.get(idx);
-    if (read === undefined || (writtenPerFile.get(idx) ?? 0) < read) return;
     const entry = exp.files[idx];
+    if (read === undefined || (writtenPerFile.get(idx) ?? 0) < read) return;
     if (entry === undefined || completed.has(entry.dataFileS3Key)) return;
     completed.add(entry.dataFileS3Key);
-    checkpointChain = checkpointChain.then(saveCheckpoint);
+    checkpointChain = checkpointChain.then(plan.saveCheckpoint);
   };
-  const writer = new BatchWriter<number>({
+  const writer: BatchWriter<number> = new BatchWriter<number>({
     client: opts.client,
     tableName: opts.tableName,
     concurrency: opts.concurrency ?? DEFAULT_RESTORE_CONCURRENCY,
-    keyNames,
+    keyNames: plan.keyNames,
     ...(opts.writeRate === undefined ? {} : { limiter: new RateLimiter(opts.writeRate) }),
     ...(opts.retry === undefined ? {} : { retry: opts.retry }),
     onWritten: (idx, n) => {
       writtenPerFile.set(idx, (writtenPerFile.get(idx) ?? 0) + n);
-      opts.onProgress?.(skippedItems + writer.written);
+      opts.onProgress?.(plan.skippedItems + writer.written);
       maybeComplete(idx);
     },
   });
+  const failure = await readAllFiles(todo, plan, writer, (idx, count) => {
+    readPerFile.set(idx, count);
+    maybeComplete(idx);
+  });
+  await checkpointChain;
+  checkAllWritten(plan, opts, writer.written, failure);
+  return writer;
+}
 
+type FileJob = { readonly f: OpenedExport["files"][number]; readonly i: number };
+
+/** Reads the files FILE_CONCURRENCY at a time into the writer; returns the first failure (or undefined). */
+async function readAllFiles(
+  todo: readonly FileJob[],
+  plan: WritePlan,
+  writer: BatchWriter<number>,
+  onFileRead: (idx: number, lines: number) => void,
+): Promise<unknown> {
   let failure: unknown;
   let next = 0;
   const reader = async (): Promise<void> => {
@@ -306,17 +406,17 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
       const job = todo[next++];
       if (job === undefined) return;
       let count = 0;
-      const file = describeDataFile(exp, job.f);
-      for await (const lines of readExportLines(exp, job.f, { batchSize: READ_BATCH_LINES })) {
-        const entries = lines.map((line) => wireEntry(line, keyNames, `${file} line ${++count}`));
+      const file = describeDataFile(plan.exp, job.f);
+      for await (const lines of readExportLines(plan.exp, job.f, { batchSize: READ_BATCH_LINES })) {
+        const entries = lines.map((line) => wireEntry(line, plan.keyNames, `${file} line ${++count}`));
         await writer.putWire(entries, job.i);
       }
-      readPerFile.set(job.i, count);
-      maybeComplete(job.i);
+      onFileRead(job.i, count);
     }
   };
+  const readers = Math.min(FILE_CONCURRENCY, Math.max(1, todo.length));
   await Promise.all(
-    Array.from({ length: Math.min(FILE_CONCURRENCY, Math.max(1, todo.length)) }, () =>
+    Array.from({ length: readers }, () =>
       reader().catch((err: unknown) => {
         failure ??= err;
       }),
@@ -327,63 +427,49 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
   } catch (err) {
     failure ??= err;
   }
-  await checkpointChain;
-  const written = skippedItems + writer.written;
+  return failure;
+}
+
+/** The acknowledged count must equal the manifest's: otherwise say how many are missing and how to resume. */
+function checkAllWritten(plan: WritePlan, opts: RestoreOptions, writtenNow: number, failure: unknown): void {
+  const expected = plan.exp.summary.itemCount;
+  const written = plan.skippedItems + writtenNow;
+  const resume = resumeCommand(plan.exp, opts);
   if (failure !== undefined) {
-    const why =
-      failure instanceof BatchWriteError
-        ? failure.message
-        : failure instanceof Error
-          ? failure.message
-          : String(failure);
+    const why = failure instanceof BatchWriteError || failure instanceof Error ? failure.message : String(failure);
     throw new RestoreIncompleteError(
-      `restore into ${opts.tableName} stopped: ${why}\n${written} of ${expected} items are written; ${expected - written} are missing. Fix the cause, then resume with:\n  ${resumeCmd}`,
+      `restore into ${opts.tableName} stopped: ${why}\n${written} of ${expected} items are written; ${expected - written} are missing. Fix the cause, then resume with:\n  ${resume}`,
       expected,
       written,
     );
   }
   if (written !== expected) {
     throw new RestoreIncompleteError(
-      `restore into ${opts.tableName} wrote ${written} items but the export holds ${expected}; ${expected - written} are missing. Resume with:\n  ${resumeCmd}`,
+      `restore into ${opts.tableName} wrote ${written} items but the export holds ${expected}; ${expected - written} are missing. Resume with:\n  ${resume}`,
       expected,
       written,
     );
   }
+}
 
-  // 5. TTL last, so nothing restored is expired away before it is counted.
-  let ttlAttribute: string | null = null;
-  if (created && exp.schema?.timeToLive != null) {
-    ttlAttribute = exp.schema.timeToLive.attributeName;
-    try {
-      await opts.client.send(
-        new UpdateTimeToLiveCommand({
-          TableName: opts.tableName,
-          TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true },
-        }),
-      );
-    } catch (err) {
-      opts.onNote?.(
-        `could not enable TTL on ${ttlAttribute}: ${(err as Error).message}; enable it yourself (or let terraform do it)`,
-      );
-      ttlAttribute = null;
-    }
+/** Phase 6: TTL on the backup's attribute (a table this run created). */
+async function enableTtl(exp: OpenedExport, opts: RestoreOptions): Promise<string | null> {
+  const attribute = exp.schema?.timeToLive?.attributeName;
+  if (attribute === undefined) return null;
+  try {
+    await opts.client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: opts.tableName,
+        TimeToLiveSpecification: { AttributeName: attribute, Enabled: true },
+      }),
+    );
+    return attribute;
+  } catch (err) {
+    opts.onNote?.(
+      `could not enable TTL on ${attribute}: ${(err as Error).message}; enable it yourself (or let terraform do it)`,
+    );
+    return null;
   }
-  await rm(cpPath, { force: true });
-  const durationMs = Date.now() - started;
-  return {
-    tableName: opts.tableName,
-    source: exp.location,
-    created,
-    expectedItems: expected,
-    writtenItems: written,
-    skippedItems,
-    files: exp.files.length,
-    verified: verifyFirst,
-    ttlAttribute,
-    durationMs,
-    itemsPerSecond: Math.round(((written - skippedItems) / Math.max(durationMs, 1)) * 1000),
-    retries: writer.retried,
-  };
 }
 
 /**
@@ -408,6 +494,14 @@ export function wireEntry(line: string, keyNames: readonly string[], where: stri
     key = wireKeyString(item as WireItem, keyNames);
   } catch (err) {
     throw new ExportFormatError("corrupt", where, `${where}: ${(err as Error).message}`);
+  }
+  const bytes = wireItemBytes(item as WireItem);
+  if (bytes > MAX_ITEM_BYTES) {
+    throw new ExportFormatError(
+      "corrupt",
+      where,
+      `${where}: the item with key ${key} is ${bytes.toLocaleString("en-US")} bytes, over DynamoDB's item limit of ${MAX_ITEM_BYTES.toLocaleString("en-US")} bytes (400 KB); DynamoDB would refuse it`,
+    );
   }
   const onlyItem = Object.keys(obj as object).length === 1 && line.startsWith('{"Item":') && line.endsWith("}");
   return { json: onlyItem ? line.slice(8, -1) : JSON.stringify(item), key };
