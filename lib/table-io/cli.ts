@@ -2,11 +2,8 @@
  * Glue between the table I/O engine and the CLI framework: typed errors → CLI errors (exit codes), and flag parsing
  * shared by `backup`, `restore` and `verify`.
  */
-import { dynamoTableNameProblem } from "../catalog";
 import { CliError, NotFoundError, PreconditionError, UsageError, VerificationError } from "../cli/errors";
 import { ExportFormatError, parseLocation, type ExportLocation } from "../export-format";
-import { BackupError } from "./backup";
-import { RestoreError, RestoreIncompleteError } from "./restore";
 
 /** Maps an engine error to the CLI error with the right exit code; other errors pass through. */
 export function toCliError(err: unknown): unknown {
@@ -23,21 +20,6 @@ export function toCliError(err: unknown): unknown {
         return new VerificationError(err.message);
     }
   }
-  if (err instanceof BackupError) {
-    return err.kind === "not-found"
-      ? new NotFoundError(err.message)
-      : err.kind === "usage"
-        ? new UsageError(err.message)
-        : new PreconditionError(err.message);
-  }
-  if (err instanceof RestoreError) {
-    return err.kind === "not-found"
-      ? new NotFoundError(err.message)
-      : err.kind === "verification"
-        ? new VerificationError(err.message)
-        : new PreconditionError(err.message);
-  }
-  if (err instanceof RestoreIncompleteError) return new VerificationError(err.message);
   return err;
 }
 
@@ -67,11 +49,4 @@ export function rateFlag(name: string, value: string | undefined): number | unde
     throw new UsageError(`--${name}: "${value}" is not allowed; use a positive number of items per second, e.g. 500`);
   }
   return n;
-}
-
-/** A DynamoDB table name check for --table (the message says what is allowed). */
-export function tableNameFlag(value: string): string {
-  const problem = dynamoTableNameProblem(value);
-  if (problem !== undefined) throw new UsageError(`--table: "${value}" is not a DynamoDB table name: it ${problem}`);
-  return value;
 }

@@ -4,8 +4,10 @@
  * The table is read in DynamoDB's wire form and decoded by the export codec (./wire.ts), never through SDK objects:
  * the SDK's deserializer loses attributes named "__proto__", which would make a faithful restore look different.
  */
-import { DescribeTableCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient, TableDescription } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
+import { clientRegion, describeTable, keysDiffer, keyText } from "../dr/tables";
+import { NotFoundError, PreconditionError } from "../errors";
 import {
   canonicalItem,
   decodeWireItem,
@@ -50,13 +52,51 @@ export interface CompareOptions {
   readonly onProgress?: (phase: "export" | "table", items: number) => void;
 }
 
+function keyOrRefuse(
+  item: Parameters<typeof itemKeyString>[0],
+  keyNames: string[],
+  table: string,
+  where: string,
+): string {
+  try {
+    return itemKeyString(item, keyNames);
+  } catch (err) {
+    throw new PreconditionError(
+      `--table: the items in ${where} do not have table "${table}"'s key (${(err as Error).message}); compare with a table of the same key`,
+    );
+  }
+}
+
 function digest(s: string): string {
   return createHash("md5").update(s).digest("base64");
 }
 
+/**
+ * The table to compare with exists and has the backup's key (schema.json's; AWS's exports carry none, so then each
+ * item is checked for the key as it is read). Checked before anything is read.
+ */
+export async function checkCompareTarget(
+  exp: OpenedExport,
+  client: DynamoDBClient,
+  tableName: string,
+): Promise<TableDescription> {
+  const desc = await describeTable(client, tableName);
+  if (desc === undefined) {
+    throw new NotFoundError(
+      `--table: table "${tableName}" does not exist in ${await clientRegion(client)}; check the name (aws dynamodb list-tables) and AWS_REGION`,
+    );
+  }
+  if (exp.schema !== undefined && keysDiffer(desc, exp.schema.table)) {
+    throw new PreconditionError(
+      `--table: table "${tableName}" has ${keyText(desc)} but the backup at ${exp.location} is of a table with ${keyText(exp.schema.table)}; compare with a table of the same key`,
+    );
+  }
+  return desc;
+}
+
 export async function compareExportWithTable(exp: OpenedExport, opts: CompareOptions): Promise<CompareReport> {
-  const desc = (await opts.client.send(new DescribeTableCommand({ TableName: opts.tableName }))).Table;
-  const keyNames = keyAttributeNames({ table: { KeySchema: desc?.KeySchema ?? [] } });
+  const desc = await checkCompareTarget(exp, opts.client, opts.tableName);
+  const keyNames = keyAttributeNames({ table: { KeySchema: desc.KeySchema ?? [] } });
   const sample = opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS;
   const expected = new Map<string, string>();
   let exportItems = 0;
@@ -64,7 +104,7 @@ export async function compareExportWithTable(exp: OpenedExport, opts: CompareOpt
   for (const entry of exp.files) {
     for await (const batch of readExportItems(exp, entry)) {
       for (const item of batch) {
-        const key = itemKeyString(item, keyNames);
+        const key = keyOrRefuse(item, keyNames, opts.tableName, exp.location);
         if (expected.has(key)) duplicateExportKeys++;
         expected.set(key, digest(canonicalItem(item)));
       }

@@ -10,12 +10,21 @@ import {
   type CommandSpec,
   type ParsedValues,
 } from "../../lib/cli/command";
-import { UsageError } from "../../lib/cli/errors";
+import { UsageError } from "../../lib/errors";
+import { withInterruptNote } from "../../lib/cli/interrupt";
 import { Progress } from "../../lib/cli/progress";
-import { BYTES_PER_MIB, DEFAULT_MAX_FILE_BYTES, formatLocation } from "../../lib/export-format";
-import { backupTable, DEFAULT_PAGE_SIZE, DEFAULT_SEGMENTS, type BackupResult } from "../../lib/table-io/backup";
-import { cliErrors, locationFlag, rateFlag, tableNameFlag } from "../../lib/table-io/cli";
+import { checkTableNameFlag, utcStamp } from "../../lib/dr/names";
+import { BYTES_PER_MIB, DEFAULT_MAX_FILE_BYTES, formatLocation, type ExportLocation } from "../../lib/export-format";
+import {
+  backupTable,
+  DEFAULT_PAGE_SIZE,
+  DEFAULT_SEGMENTS,
+  MAX_SEGMENTS_IN_FLIGHT,
+  type BackupResult,
+} from "../../lib/table-io/backup";
+import { cliErrors, locationFlag, rateFlag } from "../../lib/table-io/cli";
 import { MAX_TOTAL_SEGMENTS } from "../../lib/table-io/scan";
+import { checkWritableFolder, withLocationErrors } from "../../lib/writable";
 
 /** Largest data file (uncompressed MiB) --max-file-mb accepts. */
 export const MAX_FILE_MB_LIMIT = 4096;
@@ -47,42 +56,59 @@ export interface BackupCommandResult extends BackupResult {
   readonly command: "backup";
 }
 
-function stamp(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
+/** The command that continues an interrupted backup (the same one `verify` prints for an incomplete backup). */
+export function backupResumeCommand(table: string, out: ExportLocation): string {
+  return `dynamo-dr backup --table ${table} --out ${formatLocation(out)} --resume`;
 }
 
-/** Backs a table up; returns what was written. */
+/** Backs a table up; returns what was written. Checks --out before any AWS call. */
 export async function backup(
   opts: BackupCommandOptions,
   ctx: Pick<CommandContext, "stderr" | "cwd"> = { stderr: process.stderr, cwd: process.cwd() },
 ): Promise<BackupCommandResult> {
-  const table = tableNameFlag(opts.table);
+  const table = checkTableNameFlag("--table", opts.table);
   if (opts.resume === true && opts.out === undefined) {
     throw new UsageError("--resume needs --out: the location of the interrupted backup");
   }
-  const out = locationFlag("--out", opts.out ?? `backups/${table}-${stamp(new Date())}`, ctx.cwd);
-  const progress = new Progress({ label: `backup ${table}`, stream: ctx.stderr, silent: opts.quiet === true });
-  const result = await cliErrors(() =>
-    backupTable({
-      client: dynamoClient(),
-      tableName: table,
-      out,
-      ...(opts.segments === undefined ? {} : { segments: opts.segments }),
-      ...(opts.readRate === undefined ? {} : { readRate: opts.readRate }),
-      consistentRead: opts.consistent === true,
-      resume: opts.resume === true,
-      maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * BYTES_PER_MIB,
-      pageLimit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
-      onStart: ({ approximateItems, resumedItems }) => {
-        if (approximateItems !== undefined && approximateItems > 0) progress.setTotal(approximateItems);
-        if (resumedItems > 0) progress.set(resumedItems);
-      },
-      onProgress: (n) => progress.set(n),
-    }),
+  const out = locationFlag("--out", opts.out ?? `backups/${table}-${utcStamp(new Date())}`, ctx.cwd);
+  if (out.kind === "local") await checkWritableFolder("--out", out.dir);
+  const silent = opts.quiet === true;
+  const progress = new Progress({ label: `backup ${table}`, stream: ctx.stderr, silent });
+  let segmentBar: Progress | undefined;
+  const resume = backupResumeCommand(table, out);
+  const interrupted = (): string =>
+    `the backup at ${formatLocation(out)} is incomplete (no manifest-summary.json). Resume it with:\n  ${resume}`;
+  const result = await withInterruptNote(ctx.stderr, interrupted, () =>
+    withLocationErrors("--out", out, () =>
+      cliErrors(() =>
+        backupTable({
+          client: dynamoClient(),
+          tableName: table,
+          out,
+          ...(opts.segments === undefined ? {} : { segments: opts.segments }),
+          ...(opts.readRate === undefined ? {} : { readRate: opts.readRate }),
+          consistentRead: opts.consistent === true,
+          resume: opts.resume === true,
+          maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * BYTES_PER_MIB,
+          pageLimit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
+          onStart: ({ approximateItems, resumedItems }) => {
+            if (approximateItems !== undefined && approximateItems > 0) progress.setTotal(approximateItems);
+            if (resumedItems > 0) progress.set(resumedItems);
+          },
+          onProgress: (n) => progress.set(n),
+          onNote: (m) => {
+            if (!silent) ctx.stderr.write(`note: ${m}\n`);
+            segmentBar ??= new Progress({ label: "segments", unit: "segments", stream: ctx.stderr, silent });
+          },
+          onSegmentProgress: (done, total) => {
+            segmentBar?.setTotal(total);
+            segmentBar?.set(done);
+          },
+        }),
+      ),
+    ),
   );
+  segmentBar?.finish("done");
   progress.finish(`${result.files} file(s) → ${formatLocation(out)}`);
   return { command: "backup", ...result };
 }
@@ -130,7 +156,11 @@ export const backupCommand: CommandSpec<BackupCommandResult> = {
     "  dynamo-dr backup --table prod-GranulesTable --out s3://my-backups/granules/2025-01-31",
     "  dynamo-dr backup --table prod-GranulesTable --out ./granules --read-rate 2000",
     "",
-    "Exit codes: 0 ok, 2 bad flags, 3 precondition (location not empty, nothing to resume), 4 table not found, 8 AWS refused or unreachable.",
+    `At most ${MAX_SEGMENTS_IN_FLIGHT} segments are scanned at once (the rest wait their turn); far more segments than`,
+    "items gets a note, since every segment costs at least one Scan request. Ctrl-C prints the --resume command.",
+    "",
+    "Exit codes: 0 ok, 2 bad flags or --out not a folder, 3 precondition (location not empty, nothing to resume,",
+    "--out read-only or not writable), 4 table or bucket not found, 8 AWS refused or unreachable, 130 interrupted.",
   ].join("\n"),
   options: {
     table: { type: "string", valueName: "<name>", description: "DynamoDB table name to back up." },

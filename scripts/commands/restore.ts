@@ -10,11 +10,21 @@ import {
   type CommandSpec,
   type ParsedValues,
 } from "../../lib/cli/command";
-import { UsageError } from "../../lib/cli/errors";
+import { join } from "node:path";
+import { withInterruptNote } from "../../lib/cli/interrupt";
 import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
-import { cliErrors, locationFlag, rateFlag, tableNameFlag } from "../../lib/table-io/cli";
-import { DEFAULT_RESTORE_CONCURRENCY, restoreTable, type RestoreResult } from "../../lib/table-io/restore";
+import { checkTableNameFlag } from "../../lib/dr/names";
+import { UsageError } from "../../lib/errors";
+import { formatLocation } from "../../lib/export-format";
+import { cliErrors, locationFlag, rateFlag } from "../../lib/table-io/cli";
+import {
+  DEFAULT_RESTORE_CONCURRENCY,
+  restoreTable,
+  type RestoreOptions,
+  type RestoreResult,
+} from "../../lib/table-io/restore";
+import { checkWritableFile, checkWritableFolder, withLocationErrors } from "../../lib/writable";
 
 /** Most BatchWriteItem requests in flight --concurrency accepts. */
 export const MAX_RESTORE_CONCURRENCY = 256;
@@ -44,6 +54,7 @@ export interface RestoreCommandResult extends RestoreResult {
   readonly command: "restore";
 }
 
+/** Restores; checks the checkpoint's path before anything else (before any AWS call or CreateTable). */
 export async function restore(
   opts: RestoreCommandOptions,
   ctx: Pick<CommandContext, "stderr" | "stdin" | "cwd"> = {
@@ -52,42 +63,66 @@ export async function restore(
     cwd: process.cwd(),
   },
 ): Promise<RestoreCommandResult> {
-  const table = tableNameFlag(opts.table);
+  const table = checkTableNameFlag("--table", opts.table);
   const source = locationFlag("<source>", opts.source, ctx.cwd);
-  const silent = opts.quiet === true;
-  let verifyBar: Progress | undefined;
-  const bar = new Progress({ label: `restore ${table}`, stream: ctx.stderr, silent });
-  const result = await cliErrors(() =>
-    restoreTable({
-      client: dynamoClient(),
-      source,
-      tableName: table,
-      createTable: opts.createTable === true,
-      concurrency: opts.concurrency ?? DEFAULT_RESTORE_CONCURRENCY,
-      ...(opts.writeRate === undefined ? {} : { writeRate: opts.writeRate }),
-      resume: opts.resume === true,
-      verifyFirst: opts.skipVerify !== true,
-      ...(opts.checkpoint === undefined ? {} : { checkpointPath: opts.checkpoint }),
-      cwd: ctx.cwd,
-      confirmNonEmpty: (question) =>
-        confirm(question, { yes: opts.yes === true, input: ctx.stdin, output: ctx.stderr }),
-      onVerifyProgress: (done, total) => {
-        verifyBar ??= new Progress({ label: "verify files", total, unit: "files", stream: ctx.stderr, silent });
-        verifyBar.set(done);
-        if (done === total) verifyBar.finish("ok");
-      },
-      onStart: ({ totalItems, skippedItems }) => {
-        bar.setTotal(totalItems);
-        bar.set(skippedItems);
-      },
-      onProgress: (n) => bar.set(n),
-      onNote: (m) => {
-        if (!silent) ctx.stderr.write(`note: ${m}\n`);
-      },
-    }),
+  const checkpoint =
+    opts.checkpoint === undefined ? undefined : await checkWritableFile("--checkpoint", opts.checkpoint);
+  if (checkpoint === undefined) await checkWritableFolder("--checkpoint (default)", join(ctx.cwd, ".dynamo-dr"));
+  const bar = new Progress({ label: `restore ${table}`, stream: ctx.stderr, silent: opts.quiet === true });
+  const resume = `dynamo-dr restore ${formatLocation(source)} --table ${table} --resume${checkpoint === undefined ? "" : ` --checkpoint ${checkpoint}`}`;
+  const interrupted = (): string => `restore into ${table} stopped part-way. Resume it with:\n  ${resume}`;
+  const result = await withInterruptNote(ctx.stderr, interrupted, () =>
+    withLocationErrors("<source>", source, () =>
+      cliErrors(() =>
+        restoreTable({
+          client: dynamoClient(),
+          source,
+          tableName: table,
+          createTable: opts.createTable === true,
+          concurrency: opts.concurrency ?? DEFAULT_RESTORE_CONCURRENCY,
+          ...(opts.writeRate === undefined ? {} : { writeRate: opts.writeRate }),
+          resume: opts.resume === true,
+          verifyFirst: opts.skipVerify !== true,
+          ...(checkpoint === undefined ? {} : { checkpointPath: checkpoint }),
+          cwd: ctx.cwd,
+          ...progressCallbacks(opts, ctx, bar),
+        }),
+      ),
+    ),
   );
   bar.finish(`${result.writtenItems.toLocaleString("en-US")} items written`);
   return { command: "restore", ...result };
+}
+
+type RestoreCallbacks = Pick<
+  RestoreOptions,
+  "confirmNonEmpty" | "onVerifyProgress" | "onStart" | "onProgress" | "onNote"
+>;
+
+/** The confirmation and the progress lines (verify files, then items) on stderr. */
+function progressCallbacks(
+  opts: RestoreCommandOptions,
+  ctx: Pick<CommandContext, "stderr" | "stdin">,
+  bar: Progress,
+): RestoreCallbacks {
+  const silent = opts.quiet === true;
+  let verifyBar: Progress | undefined;
+  return {
+    confirmNonEmpty: (question) => confirm(question, { yes: opts.yes === true, input: ctx.stdin, output: ctx.stderr }),
+    onVerifyProgress: (done, total) => {
+      verifyBar ??= new Progress({ label: "verify files", total, unit: "files", stream: ctx.stderr, silent });
+      verifyBar.set(done);
+      if (done === total) verifyBar.finish("ok");
+    },
+    onStart: ({ totalItems, skippedItems }) => {
+      bar.setTotal(totalItems);
+      bar.set(skippedItems);
+    },
+    onProgress: (n) => bar.set(n),
+    onNote: (m) => {
+      if (!silent) ctx.stderr.write(`note: ${m}\n`);
+    },
+  };
 }
 
 export function restoreOptionsFromFlags(values: ParsedValues, positionals: string[]): RestoreCommandOptions {
@@ -141,9 +176,14 @@ export const restoreCommand: CommandSpec<RestoreCommandResult> = {
     "  dynamo-dr restore s3://my-backups/granules/2025-01-31 --table prod-GranulesTable-restored --create-table",
     "  dynamo-dr restore s3://my-exports/granules --table prod-GranulesTable --yes    # AWS export, existing table",
     "",
-    "Exit codes: 0 ok, 2 bad flags, 3 precondition (table exists with --create-table, key mismatch, incomplete",
-    "backup), 4 table or backup not found, 6 verification failed or items missing, 8 AWS refused or",
-    "unreachable, 10 not confirmed.",
+    "Every line is decoded, its key checked and its size checked against DynamoDB's 400 KB item limit in that same",
+    "pass, so a damaged backup fails naming the file, line (and key) before the table is created or written. A",
+    "table this command created and could not fill is deleted when empty; otherwise the message says what is in it.",
+    "Ctrl-C prints the --resume command.",
+    "",
+    "Exit codes: 0 ok, 2 bad flags or --checkpoint a folder, 3 precondition (table exists with --create-table, key",
+    "mismatch, incomplete backup, checkpoint not writable), 4 table, backup or bucket not found, 6 verification",
+    "failed or items missing, 8 AWS refused or unreachable, 10 not confirmed, 130 interrupted.",
   ].join("\n"),
   options: {
     table: { type: "string", valueName: "<name>", description: "Table to restore into." },

@@ -10,11 +10,18 @@ import {
   type CommandSpec,
   type ParsedValues,
 } from "../../lib/cli/command";
-import { UsageError, VerificationError } from "../../lib/cli/errors";
 import { Progress } from "../../lib/cli/progress";
-import { openExport, verifyExport, type VerifyReport } from "../../lib/export-format";
-import { cliErrors, locationFlag, tableNameFlag } from "../../lib/table-io/cli";
-import { compareExportWithTable, DEFAULT_SAMPLE_KEYS, type CompareReport } from "../../lib/table-io/compare";
+import { checkTableNameFlag } from "../../lib/dr/names";
+import { UsageError, VerificationError } from "../../lib/errors";
+import { openExport, verifyExport, type OpenedExport, type VerifyReport } from "../../lib/export-format";
+import { cliErrors, locationFlag } from "../../lib/table-io/cli";
+import {
+  checkCompareTarget,
+  compareExportWithTable,
+  DEFAULT_SAMPLE_KEYS,
+  type CompareReport,
+} from "../../lib/table-io/compare";
+import { withLocationErrors } from "../../lib/writable";
 
 export interface VerifyCommandOptions {
   readonly source: string;
@@ -47,57 +54,69 @@ function renderCompareProblems(c: CompareReport): string[] {
   return lines;
 }
 
-/** Verifies; throws a VerificationError (exit 6) listing every problem when anything does not match. */
+/**
+ * Verifies; throws a VerificationError (exit 6) listing every problem when anything does not match. With --table, the
+ * table's existence and key are checked first, before any file is read.
+ */
 export async function verify(
   opts: VerifyCommandOptions,
   ctx: Pick<CommandContext, "stderr" | "cwd"> = { stderr: process.stderr, cwd: process.cwd() },
 ): Promise<VerifyCommandResult> {
-  const table = opts.table === undefined ? undefined : tableNameFlag(opts.table);
+  const table = opts.table === undefined ? undefined : checkTableNameFlag("--table", opts.table);
   const source = locationFlag("<source>", opts.source, ctx.cwd);
   const silent = opts.quiet === true;
-  return cliErrors(async () => {
-    const exp = await openExport(source);
-    const bar = new Progress({
-      label: "verify files",
-      total: exp.files.length,
-      unit: "files",
-      stream: ctx.stderr,
-      silent,
-    });
-    const files = await verifyExport(exp, { onFile: () => bar.add(1) });
-    bar.finish(files.ok ? "ok" : `${files.problems.length} problem(s)`);
-    let compared: CompareReport | undefined;
-    if (table !== undefined && files.ok) {
-      const cmp = new Progress({ label: `compare with ${table}`, stream: ctx.stderr, silent });
-      compared = await compareExportWithTable(exp, {
-        client: dynamoClient(),
-        tableName: table,
-        sampleKeys: opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS,
-        onProgress: (_phase, n) => cmp.set(n),
+  return withLocationErrors("<source>", source, () =>
+    cliErrors(async () => {
+      const exp = await openExport(source);
+      if (table !== undefined) await checkCompareTarget(exp, dynamoClient(), table);
+      const bar = new Progress({
+        label: "verify files",
+        total: exp.files.length,
+        unit: "files",
+        stream: ctx.stderr,
+        silent,
       });
-      cmp.finish(compared.ok ? "identical" : "differences found");
-    }
-    const ok = files.ok && (compared?.ok ?? true);
-    const result: VerifyCommandResult = {
-      command: "verify",
-      ok,
-      files,
-      ...(compared === undefined ? {} : { table: compared }),
-    };
-    if (!ok) {
-      const lines = [
-        ...(files.ok ? [] : [`${exp.location} failed verification:`, ...files.problems.map((p) => `  - ${p}`)]),
-        ...(files.ok && table !== undefined && compared !== undefined
-          ? [`${exp.location} and table ${table} differ:`, ...renderCompareProblems(compared)]
-          : []),
-        ...(!files.ok && table !== undefined
-          ? [`(the table comparison was skipped because the files are damaged)`]
-          : []),
-      ];
-      throw new VerificationError(lines.join("\n"));
-    }
-    return result;
-  });
+      const files = await verifyExport(exp, { onFile: () => bar.add(1) });
+      bar.finish(files.ok ? "ok" : `${files.problems.length} problem(s)`);
+      let compared: CompareReport | undefined;
+      if (table !== undefined && files.ok) {
+        const cmp = new Progress({ label: `compare with ${table}`, stream: ctx.stderr, silent });
+        compared = await compareExportWithTable(exp, {
+          client: dynamoClient(),
+          tableName: table,
+          sampleKeys: opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS,
+          onProgress: (_phase, n) => cmp.set(n),
+        });
+        cmp.finish(compared.ok ? "identical" : "differences found");
+      }
+      const result: VerifyCommandResult = {
+        command: "verify",
+        ok: files.ok && (compared?.ok ?? true),
+        files,
+        ...(compared === undefined ? {} : { table: compared }),
+      };
+      if (!result.ok) throw new VerificationError(problemLines(exp, files, table, compared).join("\n"));
+      return result;
+    }),
+  );
+}
+
+function problemLines(
+  exp: OpenedExport,
+  files: VerifyReport,
+  table: string | undefined,
+  compared: CompareReport | undefined,
+): string[] {
+  if (!files.ok) {
+    return [
+      `${exp.location} failed verification:`,
+      ...files.problems.map((p) => `  - ${p}`),
+      ...(table === undefined ? [] : [`(the table comparison was skipped because the files are damaged)`]),
+    ];
+  }
+  return compared === undefined
+    ? []
+    : [`${exp.location} and table ${table} differ:`, ...renderCompareProblems(compared)];
 }
 
 export function verifyOptionsFromFlags(values: ParsedValues, positionals: string[]): VerifyCommandOptions {
@@ -140,8 +159,10 @@ export const verifyCommand: CommandSpec<VerifyCommandResult> = {
     "from the table, extra keys in the table, and keys whose items differ.",
     "AWS settings come from the SDK's standard configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).",
     "",
-    "Exit codes: 0 everything matches, 2 bad flags, 3 incomplete backup, 4 not found, 6 mismatch (each problem names its file or key),",
-    "8 AWS refused or unreachable.",
+    "With --table, the table must exist and have the backup's key (schema.json's), checked before any file is read.",
+    "",
+    "Exit codes: 0 everything matches, 2 bad flags, 3 incomplete backup or table of a different key, 4 backup, table",
+    "or bucket not found, 6 mismatch (each problem names its file or key), 8 AWS refused or unreachable.",
   ].join("\n"),
   options: {
     table: { type: "string", valueName: "<name>", description: "Also compare every item with this table." },

@@ -152,7 +152,7 @@ describe("dynamo-dr backup / verify / restore (dynalite)", () => {
     expect(badRate.stderr).toContain('--write-rate: "fast" is not allowed; use a positive number of items per second');
     const badName = await dr(["backup", "--table", "a"]);
     expect(badName.stderr).toContain(
-      '--table: "a" is not a DynamoDB table name: it must be 3-255 characters long (it is 1)',
+      '--table: "a" is not a legal DynamoDB table name: it must be 3-255 characters long (it is 1).',
     );
     const noSource = await dr(["restore", "--table", "t-x"]);
     expect(noSource.code).toBe(2);
