@@ -55,7 +55,8 @@ async function statOrUndefined(path: string): Promise<Awaited<ReturnType<typeof 
   try {
     return await stat(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return undefined; // ENOTDIR: a file above it (named by the caller)
     throw err;
   }
 }
@@ -104,7 +105,9 @@ export async function checkWritableFile(flag: string, path: string): Promise<str
   if (s?.isDirectory() === true) throw new UsageError(`${flag}: ${abs} is a folder; name a file`);
   const parent = await withFileErrors(flag, abs, () => statOrUndefined(dirname(abs)));
   if (parent !== undefined && !parent.isDirectory()) {
-    throw new UsageError(`${flag}: ${abs} cannot be created: ${dirname(abs)} is a file, not a folder`);
+    throw new UsageError(
+      `${flag}: ${abs} cannot be created: ${dirname(abs)} is a file, not a folder; choose another path`,
+    );
   }
   await checkCanWrite(flag, abs, parent === undefined ? await nearestExistingFolder(flag, abs) : dirname(abs));
   return abs;

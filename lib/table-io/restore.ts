@@ -500,7 +500,7 @@ export function wireEntry(line: string, keyNames: readonly string[], where: stri
     throw new ExportFormatError(
       "corrupt",
       where,
-      `${where}: the item with key ${key} is ${bytes.toLocaleString("en-US")} bytes, over DynamoDB's item limit of ${MAX_ITEM_BYTES.toLocaleString("en-US")} bytes (400 KB); DynamoDB would refuse it`,
+      `${where}: the item with key ${keyNames.map((n) => `${n}=${JSON.stringify((item as WireItem)[n])}`).join(", ")} is ${bytes.toLocaleString("en-US")} bytes, over DynamoDB's item limit of ${MAX_ITEM_BYTES.toLocaleString("en-US")} bytes (400 KB); DynamoDB would refuse it`,
     );
   }
   const onlyItem = Object.keys(obj as object).length === 1 && line.startsWith('{"Item":') && line.endsWith("}");
