@@ -83,6 +83,11 @@ const PERMISSIONS = {
         on: "the target table",
         when: "--create-table",
       },
+      {
+        actions: ["dynamodb:DeleteTable"],
+        on: "the table it created",
+        when: "--create-table, and the restore failed while that table was still empty (it is removed)",
+      },
       { actions: ["s3:GetObject"], on: "arn:aws:s3:::<bucket>/<prefix>/*", when: "the source is s3://…" },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "the source is s3://…" },
       { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
