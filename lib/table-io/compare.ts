@@ -98,26 +98,58 @@ export async function compareExportWithTable(exp: OpenedExport, opts: CompareOpt
   const desc = await checkCompareTarget(exp, opts.client, opts.tableName);
   const keyNames = keyAttributeNames({ table: { KeySchema: desc.KeySchema ?? [] } });
   const sample = opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS;
-  const expected = new Map<string, string>();
+  const fromExport = await exportDigests(exp, keyNames, opts);
+  const expected = fromExport.digests;
+  const t = await matchTable(expected, keyNames, sample, opts);
+  const missing: string[] = [];
+  for (const key of expected.keys()) {
+    if (missing.length >= sample) break;
+    missing.push(key);
+  }
+  const missingCount = expected.size;
+  const { duplicateExportKeys, exportItems } = fromExport;
+  return {
+    ok: missingCount === 0 && t.extraCount === 0 && t.differentCount === 0 && duplicateExportKeys === 0,
+    tableName: opts.tableName,
+    exportItems,
+    tableItems: t.tableItems,
+    matching: t.matching,
+    missingCount,
+    extraCount: t.extraCount,
+    differentCount: t.differentCount,
+    missing: missing.sort(),
+    extra: t.extra.sort(),
+    different: t.different.sort(),
+    duplicateExportKeys,
+  };
+}
+
+/** Phase 1: key → digest of every exported item. */
+async function exportDigests(
+  exp: OpenedExport,
+  keyNames: string[],
+  opts: CompareOptions,
+): Promise<{ digests: Map<string, string>; exportItems: number; duplicateExportKeys: number }> {
+  const digests = new Map<string, string>();
   let exportItems = 0;
   let duplicateExportKeys = 0;
   for (const entry of exp.files) {
     for await (const batch of readExportItems(exp, entry)) {
       for (const item of batch) {
         const key = keyOrRefuse(item, keyNames, opts.tableName, exp.location);
-        if (expected.has(key)) duplicateExportKeys++;
-        expected.set(key, digest(canonicalItem(item)));
+        if (digests.has(key)) duplicateExportKeys++;
+        digests.set(key, digest(canonicalItem(item)));
       }
       exportItems += batch.length;
       opts.onProgress?.("export", exportItems);
     }
   }
-  const missing: string[] = [];
-  const extra: string[] = [];
-  const different: string[] = [];
-  let extraCount = 0;
-  let differentCount = 0;
-  let matching = 0;
+  return { digests, exportItems, duplicateExportKeys };
+}
+
+/** Phase 2: the table scanned against the digests; matched keys are removed, so what is left is missing. */
+async function matchTable(expected: Map<string, string>, keyNames: string[], sample: number, opts: CompareOptions) {
+  const r = { extra: [] as string[], different: [] as string[], extraCount: 0, differentCount: 0, matching: 0 };
   let tableItems = 0;
   await parallelScan({
     client: opts.client,
@@ -132,37 +164,16 @@ export async function compareExportWithTable(exp: OpenedExport, opts: CompareOpt
         const key = itemKeyString(item, keyNames);
         const want = expected.get(key);
         if (want === undefined) {
-          extraCount++;
-          if (extra.length < sample) extra.push(key);
+          r.extraCount++;
+          if (r.extra.length < sample) r.extra.push(key);
           continue;
         }
         expected.delete(key);
-        if (want === digest(canonicalItem(item))) matching++;
-        else {
-          differentCount++;
-          if (different.length < sample) different.push(key);
-        }
+        if (want === digest(canonicalItem(item))) r.matching++;
+        else if (++r.differentCount <= sample) r.different.push(key);
       }
       opts.onProgress?.("table", tableItems);
     },
   });
-  const missingCount = expected.size;
-  for (const key of expected.keys()) {
-    if (missing.length >= sample) break;
-    missing.push(key);
-  }
-  return {
-    ok: missingCount === 0 && extraCount === 0 && differentCount === 0 && duplicateExportKeys === 0,
-    tableName: opts.tableName,
-    exportItems,
-    tableItems,
-    matching,
-    missingCount,
-    extraCount,
-    differentCount,
-    missing: missing.sort(),
-    extra: extra.sort(),
-    different: different.sort(),
-    duplicateExportKeys,
-  };
+  return { ...r, tableItems };
 }

@@ -5,7 +5,7 @@
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -70,6 +70,44 @@ describe("far more segments than items", () => {
     ]);
     const cp: Pick<BackupCheckpoint, "done"> = { done: ranges };
     expect(cp.done.length).toBe(2);
+  });
+});
+
+describe("a checkpoint written by the previous version (one entry per segment)", () => {
+  it("is still resumed", async () => {
+    const out = join(dir, "v1");
+    const crash = backupTable({
+      client: dynamoClient(),
+      tableName: "few-items",
+      out: parseLocation(out),
+      segments: 3,
+      maxFileBytes: 2_000,
+      pageLimit: 5,
+      onCheckpoint: (cp) => {
+        if (cp.files.length >= 2) throw new Error("simulated crash");
+      },
+    });
+    await expect(crash).rejects.toThrow("simulated crash");
+    const v2 = JSON.parse(readFileSync(join(out, "_checkpoint.json"), "utf8")) as BackupCheckpoint;
+    const done = (i: number): boolean => v2.done.some(([from, to]) => from <= i && i < to);
+    const v1 = {
+      ...v2,
+      version: 1,
+      done: undefined,
+      positions: undefined,
+      files: undefined,
+      segments: Array.from({ length: v2.totalSegments }, (_, i) => ({
+        done: done(i),
+        files: i === 0 ? v2.files : [],
+        ...(v2.positions[i] === undefined ? {} : { lastEvaluatedKey: v2.positions[i] }),
+      })),
+    };
+    writeFileSync(join(out, "_checkpoint.json"), JSON.stringify(v1));
+    const resumed = await dr(["backup", "--table", "few-items", "--out", out, "--resume", "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json()).toMatchObject({ itemCount: 100, resumed: true });
+    const v = await dr(["verify", out, "--table", "few-items", "--quiet"]);
+    expect(v.code, v.stderr).toBe(0);
   });
 });
 
