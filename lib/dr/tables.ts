@@ -11,6 +11,7 @@ import {
   type KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
 import { TableSpec } from "../catalog";
+import { schemaFromCatalog } from "../export-format/schema";
 import { NotFoundError, PreconditionError } from "../cli/errors";
 import { Progress, formatDuration } from "../cli/progress";
 
@@ -75,16 +76,9 @@ export function keysDiffer(a: KeyShape, b: KeyShape): boolean {
   });
 }
 
-/** A catalog entry's key as a KeyShape. */
+/** A catalog entry's key as a KeyShape (from the one catalog → schema conversion). */
 export function specKey(spec: TableSpec): KeyShape {
-  const keys = spec.rangeKey === undefined ? [spec.hashKey] : [spec.hashKey, spec.rangeKey];
-  return {
-    KeySchema: keys.map((AttributeName, i) => ({ AttributeName, KeyType: i === 0 ? "HASH" : "RANGE" })),
-    AttributeDefinitions: keys.map((AttributeName) => ({
-      AttributeName,
-      AttributeType: spec.attributes[AttributeName],
-    })),
-  };
+  return schemaFromCatalog(spec, spec.name).table;
 }
 
 /** Why a table's keys do not match its catalog entry, or undefined when they do. */

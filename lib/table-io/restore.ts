@@ -147,15 +147,16 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
   const target = await checkTarget(exp, opts);
   const verifyFirst = opts.verifyFirst ?? true;
   if (verifyFirst) await verifyBeforeWriting(exp, target.keyNames, opts);
-  // 3. Create the table when asked and absent; from here on a failure says what this run left behind.
+  // 3. The checkpoint: read (resume) and written once, so a path that cannot take it fails before CreateTable.
+  const plan = await loadCheckpoint(exp, target.keyNames, opts);
+  // 4. Create the table when asked and absent; from here on a failure says what this run left behind.
   const created = target.desc === undefined;
   if (created) await createAndWait(exp, opts);
   else if (target.desc.TableStatus !== "ACTIVE") await waitActive(opts, false);
-  let plan: WritePlan;
   let writer: BatchWriter<number>;
   try {
-    // 4. Checkpoint (resume) and the non-empty-table confirmation; 5. stream the files in.
-    plan = await prepareWrites(exp, target.keyNames, created, opts);
+    // 5. The non-empty-table confirmation, then the files streamed in.
+    if (!created && opts.resume !== true) await confirmIfNotEmpty(opts);
     writer = await writeFiles(plan, opts);
   } catch (err) {
     throw created ? await cleanUpCreated(err, opts, exp.summary.itemCount) : err;
@@ -276,31 +277,28 @@ async function isEmpty(client: DynamoDBClient, tableName: string): Promise<boole
  * run again); one holding items is kept, and the message says exactly what is in it and what to do.
  */
 async function cleanUpCreated(err: unknown, opts: RestoreOptions, expected: number): Promise<unknown> {
-  const why = err instanceof Error ? err.message : String(err);
   const name = opts.tableName;
+  let note: string;
   if (await isEmpty(opts.client, name)) {
     try {
       await opts.client.send(new DeleteTableCommand({ TableName: name }));
-      return new VerificationError(`${why}\nThe table ${name} this restore created was empty and is deleted.`);
+      note = `The table ${name} this restore created was empty and is deleted.`;
     } catch (deleteErr) {
-      return new VerificationError(
-        `${why}\nThe table ${name} this restore created holds no items and could not be deleted (${(deleteErr as Error).message}); delete it: aws dynamodb delete-table --table-name ${name}`,
-      );
+      note = `The table ${name} this restore created holds no items and could not be deleted (${(deleteErr as Error).message}); delete it: aws dynamodb delete-table --table-name ${name}`;
     }
+  } else {
+    const holds = err instanceof RestoreIncompleteError ? `${err.written} of ${expected}` : `some of the ${expected}`;
+    note = `The table ${name} was created by this restore and holds ${holds} items; resume with --resume, or delete it: aws dynamodb delete-table --table-name ${name}`;
   }
-  if (!(err instanceof RestoreIncompleteError)) return err;
-  return new RestoreIncompleteError(
-    `${why}\nThe table ${name} was created by this restore and holds ${err.written} of ${expected} items; resume as above, or delete it: aws dynamodb delete-table --table-name ${name}`,
-    err.expected,
-    err.written,
-  );
+  if (!(err instanceof Error)) return new VerificationError(`${String(err)}\n${note}`);
+  err.message = `${err.message}\n${note}`; // the error keeps its kind (exit code)
+  return err;
 }
 
-/** Phase 4: the checkpoint (what an earlier run finished) and, for a table that has items, the confirmation. */
-async function prepareWrites(
+/** Phase 3: the checkpoint (what an earlier run finished), written at once: the first write to the file system. */
+async function loadCheckpoint(
   exp: OpenedExport,
   keyNames: readonly string[],
-  created: boolean,
   opts: RestoreOptions,
 ): Promise<WritePlan> {
   const cpPath = checkpointPathFor(exp, opts);
@@ -312,13 +310,6 @@ async function prepareWrites(
     } else {
       opts.onNote?.(
         `no checkpoint for this source and table at ${cpPath}: restoring every file (puts are upserts, so this is safe)`,
-      );
-    }
-  } else if (!created) {
-    const probe = await opts.client.send(new ScanCommand({ TableName: opts.tableName, Limit: 1, Select: "COUNT" }));
-    if ((probe.Count ?? 0) > 0 || probe.LastEvaluatedKey !== undefined) {
-      await opts.confirmNonEmpty?.(
-        `Table ${opts.tableName} already has items. Restoring will overwrite items that have the same key (others are kept). Continue?`,
       );
     }
   }
@@ -334,6 +325,16 @@ async function prepareWrites(
   await saveCheckpoint();
   const skippedItems = exp.files.filter((f) => completed.has(f.dataFileS3Key)).reduce((n, f) => n + f.itemCount, 0);
   return { exp, keyNames, completed, skippedItems, saveCheckpoint };
+}
+
+/** Asks before writing into an existing table that already has items. */
+async function confirmIfNotEmpty(opts: RestoreOptions): Promise<void> {
+  const probe = await opts.client.send(new ScanCommand({ TableName: opts.tableName, Limit: 1, Select: "COUNT" }));
+  if ((probe.Count ?? 0) > 0 || probe.LastEvaluatedKey !== undefined) {
+    await opts.confirmNonEmpty?.(
+      `Table ${opts.tableName} already has items. Restoring will overwrite items that have the same key (others are kept). Continue?`,
+    );
+  }
 }
 
 /** Writes the checkpoint through a temporary file beside it; never leaves the temporary file behind. */

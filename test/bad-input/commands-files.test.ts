@@ -4,9 +4,10 @@
  * Adding a case is one `row(...)` line; a new command adds its rows here (or in a sibling commands-*.test.ts).
  *
  * Placeholders in argv, messages and paths: {dir} a scratch folder, {good} a complete backup of table `src`,
- * {badjson} / {toobig} damaged copies of it, {ro} a folder that is a READ-ONLY file system: rows naming {ro} run the
- * CLI in a child process inside its own mount namespace (`unshare -m`) where a read-only tmpfs is mounted there (root
- * would bypass chmod, so a real read-only mount is the only honest test). Rows naming s3:// need moto_server.
+ * {badjson} / {toobig} damaged copies of it, {ro} a folder that is a READ-ONLY file system and {full} one with no space
+ * left: rows naming them run the CLI in a child process inside its own mount namespace (`unshare -m`) where such
+ * tmpfs are mounted (root would bypass chmod, so a real read-only mount is the only honest test). Rows naming s3://
+ * need moto_server.
  * dynalite (and moto) on loopback only.
  */
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
@@ -53,6 +54,8 @@ const ROWS: readonly Row[] = [
   row("backup --table src --out {dir}/a-file", 2, "--out: {dir}/a-file is a file, not a folder; name an empty folder or a new path", ["{dir}/a-file.tmp"]),
   row("backup --table src --out {dir}/a-file/sub", 2, "--out: {dir}/a-file/sub cannot be created: {dir}/a-file is a file, not a folder; choose another path"),
   row("backup --table src --out {ro}/b", 3, "--out: {ro}/b (at {ro}) is on a read-only file system; choose a writable location"),
+  row("backup --table src --out {full}/b", 3, "--out: no space left to write {full}/b; free some space or choose another location"),
+  row("restore {good} --table r-cp-full --create-table --checkpoint {full}/cp.json", 3, "--checkpoint: no space left to write {full}/cp.json; free some space or choose another location", ["table:r-cp-full"]),
   row("backup --table src --out {good}", 3, /^\{good\} is not empty \(\d+ files, e\.g\. .*\); choose a new, empty location for the backup\.$/),
   row("backup --table src --out s3://no-such-bucket/x", 4, '--out: bucket "no-such-bucket" does not exist (s3://no-such-bucket/x); check the name, and AWS_REGION or AWS_PROFILE'),
   row("backup --table src --out {dir}/many --segments 2000", 0, "note: 2,000 segments for a table of about 0 items (DynamoDB's count, updated about every 6 hours): most segments will be empty"),
@@ -112,9 +115,17 @@ function damagedCopy(name: string, lines: readonly string[]): string {
   return root;
 }
 
-/** Runs the CLI in a child process whose {ro} is a read-only tmpfs (its own mount namespace). */
-function runReadOnly(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const script = `mount -t tmpfs -o ro tmpfs "${places.ro}" && exec "$0" "$@"`;
+/**
+ * Runs the CLI in a child process with its own mount namespace, where {ro} is a read-only tmpfs and {full} a tmpfs
+ * with no space left.
+ */
+function runWithMounts(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const script = [
+    `mount -t tmpfs -o ro tmpfs "${places.ro}"`,
+    `mount -t tmpfs -o size=4k tmpfs "${places.full}"`,
+    `{ head -c 1048576 /dev/zero > "${places.full}/filler" 2>/dev/null; true; }`,
+    `exec "$0" "$@"`,
+  ].join(" && ");
   const argv = [
     "-m",
     "sh",
@@ -156,6 +167,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "bad-input-files-"));
   places.dir = dir;
   places.ro = join(dir, "ro");
+  places.full = join(dir, "full");
+  mkdirSync(places.full);
   places.good = join(dir, "good");
   mkdirSync(places.ro);
   writeFileSync(join(dir, "a-file"), "not a folder\n");
@@ -184,7 +197,8 @@ describe("bad input to backup, restore and verify: exact message, exit code, not
   it.each(ROWS.map((r) => [r.argv, r] as const))("dynamo-dr %s", async (_name, r) => {
     if (r.argv.includes("s3://") && moto === undefined) throw new Error(`moto_server is needed: ${motoSkipReason()}`);
     const args = fill(r.argv).split(" ");
-    const res = r.argv.includes("{ro}") ? await runReadOnly(args) : await dr(args, { cwd: dir });
+    const mounts = r.argv.includes("{ro}") || r.argv.includes("{full}");
+    const res = mounts ? await runWithMounts(args) : await dr(args, { cwd: dir });
     expect(res.code, res.stderr).toBe(r.code);
     if (r.code === 0) {
       expect(`${res.stderr}${res.stdout}`).toContain(fill(r.message as string));
@@ -206,6 +220,7 @@ describe("bad input to backup, restore and verify: exact message, exit code, not
     expect((await snapshot(ddb, "src")).length).toBe(100);
     expect(readFileSync(join(dir, "a-file"), "utf8")).toBe("not a folder\n");
     expect(readdirSync(places.ro as string)).toEqual([]);
+    expect(readdirSync(places.full as string)).toEqual([]);
     const v = await dr(["verify", places.good as string, "--quiet"]);
     expect(v.code, v.stderr).toBe(0);
   });
