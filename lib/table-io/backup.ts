@@ -10,13 +10,13 @@
  * manifest-summary.json is written last: until then the backup reads as incomplete.
  */
 import {
-  DescribeTableCommand,
   DescribeTimeToLiveCommand,
   type DynamoDBClient,
   type TableDescription,
   type TimeToLiveDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { describeTable } from "../dr/tables";
 import { NotFoundError, PreconditionError, UsageError } from "../errors";
 import {
   DATA_DIR,
@@ -132,16 +132,10 @@ interface BackupCheckpointV1 {
 }
 
 async function describe(client: DynamoDBClient, tableName: string): Promise<TableDescription> {
-  try {
-    const res = await client.send(new DescribeTableCommand({ TableName: tableName }));
-    if (res.Table === undefined) throw new NotFoundError(`table ${tableName} was not described`);
-    return res.Table;
-  } catch (err) {
-    if ((err as Error).name === "ResourceNotFoundException") {
-      throw new NotFoundError(`table "${tableName}" does not exist (check the name and AWS_REGION)`);
-    }
-    throw err;
-  }
+  const desc = await describeTable(client, tableName);
+  if (desc === undefined)
+    throw new NotFoundError(`table "${tableName}" does not exist (check the name and AWS_REGION)`);
+  return desc;
 }
 
 async function describeTtl(client: DynamoDBClient, tableName: string): Promise<TimeToLiveDescription | undefined> {
