@@ -68,13 +68,16 @@ const ROWS: readonly Row[] = [
   row("restore {toobig} --table r-too-big --create-table", 6, `export at {toobig} failed verification (1 problem):\n  - {toobig}/data/damageddamageddamageddama.json.gz line 2: the item with key pk={"S":"too-big"} is ${(MAX_ITEM_BYTES + 1012).toLocaleString("en-US")} bytes, over DynamoDB's item limit of 409,600 bytes (400 KB); DynamoDB would refuse it\nNothing was written to r-too-big and no table was created.`, ["table:r-too-big"]),
   row("restore {good} --table other-key --yes", 3, 'table "other-key" has hash key id (S), sort key (none) but the backup\'s table had hash key pk (S), sort key (none); restore into a table with the same key'),
   row("restore {good} --table src --create-table", 3, 'table "src" already exists; restore into it without --create-table (items are upserted), or choose a new --table name'),
-  row("restore {dir}/nothing-here --table r-none --create-table", 4, /^.*\{dir\}\/nothing-here.*$/, ["table:r-none"]),
+  row("restore {dir}/nothing-here --table r-none --create-table", 4, "no export found at {dir}/nothing-here: expected manifest-summary.json there or under AWSDynamoDB/<exportId>/", ["table:r-none"]),
   row("restore s3://no-such-bucket/x --table r-s3 --create-table", 4, '<source>: bucket "no-such-bucket" does not exist (s3://no-such-bucket/x); check the name, and AWS_REGION or AWS_PROFILE', ["table:r-s3"]),
   row("restore {good} --table r-good --create-table --quiet", 0, "Restored 100 of 100 items into r-good (table created, on-demand)."),
   // verify
   row("verify {good} --table other-key", 3, '--table: table "other-key" has hash key id (S), sort key (none) but the backup at {good} is of a table with hash key pk (S), sort key (none); compare with a table of the same key'),
   row("verify {good} --table no-such-table", 4, '--table: table "no-such-table" does not exist in us-east-1; check the name (aws dynamodb list-tables) and AWS_REGION'),
   row("verify {badjson}", 6, /^\{badjson\} failed verification:\n {2}- \{badjson\}\/data\/damageddamageddamageddama\.json\.gz line 3: not valid JSON \(.*\)$/),
+  row("verify {dir}/nothing-here", 4, "no export found at {dir}/nothing-here: expected manifest-summary.json there or under AWSDynamoDB/<exportId>/"),
+  row("verify {dir}/many-interrupted", 3, "{dir}/many-interrupted is an INCOMPLETE backup: it has no manifest-summary.json (it was interrupted or is still running). Resume it with: dynamo-dr backup --table src --out {dir}/many-interrupted --resume"),
+  row("restore {dir}/many-interrupted --table r-incomplete --create-table", 3, "{dir}/many-interrupted is an INCOMPLETE backup: it has no manifest-summary.json (it was interrupted or is still running). Resume it with: dynamo-dr backup --table src --out {dir}/many-interrupted --resume", ["table:r-incomplete"]),
   row("verify s3://no-such-bucket/x", 4, '<source>: bucket "no-such-bucket" does not exist (s3://no-such-bucket/x); check the name, and AWS_REGION or AWS_PROFILE'),
   row("verify {good} --table src --quiet", 0, "table src: all 100 items identical"),
 ];
@@ -183,6 +186,12 @@ beforeAll(async () => {
   const b = await dr(["backup", "--table", "src", "--out", places.good, "--quiet"]);
   expect(b.code, b.stderr).toBe(0);
   const ok = (i: number): string => `{"Item":{"pk":{"S":"ok-${i}"}}}`;
+  cpSync(places.good, join(dir, "many-interrupted"), { recursive: true });
+  rmSync(join(dir, "many-interrupted", "manifest-summary.json"));
+  writeFileSync(
+    join(dir, "many-interrupted", "_checkpoint.json"),
+    JSON.stringify({ kind: "dynamo-dr-backup", tableName: "src" }),
+  );
   places.badjson = damagedCopy("bad-json", [ok(1), ok(2), "{not json", ok(4)]);
   const big = `{"Item":{"pk":{"S":"too-big"},"pad":{"S":"${"x".repeat(MAX_ITEM_BYTES + 1000)}"}}}`;
   places.toobig = damagedCopy("too-big", [ok(1), big, ok(3)]);
