@@ -58,3 +58,88 @@ export function tableAddress(catalogName: string, moduleAddress: string = DEFAUL
   const mod = validateModuleAddress(moduleAddress);
   return mod === "" ? inner : `${mod}.${inner}`;
 }
+
+/*
+ * Resource names inside the module (the part of an address after the resource type). They are a contract with every
+ * user's Terraform state: renaming one makes `terraform apply` destroy the resource and create a new one. The
+ * constructs in modules/ take their fixed logical ids from here and nowhere else; test/module/wiring.test.ts pins the
+ * full list of the synthesized module's addresses.
+ */
+
+/**
+ * Resources that hold data or that a user may `terraform import` or move into place: renaming them loses data or
+ * breaks imports.
+ */
+export const DATA_RESOURCE_NAMES = {
+  /** `aws_s3_bucket.backup_bucket`: the exports. */
+  backupBucket: "backup_bucket",
+  /** `aws_kms_key.backup_key`: encrypts the exports and the alarm topic. */
+  backupKey: "backup_key",
+  backupKeyAlias: "backup_key_alias",
+  /** `aws_backup_vault.backup_vault`: the AWS Backup recovery points. */
+  backupVault: "backup_vault",
+  backupPlan: "backup_plan",
+  backupSelection: "backup_selection",
+  /** `aws_sns_topic.alarm_topic` (users subscribe to it). */
+  alarmTopic: "alarm_topic",
+} as const;
+
+/** The backup bucket's settings, each its own resource next to the bucket. */
+export const BACKUP_BUCKET_PART_NAMES = {
+  versioning: "backup_bucket_versioning",
+  encryption: "backup_bucket_encryption",
+  publicAccess: "backup_bucket_public_access",
+  ownership: "backup_bucket_ownership",
+  /** Both the `aws_iam_policy_document` data source and the `aws_s3_bucket_policy`. */
+  policy: "backup_bucket_policy",
+  lifecycle: "backup_bucket_lifecycle",
+  objectLock: "backup_bucket_object_lock",
+} as const;
+
+/** The rest of the module's resources: no data, but a rename would still recreate them on upgrade. */
+export const RESOURCE_NAMES = {
+  /** `data.aws_iam_policy_document.backup_key_policy` */
+  backupKeyPolicy: "backup_key_policy",
+  /** `data.aws_region.current` and `data.aws_partition.current` */
+  currentRegionOrPartition: "current",
+  alarmSubscription: "alarm_subscription",
+  exportFailedAlarm: "export_failed_alarm",
+  restoreDrillFailedAlarm: "restore_drill_failed_alarm",
+  exportFreshnessAlarm: "export_freshness_alarm",
+  fullExportSchedule: "full_export_schedule",
+  incrementalExportSchedule: "incremental_export_schedule",
+  restoreDrillSchedule: "restore_drill_schedule",
+} as const;
+
+/** Name bases of the module's IAM roles that belong to no function or state machine. */
+export const ROLE_BASES = { backup: "backup", scheduler: "scheduler" } as const;
+/** Name bases of the state machines (their roles are `<base>_sfn_…`). */
+export const STATE_MACHINE_BASES = { export: "export", restoreDrill: "restore_drill" } as const;
+
+/** Names of a role's resources: `<base>_trust` and `<base>_policy` documents, `<base>_role`, `<base>_role_policy`. */
+export function roleResourceNames(base: string): {
+  trust: string;
+  role: string;
+  policy: string;
+  rolePolicy: string;
+} {
+  return { trust: `${base}_trust`, role: `${base}_role`, policy: `${base}_policy`, rolePolicy: `${base}_role_policy` };
+}
+
+/** Name base of a pipeline function's resources: `plan-exports` → `plan_exports`. */
+export function functionBase(functionName: string): string {
+  return functionName.replace(/-/g, "_");
+}
+
+/** Names of a Lambda's own resources (its role: {@link roleResourceNames} of the same base). */
+export function functionResourceNames(base: string): { logs: string; function: string } {
+  return { logs: `${base}_logs`, function: `${base}_function` };
+}
+
+/** Names of a state machine's resources: `<base>_state_machine`, and its role's base `<base>_sfn`. */
+export function stateMachineResourceNames(base: string): { stateMachine: string; roleBase: string } {
+  return { stateMachine: `${base}_state_machine`, roleBase: `${base}_sfn` };
+}
+
+/** Table resource name inside the module: `collections_table` (see {@link tableResourceAddress}). */
+export { tableResourceName };

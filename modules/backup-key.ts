@@ -3,6 +3,8 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { DATA_RESOURCE_NAMES, RESOURCE_NAMES } from "../lib/addresses";
+import { oneOrNull, only } from "./refs";
 
 /** KMS waits this many days before deleting a scheduled key (the maximum: time to notice a mistake). */
 export const KEY_DELETION_WINDOW_DAYS = 30;
@@ -22,8 +24,9 @@ export interface BackupKeyProps {
  * encrypted topic). The pipeline's roles get their own, narrower grants in their IAM policies.
  */
 export class BackupKey extends Construct {
-  /** `aws_kms_key.backup_key` */
   public readonly key: KmsKey;
+  /** The key's ARN, or null when the module creates no key (an expression without `${}`). */
+  public readonly arnOrNullExpr: string;
 
   constructor(scope: Construct, id: string, props: BackupKeyProps) {
     super(scope, id);
@@ -31,7 +34,7 @@ export class BackupKey extends Construct {
     const root = `arn:\${${props.partitionExpr}}:iam::\${${props.accountIdExpr}}:root`;
 
     const policy = new DataAwsIamPolicyDocument(this, "policy", { count });
-    policy.overrideLogicalId("backup_key_policy");
+    policy.overrideLogicalId(RESOURCE_NAMES.backupKeyPolicy);
     policy.addOverride("statement", [
       {
         // KMS's default key policy: without it the key could become unmanageable.
@@ -56,16 +59,17 @@ export class BackupKey extends Construct {
       description: `Backups of the DynamoDB tables of \${${props.nameBaseExpr}} (exports, alarm topic).`,
       enableKeyRotation: true,
       deletionWindowInDays: KEY_DELETION_WINDOW_DAYS,
-      policy: "${data.aws_iam_policy_document.backup_key_policy[0].json}",
+      policy: `\${${only(policy, "json")}}`,
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
-    this.key.overrideLogicalId("backup_key");
+    this.key.overrideLogicalId(DATA_RESOURCE_NAMES.backupKey);
+    this.arnOrNullExpr = oneOrNull(this.key, "arn");
 
     const alias = new KmsAlias(this, "alias", {
       count,
       name: `alias/\${${props.nameBaseExpr}}-dynamo-backups`,
-      targetKeyId: "${aws_kms_key.backup_key[0].key_id}",
+      targetKeyId: `\${${only(this.key, "keyId")}}`,
     });
-    alias.overrideLogicalId("backup_key_alias");
+    alias.overrideLogicalId(DATA_RESOURCE_NAMES.backupKeyAlias);
   }
 }

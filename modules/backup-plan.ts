@@ -3,10 +3,12 @@ import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection";
 import { BackupVault } from "@cdktf/provider-aws/lib/backup-vault";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { DATA_RESOURCE_NAMES, ROLE_BASES } from "../lib/addresses";
 import { backupPolicy } from "../lib/pipeline/iam";
 import { BackupPlanInputValues, BackupPlanVariables } from "./backup-plan-variables";
 import { PipelineContext, local } from "./pipeline-context";
 import { PipelineRole } from "./pipeline-role";
+import { localRef, oneOrNull, only } from "./refs";
 
 /** AWS Backup must start a job within this many minutes of the scheduled time, and finish it within the other. */
 export const BACKUP_START_WINDOW_MINUTES = 60;
@@ -31,62 +33,96 @@ export interface BackupPlanProps {
 export class BackupPlan extends Construct {
   /** Expressions (without `${}`) for the module's outputs; null when the plan is off. */
   public readonly outputs: Readonly<Record<string, string>>;
+  private readonly props: BackupPlanProps;
+  private readonly countExpr: string;
+  private readonly count: number;
+  private readonly tags: Record<string, string>;
 
   constructor(scope: Construct, id: string, props: BackupPlanProps) {
     super(scope, id);
-    const ctx = props.context;
-    const base = ctx.nameBaseExpr;
-    const tags = Token.asStringMap(`\${${props.tagsExpr}}`);
+    this.props = props;
+    const tables = this.defineLocals();
+    this.countExpr = tables.count;
+    this.count = Token.asNumber(`\${${tables.count}}`);
+    this.tags = Token.asStringMap(`\${${props.tagsExpr}}`);
+    const vault = this.createVault();
+    const role = this.createRole(vault, tables.arns);
+    const plan = this.createPlan(vault);
+    this.selectTables(plan, role, tables.arns);
+    this.outputs = {
+      vault_name: oneOrNull(vault, "name"),
+      vault_arn: oneOrNull(vault, "arn"),
+      plan_id: oneOrNull(plan, "id"),
+      plan_arn: oneOrNull(plan, "arn"),
+      role_arn: oneOrNull(role.role, "arn"),
+      tables: `${tables.count} == 1 ? ${tables.names} : []`,
+    };
+  }
 
-    local(
-      this,
-      "backup_plan_tables",
-      `\${sort(distinct(${V("backup_plan_tables")} == null ? keys(${ctx.tableArnsExpr}) : ${V("backup_plan_tables")}))}`,
+  /** Which tables are backed up (catalog names and ARNs), and whether the plan exists. */
+  private defineLocals(): { names: string; count: string; arns: string } {
+    const tableArns = this.props.context.tableArnsExpr;
+    const names = localRef(
+      local(
+        this,
+        "backup_plan_tables",
+        `\${sort(distinct(${V("backup_plan_tables")} == null ? keys(${tableArns}) : ${V("backup_plan_tables")}))}`,
+      ),
     );
-    local(this, "backup_plan_count", `\${${V("enable_backup_plan")} && length(local.backup_plan_tables) > 0 ? 1 : 0}`);
-    local(this, "backup_plan_table_arns", `\${[for t in local.backup_plan_tables : ${ctx.tableArnsExpr}[t]]}`);
-    const countExpr = "local.backup_plan_count";
-    const count = Token.asNumber(`\${${countExpr}}`);
+    const count = localRef(
+      local(this, "backup_plan_count", `\${${V("enable_backup_plan")} && length(${names}) > 0 ? 1 : 0}`),
+    );
+    const arns = localRef(local(this, "backup_plan_table_arns", `\${[for t in ${names} : ${tableArns}[t]]}`));
+    return { names, count, arns };
+  }
 
+  private createVault(): BackupVault {
     const vault = new BackupVault(this, "vault", {
-      count,
-      name: `\${${base}}-dynamodb`,
-      kmsKeyArn: `\${${props.kmsKeyArnExpr}}`,
-      tags,
+      count: this.count,
+      name: `\${${this.props.context.nameBaseExpr}}-dynamodb`,
+      kmsKeyArn: `\${${this.props.kmsKeyArnExpr}}`,
+      tags: this.tags,
     });
-    vault.overrideLogicalId("backup_vault");
+    vault.overrideLogicalId(DATA_RESOURCE_NAMES.backupVault);
+    return vault;
+  }
 
-    const role = new PipelineRole(this, "role", {
-      logicalBase: "backup",
-      roleName: `\${${base}}-ddb-backup`,
+  /** The role AWS Backup assumes: back up exactly the selected tables, into the vault (and its copy). */
+  private createRole(vault: BackupVault, tableArns: string): PipelineRole {
+    return new PipelineRole(this, "role", {
+      logicalBase: ROLE_BASES.backup,
+      roleName: `\${${this.props.context.nameBaseExpr}}-ddb-backup`,
       servicePrincipal: "backup.amazonaws.com",
       statements: backupPolicy({
-        tableArns: "local.backup_plan_table_arns",
+        tableArns,
         copyVaultArns: `compact([${V("backup_copy_destination_vault_arn")}])`,
-        tableKmsKeyArns: `compact([${props.kmsKeyArnExpr}])`,
-        vaultArn: "aws_backup_vault.backup_vault[0].arn",
+        tableKmsKeyArns: `compact([${this.props.kmsKeyArnExpr}])`,
+        vaultArn: only(vault, "arn"),
       }),
-      countExpr,
-      tagsExpr: props.tagsExpr,
+      countExpr: this.countExpr,
+      tagsExpr: this.props.tagsExpr,
     });
+  }
 
+  /** The daily rule, with an optional copy to another vault. */
+  private createPlan(vault: BackupVault): BackupPlanResource {
     const plan = new BackupPlanResource(this, "plan", {
-      count,
-      name: `\${${base}}-dynamodb-daily`,
+      count: this.count,
+      name: `\${${this.props.context.nameBaseExpr}}-dynamodb-daily`,
       rule: [
         {
           ruleName: "daily",
-          targetVaultName: "${aws_backup_vault.backup_vault[0].name}",
+          targetVaultName: `\${${only(vault, "name")}}`,
           schedule: `\${${V("backup_plan_schedule")}}`,
           startWindow: BACKUP_START_WINDOW_MINUTES,
           completionWindow: BACKUP_COMPLETION_WINDOW_MINUTES,
           lifecycle: { deleteAfter: Token.asNumber(`\${${V("backup_retention_days")}}`) },
-          recoveryPointTags: tags,
+          recoveryPointTags: this.tags,
         },
       ],
-      tags,
+      tags: this.tags,
     });
-    plan.overrideLogicalId("backup_plan");
+    plan.overrideLogicalId(DATA_RESOURCE_NAMES.backupPlan);
     // cdktf cannot nest a dynamic block inside `rule`; the copy action is written directly.
     plan.addOverride("rule.0.dynamic.copy_action", {
       for_each: `\${${V("backup_copy_destination_vault_arn")} == null ? [] : [${V("backup_copy_destination_vault_arn")}]}`,
@@ -97,23 +133,17 @@ export class BackupPlan extends Construct {
         },
       },
     });
+    return plan;
+  }
 
+  private selectTables(plan: BackupPlanResource, role: PipelineRole, tableArns: string): void {
     new BackupSelection(this, "selection", {
-      count,
-      name: `\${substr(${base}, 0, ${SELECTION_NAME_BASE_MAX})}-dynamodb-tables`,
-      planId: "${aws_backup_plan.backup_plan[0].id}",
+      count: this.count,
+      name: `\${substr(${this.props.context.nameBaseExpr}, 0, ${SELECTION_NAME_BASE_MAX})}-dynamodb-tables`,
+      planId: `\${${only(plan, "id")}}`,
       iamRoleArn: `\${${role.arnExpr}}`,
-      resources: Token.asList("${local.backup_plan_table_arns}"),
-    }).overrideLogicalId("backup_selection");
-
-    this.outputs = {
-      vault_name: "one(aws_backup_vault.backup_vault[*].name)",
-      vault_arn: "one(aws_backup_vault.backup_vault[*].arn)",
-      plan_id: "one(aws_backup_plan.backup_plan[*].id)",
-      plan_arn: "one(aws_backup_plan.backup_plan[*].arn)",
-      role_arn: "one(aws_iam_role.backup_role[*].arn)",
-      tables: "local.backup_plan_count == 1 ? local.backup_plan_tables : []",
-    };
+      resources: Token.asList(`\${${tableArns}}`),
+    }).overrideLogicalId(DATA_RESOURCE_NAMES.backupSelection);
   }
 }
 

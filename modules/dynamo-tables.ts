@@ -1,7 +1,8 @@
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { TableCatalog, TableSpec, streamViewTypeOf, tableResourceName } from "../lib/catalog";
+import { tableResourceName } from "../lib/addresses";
+import { TableCatalog, TableSpec, streamViewTypeOf } from "../lib/catalog";
 import { hclString } from "../lib/hcl";
 
 /** Terraform expressions (`${…}` strings or literals) for the table settings the module exposes as inputs. */

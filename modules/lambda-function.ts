@@ -2,10 +2,12 @@ import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { AssetType, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
+import { functionResourceNames } from "../lib/addresses";
 import { LAMBDA_HANDLER } from "../lib/pipeline/config";
 import { PolicyStatementSpec } from "../lib/pipeline/iam";
 import { LambdaBundle } from "../lib/synth/bundle-lambdas";
 import { PipelineRole } from "./pipeline-role";
+import { only } from "./refs";
 
 /** Lambda's limits the props are checked against. */
 export const LAMBDA_MIN_MEMORY_MB = 128;
@@ -49,7 +51,7 @@ export interface PipelineFunctionProps {
  */
 export class PipelineFunction extends Construct {
   public readonly function: LambdaFunction;
-  /** `aws_lambda_function.<base>_function[0].arn` (no `${}`). */
+  /** The function's ARN (an expression without `${}`), for resources counted like the function. */
   public readonly arnExpr: string;
 
   constructor(scope: Construct, id: string, props: PipelineFunctionProps) {
@@ -58,6 +60,7 @@ export class PipelineFunction extends Construct {
     const timeoutSeconds = props.timeoutSeconds ?? 300;
     validateMemory(props.logicalBase, memoryMb);
     validateTimeout(props.logicalBase, timeoutSeconds);
+    const names = functionResourceNames(props.logicalBase);
     const count = Token.asNumber(`\${${props.countExpr}}`);
     const tags = Token.asStringMap(`\${${props.tagsExpr}}`);
 
@@ -69,14 +72,13 @@ export class PipelineFunction extends Construct {
       retentionInDays: Token.asNumber(`\${${props.logRetentionDaysExpr}}`),
       tags,
     });
-    logs.overrideLogicalId(`${props.logicalBase}_logs`);
-    const logGroupArn = `aws_cloudwatch_log_group.${props.logicalBase}_logs[0].arn`;
+    logs.overrideLogicalId(names.logs);
 
     const role = new PipelineRole(this, "role", {
       logicalBase: props.logicalBase,
       roleName: props.roleName,
       servicePrincipal: "lambda.amazonaws.com",
-      statements: props.statements(logGroupArn),
+      statements: props.statements(only(logs, "arn")),
       countExpr: props.countExpr,
       tagsExpr: props.tagsExpr,
     });
@@ -100,8 +102,8 @@ export class PipelineFunction extends Construct {
       tags,
       dependsOn: [logs],
     });
-    this.function.overrideLogicalId(`${props.logicalBase}_function`);
-    this.arnExpr = `aws_lambda_function.${props.logicalBase}_function[0].arn`;
+    this.function.overrideLogicalId(names.function);
+    this.arnExpr = only(this.function, "arn");
   }
 }
 

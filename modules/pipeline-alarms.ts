@@ -1,86 +1,60 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
-import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
-import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { ALARM_TOPIC_SUFFIX, METRIC, METRICS_NAMESPACE } from "../lib/pipeline/config";
+import { RESOURCE_NAMES } from "../lib/addresses";
+import { METRIC, METRICS_NAMESPACE } from "../lib/pipeline/config";
+import { AlarmTopic } from "./alarm-topic";
+import { PipelineStateMachine } from "./pipeline-state-machine";
 
 /** State machine failures are counted over this period (seconds). */
 export const FAILURE_ALARM_PERIOD_SECONDS = 300;
 /** The freshness alarm looks at hourly sums of verified exports. */
 export const FRESHNESS_PERIOD_SECONDS = 3600;
 
-/** Terraform expressions (without `${}`). */
+/** Terraform expressions (without `${}`) and the constructs the alarms watch or publish to. */
 export interface PipelineAlarmsProps {
   readonly countExpr: string;
   /** 1 when the restore drill exists. */
   readonly drillCountExpr: string;
   readonly prefixExpr: string;
-  readonly nameBaseExpr: string;
   readonly tagsExpr: string;
-  /** Key for the topic's encryption, or null for none. */
-  readonly topicKmsKeyExpr: string;
-  readonly subscriptionsExpr: string;
+  /** The topic the alarms publish to. */
+  readonly topic: AlarmTopic;
   /** List of the exported tables' catalog names. */
   readonly exportTablesExpr: string;
   readonly maxExportAgeHoursExpr: string;
-  readonly exportStateMachineArnExpr: string;
-  readonly drillStateMachineArnExpr: string;
+  readonly exportMachine: PipelineStateMachine;
+  readonly drillMachine: PipelineStateMachine;
 }
 
 /** The README section that explains every alarm and what to do about it. */
 export const ALARM_RUNBOOK = "See the README section 'export-pipeline' > 'Alerts'.";
 
 /**
- * The alarm topic `<prefix>-dynamo-backup-failed` with its subscriptions, and the alarms that publish to it: export
- * (and restore drill) executions that failed, timed out or were aborted, and one freshness (RPO) alarm per exported
- * table: no verified export for `max_export_age_hours`. The Lambdas publish step-level failures to the same topic.
+ * The alarms that publish to the alarm topic ({@link AlarmTopic}): export (and restore drill) executions that failed,
+ * timed out or were aborted, and one freshness (RPO) alarm per exported table: no verified export for
+ * `max_export_age_hours`. The Lambdas publish step-level failures to the same topic.
  */
 export class PipelineAlarms extends Construct {
-  public readonly topic: SnsTopic;
-  /** `aws_sns_topic.alarm_topic[0].arn` */
-  public readonly topicArnExpr = "aws_sns_topic.alarm_topic[0].arn";
-
   constructor(scope: Construct, id: string, props: PipelineAlarmsProps) {
     super(scope, id);
     const count = Token.asNumber(`\${${props.countExpr}}`);
     const tags = Token.asStringMap(`\${${props.tagsExpr}}`);
+    const topicArn = `\${${props.topic.arnExpr}}`;
 
-    this.topic = new SnsTopic(this, "topic", {
-      count,
-      name: `\${${props.nameBaseExpr}}-${ALARM_TOPIC_SUFFIX}`,
-      displayName: "DynamoDB backup failures",
-      kmsMasterKeyId: `\${${props.topicKmsKeyExpr}}`,
-      tags,
-    });
-    this.topic.overrideLogicalId("alarm_topic");
-    const topicArn = `\${${this.topicArnExpr}}`;
-
-    // for_each is written directly: cdktf's iterators wrap the expression in another toset()/interpolation.
-    const subscription = new SnsTopicSubscription(this, "subscription", {
-      topicArn,
-      protocol: "${each.value.protocol}",
-      endpoint: "${each.value.endpoint}",
-    });
-    subscription.overrideLogicalId("alarm_subscription");
-    subscription.addOverride(
-      "for_each",
-      `\${${props.countExpr} == 1 ? { for s in distinct(${props.subscriptionsExpr}) : "\${s.protocol}:\${s.endpoint}" => s } : {}}`,
-    );
-
-    this.executionAlarm("export_failed_alarm", {
+    this.executionAlarm(RESOURCE_NAMES.exportFailedAlarm, {
       count,
       alarmName: `\${${props.prefixExpr}}-dynamo-export-failed`,
       description: `An export-and-verify execution failed, timed out or was aborted: some table was not exported or its export did not verify. The SNS message of the failed step names the table and the error. ${ALARM_RUNBOOK}`,
-      stateMachineArn: `\${${props.exportStateMachineArnExpr}}`,
+      stateMachineArn: `\${${props.exportMachine.arnExpr}}`,
       topicArn,
       tags,
     });
-    this.executionAlarm("restore_drill_failed_alarm", {
+    this.executionAlarm(RESOURCE_NAMES.restoreDrillFailedAlarm, {
       count: Token.asNumber(`\${${props.drillCountExpr}}`),
       alarmName: `\${${props.prefixExpr}}-dynamo-restore-drill-failed`,
       description: `A restore drill failed, timed out or was aborted: an export could not be imported into a scratch table, or the restored data did not match it. ${ALARM_RUNBOOK}`,
-      stateMachineArn: `\${${props.drillStateMachineArnExpr}}`,
+      stateMachineArn: `\${${props.drillMachine.arnExpr}}`,
       topicArn,
       tags,
     });
@@ -103,7 +77,7 @@ export class PipelineAlarms extends Construct {
       okActions: [topicArn],
       tags,
     });
-    freshness.overrideLogicalId("export_freshness_alarm");
+    freshness.overrideLogicalId(RESOURCE_NAMES.exportFreshnessAlarm);
     freshness.addOverride("for_each", `\${${props.countExpr} == 1 ? toset(${props.exportTablesExpr}) : toset([])}`);
   }
 

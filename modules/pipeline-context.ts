@@ -3,8 +3,10 @@ import { DataAwsRegion } from "@cdktf/provider-aws/lib/data-aws-region";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { TerraformLocal } from "cdktf";
 import { Construct } from "constructs";
-import { TableCatalog, tableResourceName } from "../lib/catalog";
+import { RESOURCE_NAMES } from "../lib/addresses";
+import { TableCatalog } from "../lib/catalog";
 import { hclString } from "../lib/hcl";
+import { localRef } from "./refs";
 
 /** Names of the pipeline's AWS resources are `<base>-…`; the base is the prefix, shortened when it is long. */
 export const NAME_BASE_MAX_LENGTH = 32;
@@ -30,40 +32,51 @@ export class PipelineContext extends Construct {
    * `local.account_id`: read from a table's ARN rather than with aws_caller_identity, so that plans make no AWS call
    * (offline `plan -refresh=false` keeps working) and no sts:GetCallerIdentity permission is needed.
    */
-  public readonly accountIdExpr = "local.account_id";
-  /** `data.aws_region.current.id` (the region name; `name` is deprecated in provider 6) */
-  public readonly regionExpr = "data.aws_region.current.id";
-  public readonly partitionExpr = "data.aws_partition.current.partition";
+  public readonly accountIdExpr: string;
+  /** The region's name (`data.aws_region.current.id`; `name` is deprecated in provider 6). */
+  public readonly regionExpr: string;
+  public readonly partitionExpr: string;
   /** `local.resource_name_base` */
-  public readonly nameBaseExpr = "local.resource_name_base";
+  public readonly nameBaseExpr: string;
   /** `local.table_arns`: catalog name → ARN. */
-  public readonly tableArnsExpr = "local.table_arns";
+  public readonly tableArnsExpr: string;
   /** `local.table_names`: catalog name → physical name. */
-  public readonly tableNamesExpr = "local.table_names";
+  public readonly tableNamesExpr: string;
 
   constructor(scope: Construct, id: string, props: PipelineContextProps) {
     super(scope, id);
-    new DataAwsRegion(this, "region").overrideLogicalId("current");
-    new DataAwsPartition(this, "partition").overrideLogicalId("current");
+    const region = new DataAwsRegion(this, "region");
+    region.overrideLogicalId(RESOURCE_NAMES.currentRegionOrPartition);
+    const partition = new DataAwsPartition(this, "partition");
+    partition.overrideLogicalId(RESOURCE_NAMES.currentRegionOrPartition);
+    this.regionExpr = region.id;
+    this.partitionExpr = partition.partition;
 
-    const p = props.prefixExpr;
-    const dashed = `replace(${p}, ".", "-")`;
-    local(
-      this,
-      "resource_name_base",
-      `\${length(${p}) <= ${NAME_BASE_MAX_LENGTH} ? ${dashed} : "\${substr(${dashed}, 0, ${NAME_BASE_KEEP})}-\${substr(sha1(${p}), 0, ${NAME_BASE_HASH})}"}`,
-    );
-    const first = props.catalog.tables[0];
+    this.nameBaseExpr = localRef(local(this, "resource_name_base", `\${${nameBase(props.prefixExpr)}}`));
+    const tables = catalogTables(props);
+    const first = tables[0];
     if (first === undefined) throw new Error("PipelineContext: the catalog has no tables");
-    local(this, "account_id", `\${split(":", aws_dynamodb_table.${tableResourceName(first.name)}.arn)[4]}`);
-    const entries = props.catalog.tables.map((t) => {
-      const resource = props.tables.get(t.name);
-      if (resource === undefined) throw new Error(`PipelineContext: no table resource for catalog table ${t.name}`);
-      return { name: t.name, ref: `aws_dynamodb_table.${tableResourceName(t.name)}` };
-    });
-    local(this, "table_arns", `\${{ ${entries.map((e) => `${hclString(e.name)} = ${e.ref}.arn`).join(", ")} }}`);
-    local(this, "table_names", `\${{ ${entries.map((e) => `${hclString(e.name)} = ${e.ref}.name`).join(", ")} }}`);
+    this.accountIdExpr = localRef(local(this, "account_id", `\${split(":", ${first.table.arn})[4]}`));
+    const map = (value: (t: DynamodbTable) => string): string =>
+      `\${{ ${tables.map((e) => `${hclString(e.name)} = ${value(e.table)}`).join(", ")} }}`;
+    this.tableArnsExpr = localRef(local(this, "table_arns", map((t) => t.arn)));
+    this.tableNamesExpr = localRef(local(this, "table_names", map((t) => t.name)));
   }
+}
+
+/** The prefix with dots dashed, shortened to a prefix part and a hash when it is long. */
+function nameBase(prefixExpr: string): string {
+  const dashed = `replace(${prefixExpr}, ".", "-")`;
+  return `length(${prefixExpr}) <= ${NAME_BASE_MAX_LENGTH} ? ${dashed} : "\${substr(${dashed}, 0, ${NAME_BASE_KEEP})}-\${substr(sha1(${prefixExpr}), 0, ${NAME_BASE_HASH})}"`;
+}
+
+/** The table resource of every catalog table, in catalog order. */
+function catalogTables(props: PipelineContextProps): { name: string; table: DynamodbTable }[] {
+  return props.catalog.tables.map((t) => {
+    const table = props.tables.get(t.name);
+    if (table === undefined) throw new Error(`PipelineContext: no table resource for catalog table ${t.name}`);
+    return { name: t.name, table };
+  });
 }
 
 /** A Terraform local named exactly `name`. */

@@ -3,7 +3,9 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { roleResourceNames } from "../lib/addresses";
 import { PolicyStatementSpec } from "../lib/pipeline/iam";
+import { only } from "./refs";
 
 /** Longest IAM role name. */
 export const ROLE_NAME_MAX_LENGTH = 64;
@@ -32,14 +34,15 @@ export interface PipelineRoleProps {
  */
 export class PipelineRole extends Construct {
   public readonly role: IamRole;
-  /** `aws_iam_role.<base>_role[0].arn` (no `${}`). */
+  /** The role's ARN (an expression without `${}`), for resources counted like the role. */
   public readonly arnExpr: string;
 
   constructor(scope: Construct, id: string, props: PipelineRoleProps) {
     super(scope, id);
+    const names = roleResourceNames(props.logicalBase);
     const count = Token.asNumber(`\${${props.countExpr}}`);
     const trust = new DataAwsIamPolicyDocument(this, "trust", { count });
-    trust.overrideLogicalId(`${props.logicalBase}_trust`);
+    trust.overrideLogicalId(names.trust);
     trust.addOverride("statement", [
       {
         sid: "AssumedByService",
@@ -56,14 +59,14 @@ export class PipelineRole extends Construct {
     this.role = new IamRole(this, "role", {
       count,
       name: props.roleName,
-      assumeRolePolicy: `\${data.aws_iam_policy_document.${props.logicalBase}_trust[0].json}`,
+      assumeRolePolicy: `\${${only(trust, "json")}}`,
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
-    this.role.overrideLogicalId(`${props.logicalBase}_role`);
-    this.arnExpr = `aws_iam_role.${props.logicalBase}_role[0].arn`;
+    this.role.overrideLogicalId(names.role);
+    this.arnExpr = only(this.role, "arn");
 
     const doc = new DataAwsIamPolicyDocument(this, "policy", { count });
-    doc.overrideLogicalId(`${props.logicalBase}_policy`);
+    doc.overrideLogicalId(names.policy);
     const fixed = props.statements.filter((s) => s.when === undefined);
     const optional = props.statements.filter((s) => s.when !== undefined);
     if (fixed.length > 0) doc.addOverride("statement", fixed.map(renderStatement));
@@ -80,10 +83,10 @@ export class PipelineRole extends Construct {
     const policy = new IamRolePolicy(this, "role_policy", {
       count,
       name: "least-privilege",
-      role: `\${aws_iam_role.${props.logicalBase}_role[0].id}`,
-      policy: `\${data.aws_iam_policy_document.${props.logicalBase}_policy[0].json}`,
+      role: `\${${only(this.role, "id")}}`,
+      policy: `\${${only(doc, "json")}}`,
     });
-    policy.overrideLogicalId(`${props.logicalBase}_role_policy`);
+    policy.overrideLogicalId(names.rolePolicy);
   }
 }
 

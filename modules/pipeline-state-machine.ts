@@ -1,10 +1,12 @@
 import { SfnStateMachine } from "@cdktf/provider-aws/lib/sfn-state-machine";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { stateMachineResourceNames } from "../lib/addresses";
 import { PipelineFunctionName } from "../lib/pipeline/config";
 import { stateMachinePolicy } from "../lib/pipeline/iam";
 import { toTerraformTemplate } from "../lib/pipeline/state-machine";
 import { PipelineRole } from "./pipeline-role";
+import { oneOrNull, only } from "./refs";
 
 export interface PipelineStateMachineProps {
   /** Terraform resource names start with this (`<base>_state_machine`, `<base>_sfn_role`, …). */
@@ -26,13 +28,16 @@ export interface PipelineStateMachineProps {
 /** A STANDARD Step Functions state machine with its own role, allowed to invoke exactly its functions. */
 export class PipelineStateMachine extends Construct {
   public readonly stateMachine: SfnStateMachine;
-  /** `aws_sfn_state_machine.<base>_state_machine[0].arn` */
+  /** The state machine's ARN (an expression without `${}`), for resources counted like it. */
   public readonly arnExpr: string;
+  /** The state machine's ARN, or null when it does not exist (an expression without `${}`). */
+  public readonly arnOrNullExpr: string;
 
   constructor(scope: Construct, id: string, props: PipelineStateMachineProps) {
     super(scope, id);
+    const names = stateMachineResourceNames(props.logicalBase);
     const role = new PipelineRole(this, "role", {
-      logicalBase: `${props.logicalBase}_sfn`,
+      logicalBase: names.roleBase,
       roleName: props.roleName,
       servicePrincipal: "states.amazonaws.com",
       statements: stateMachinePolicy(Object.values(props.functionArnExprs)),
@@ -47,7 +52,8 @@ export class PipelineStateMachine extends Construct {
       definition: toTerraformTemplate(props.definition, props.configExpr, props.functionArnExprs),
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
-    this.stateMachine.overrideLogicalId(`${props.logicalBase}_state_machine`);
-    this.arnExpr = `aws_sfn_state_machine.${props.logicalBase}_state_machine[0].arn`;
+    this.stateMachine.overrideLogicalId(names.stateMachine);
+    this.arnExpr = only(this.stateMachine, "arn");
+    this.arnOrNullExpr = oneOrNull(this.stateMachine, "arn");
   }
 }
