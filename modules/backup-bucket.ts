@@ -143,18 +143,20 @@ export class BackupBucket extends Construct {
   }
 
   private denyRequestsWithoutTls(publicAccess: S3BucketPublicAccessBlock): void {
-    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls_only", { count: this.count });
+    const tlsOnly = new DataAwsIamPolicyDocument(this, "tls_only", {
+      count: this.count,
+      statement: [
+        {
+          sid: "DenyRequestsWithoutTls",
+          effect: "Deny",
+          actions: ["s3:*"],
+          resources: [`\${${this.arnExpr}}`, `\${${this.arnExpr}}/*`],
+          principals: [{ type: "*", identifiers: ["*"] }],
+          condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
+        },
+      ],
+    });
     tlsOnly.overrideLogicalId(BACKUP_BUCKET_PART_NAMES.policy);
-    tlsOnly.addOverride("statement", [
-      {
-        sid: "DenyRequestsWithoutTls",
-        effect: "Deny",
-        actions: ["s3:*"],
-        resources: [`\${${this.arnExpr}}`, `\${${this.arnExpr}}/*`],
-        principals: [{ type: "*", identifiers: ["*"] }],
-        condition: [{ test: "Bool", variable: "aws:SecureTransport", values: ["false"] }],
-      },
-    ]);
     new S3BucketPolicy(this, "policy", {
       count: this.count,
       bucket: this.bucketRef,

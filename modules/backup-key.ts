@@ -33,26 +33,28 @@ export class BackupKey extends Construct {
     const count = Token.asNumber(`\${${props.countExpr}}`);
     const root = `arn:\${${props.partitionExpr}}:iam::\${${props.accountIdExpr}}:root`;
 
-    const policy = new DataAwsIamPolicyDocument(this, "policy", { count });
+    const policy = new DataAwsIamPolicyDocument(this, "policy", {
+      count,
+      statement: [
+        {
+          // KMS's default key policy: without it the key could become unmanageable.
+          sid: "AccountAdministersKey",
+          effect: "Allow",
+          actions: ["kms:*"],
+          resources: ["*"],
+          principals: [{ type: "AWS", identifiers: [root] }],
+        },
+        {
+          sid: "CloudWatchAlarmsPublishToEncryptedTopic",
+          effect: "Allow",
+          actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+          resources: ["*"],
+          principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
+          condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [`\${${props.accountIdExpr}}`] }],
+        },
+      ],
+    });
     policy.overrideLogicalId(RESOURCE_NAMES.backupKeyPolicy);
-    policy.addOverride("statement", [
-      {
-        // KMS's default key policy: without it the key could become unmanageable.
-        sid: "AccountAdministersKey",
-        effect: "Allow",
-        actions: ["kms:*"],
-        resources: ["*"],
-        principals: [{ type: "AWS", identifiers: [root] }],
-      },
-      {
-        sid: "CloudWatchAlarmsPublishToEncryptedTopic",
-        effect: "Allow",
-        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
-        resources: ["*"],
-        principals: [{ type: "Service", identifiers: ["cloudwatch.amazonaws.com"] }],
-        condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [`\${${props.accountIdExpr}}`] }],
-      },
-    ]);
 
     this.key = new KmsKey(this, "key", {
       count,

@@ -36,10 +36,26 @@ export class DataPersistence extends Construct {
 
   constructor(scope: Construct, id: string, props: DataPersistenceProps) {
     super(scope, id);
-    const vars = new DataPersistenceVariables(this, "variables", { catalog: props.catalog, defaults: props.defaults });
-    this.variables = vars;
-    this.tables = new DynamoTables(this, "tables", {
+    this.variables = new DataPersistenceVariables(this, "variables", {
       catalog: props.catalog,
+      defaults: props.defaults,
+    });
+    this.tables = this.createTables(props.catalog);
+    // The export-and-verify pipeline and the AWS Backup plan (each switched by its own enable_* input).
+    const context = new PipelineContext(this, "pipeline_context", {
+      catalog: props.catalog,
+      tables: this.tables.tables,
+      prefixExpr: "var.prefix",
+    });
+    this.exportPipeline = this.createExportPipeline(props, context);
+    this.backupPlan = this.createBackupPlan(props, context);
+    this.tableOutputs(props.catalog);
+    this.capabilityOutputs();
+  }
+
+  private createTables(catalog: TableCatalog): DynamoTables {
+    return new DynamoTables(this, "tables", {
+      catalog,
       prefixExpr: "var.prefix",
       pointInTimeTablesExpr: "var.enable_point_in_time_tables",
       pointInTimeRecoveryPeriodDaysExpr: "var.point_in_time_recovery_period_days",
@@ -48,14 +64,10 @@ export class DataPersistence extends Construct {
       tableNameOverridesExpr: "var.table_name_overrides",
       tagsExpr: "var.tags",
     });
+  }
 
-    // The export-and-verify pipeline and the AWS Backup plan (each switched by its own enable_* input).
-    const context = new PipelineContext(this, "pipeline_context", {
-      catalog: props.catalog,
-      tables: this.tables.tables,
-      prefixExpr: "var.prefix",
-    });
-    this.exportPipeline = new ExportPipeline(this, "pipeline", {
+  private createExportPipeline(props: DataPersistenceProps, context: PipelineContext): ExportPipeline {
+    return new ExportPipeline(this, "pipeline", {
       catalog: props.catalog,
       context,
       variables: new ExportPipelineVariables(this, "export_pipeline_variables", {
@@ -68,7 +80,10 @@ export class DataPersistence extends Construct {
       kmsKeyArnExpr: "var.kms_key_arn",
       tagsExpr: "var.tags",
     });
-    this.backupPlan = new BackupPlan(this, "backups", {
+  }
+
+  private createBackupPlan(props: DataPersistenceProps, context: PipelineContext): BackupPlan {
+    return new BackupPlan(this, "backups", {
       context,
       variables: new BackupPlanVariables(this, "backup_plan_variables", {
         catalog: props.catalog,
@@ -77,7 +92,10 @@ export class DataPersistence extends Construct {
       kmsKeyArnExpr: "var.kms_key_arn",
       tagsExpr: "var.tags",
     });
+  }
 
+  /** `dynamo_tables`, `table_names`, `table_arns` and `point_in_time_tables`. */
+  private tableOutputs(catalog: TableCatalog): void {
     const entries = [...this.tables.tables.entries()];
     output(this, "dynamo_tables", {
       description:
@@ -88,7 +106,7 @@ export class DataPersistence extends Construct {
           {
             name: t.name,
             arn: t.arn,
-            stream_arn: hasStream(findTable(props.catalog, catalogName)) ? t.streamArn : Token.nullValue(),
+            stream_arn: hasStream(findTable(catalog, catalogName)) ? t.streamArn : Token.nullValue(),
           },
         ]),
       ),
@@ -103,8 +121,12 @@ export class DataPersistence extends Construct {
     });
     output(this, "point_in_time_tables", {
       description: "Catalog names of the tables with point-in-time recovery enabled.",
-      value: vars.enablePointInTimeTables.listValue,
+      value: this.variables.enablePointInTimeTables.listValue,
     });
+  }
+
+  /** `export_pipeline` and `backup_plan`. */
+  private capabilityOutputs(): void {
     output(this, "export_pipeline", {
       description:
         "The export-and-verify pipeline: { bucket_name, bucket_arn, exports_s3_uri, scan_work_s3_uri, kms_key_arn, alarm_topic_arn, export_state_machine_arn, restore_drill_state_machine_arn, export_tables }. Values are null (export_tables empty) when the pipeline is off; restore_drill_state_machine_arn is null without enable_restore_drill.",

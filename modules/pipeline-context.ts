@@ -59,8 +59,20 @@ export class PipelineContext extends Construct {
     this.accountIdExpr = localRef(local(this, "account_id", `\${split(":", ${first.table.arn})[4]}`));
     const map = (value: (t: DynamodbTable) => string): string =>
       `\${{ ${tables.map((e) => `${hclString(e.name)} = ${value(e.table)}`).join(", ")} }}`;
-    this.tableArnsExpr = localRef(local(this, "table_arns", map((t) => t.arn)));
-    this.tableNamesExpr = localRef(local(this, "table_names", map((t) => t.name)));
+    this.tableArnsExpr = localRef(
+      local(
+        this,
+        "table_arns",
+        map((t) => t.arn),
+      ),
+    );
+    this.tableNamesExpr = localRef(
+      local(
+        this,
+        "table_names",
+        map((t) => t.name),
+      ),
+    );
   }
 }
 

@@ -1,4 +1,7 @@
-import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import {
+  DataAwsIamPolicyDocument,
+  DataAwsIamPolicyDocumentStatement,
+} from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { Token } from "cdktf";
@@ -41,20 +44,22 @@ export class PipelineRole extends Construct {
     super(scope, id);
     const names = roleResourceNames(props.logicalBase);
     const count = Token.asNumber(`\${${props.countExpr}}`);
-    const trust = new DataAwsIamPolicyDocument(this, "trust", { count });
+    const trust = new DataAwsIamPolicyDocument(this, "trust", {
+      count,
+      statement: [
+        {
+          sid: "AssumedByService",
+          effect: "Allow",
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: [props.servicePrincipal] }],
+          condition:
+            props.sourceAccountExpr === undefined
+              ? undefined
+              : [{ test: "StringEquals", variable: "aws:SourceAccount", values: [`\${${props.sourceAccountExpr}}`] }],
+        },
+      ],
+    });
     trust.overrideLogicalId(names.trust);
-    trust.addOverride("statement", [
-      {
-        sid: "AssumedByService",
-        effect: "Allow",
-        actions: ["sts:AssumeRole"],
-        principals: [{ type: "Service", identifiers: [props.servicePrincipal] }],
-        condition:
-          props.sourceAccountExpr === undefined
-            ? undefined
-            : [{ test: "StringEquals", variable: "aws:SourceAccount", values: [`\${${props.sourceAccountExpr}}`] }],
-      },
-    ]);
 
     this.role = new IamRole(this, "role", {
       count,
@@ -65,11 +70,14 @@ export class PipelineRole extends Construct {
     this.role.overrideLogicalId(names.role);
     this.arnExpr = only(this.role, "arn");
 
-    const doc = new DataAwsIamPolicyDocument(this, "policy", { count });
-    doc.overrideLogicalId(names.policy);
     const fixed = props.statements.filter((s) => s.when === undefined);
     const optional = props.statements.filter((s) => s.when !== undefined);
-    if (fixed.length > 0) doc.addOverride("statement", fixed.map(renderStatement));
+    const doc = new DataAwsIamPolicyDocument(this, "policy", {
+      count,
+      statement: fixed.length > 0 ? fixed.map(typedStatement) : undefined,
+    });
+    doc.overrideLogicalId(names.policy);
+    // cdktf's iterators cannot build a dynamic block per optional statement; those are written directly.
     if (optional.length > 0) {
       doc.addOverride(
         "dynamic.statement",
@@ -90,6 +98,17 @@ export class PipelineRole extends Construct {
   }
 }
 
+function typedStatement(s: PolicyStatementSpec): DataAwsIamPolicyDocumentStatement {
+  return {
+    sid: s.sid,
+    effect: "Allow",
+    actions: [...s.actions],
+    resources: Token.asList(`\${${s.resources}}`),
+    condition: s.conditions?.map((c) => ({ test: c.test, variable: c.variable, values: [...c.values] })),
+  };
+}
+
+/** A statement as Terraform JSON, for a dynamic block's content. */
 function renderStatement(s: PolicyStatementSpec): Record<string, unknown> {
   return {
     sid: s.sid,

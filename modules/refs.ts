@@ -8,7 +8,8 @@ import { TerraformDataSource, TerraformLocal, TerraformResource } from "cdktf";
  * follows the resource's logical id (lib/addresses.ts). The results are Terraform expressions without `${}` (cdktf
  * renders the embedded tokens as bare references inside an enclosing `${…}`).
  *
- * Most of the module's resources have a `count` of 0 or 1, and a reference then needs an index or a splat:
+ * Resources without `count` (the tables, the region) are referenced by their own attributes (`table.arn`). Most of
+ * the module's other resources have a `count` of 0 or 1, and a reference then needs an index or a splat:
  * {@link only} for references from resources counted alike (they exist only when it does), {@link oneOrNull} for
  * outputs and for resources that exist without it.
  */
@@ -16,20 +17,22 @@ import { TerraformDataSource, TerraformLocal, TerraformResource } from "cdktf";
 /** A resource or data source. */
 export type Addressable = TerraformResource | TerraformDataSource;
 
-/** The string-valued attributes of a resource, by their cdktf (camelCase) names: `arn`, `keyId`, `json`, … */
+/**
+ * The string-valued attributes of a resource, by their cdktf (camelCase) names: `arn`, `keyId`, `json`, … (not the
+ * `…Input` getters, nor what every element has, such as `fqn`).
+ */
 export type StringAttribute<R> = {
-  [K in keyof R]: K extends `${string}Input` ? never : R[K] extends string ? K : never;
+  [K in keyof R]: K extends `${string}Input` | keyof TerraformResource | keyof TerraformDataSource
+    ? never
+    : R[K] extends string
+      ? K
+      : never;
 }[keyof R] &
   string;
 
 /** `arn` → `arn`, `keyId` → `key_id`: cdktf's attribute name as Terraform spells it. */
 export function terraformAttributeName(attribute: string): string {
   return attribute.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
-
-/** `<address>.<attribute>` of a resource without `count` (e.g. a table). */
-export function attr<R extends Addressable>(resource: R, attribute: StringAttribute<R>): string {
-  return `${resource.fqn}.${terraformAttributeName(attribute)}`;
 }
 
 /** `<address>[0].<attribute>`: the only instance of a resource with `count` = 1, used where the count is the same. */
