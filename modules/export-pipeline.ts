@@ -109,13 +109,7 @@ export class ExportPipeline extends Construct {
     this.ctx = props.context;
     this.locals = this.defineLocals();
     const key = this.createKey();
-    const kmsKeyArn = localRef(
-      local(
-        this,
-        "backup_kms_key_arn",
-        `\${${props.kmsKeyArnExpr} != null ? ${props.kmsKeyArnExpr} : ${key.arnOrNullExpr}}`,
-      ),
-    );
+    const kmsKeyArn = this.keyInUse(key);
     const bucket = this.createBucket(kmsKeyArn);
     const topic = this.createAlarmTopic(key);
     const functions = this.createFunctions(bucket, kmsKeyArn, topic);
@@ -173,6 +167,12 @@ export class ExportPipeline extends Construct {
       partitionExpr: this.ctx.partitionExpr,
       tagsExpr: this.props.tagsExpr,
     });
+  }
+
+  /** `local.backup_kms_key_arn`: the key of `kms_key_arn`, else the module's own. */
+  private keyInUse(key: BackupKey): string {
+    const given = this.props.kmsKeyArnExpr;
+    return localRef(local(this, "backup_kms_key_arn", `\${${given} != null ? ${given} : ${key.arnOrNullExpr}}`));
   }
 
   private createBucket(kmsKeyArnExpr: string): BackupBucket {
