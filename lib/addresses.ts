@@ -67,10 +67,10 @@ export function tableAddress(catalogName: string, moduleAddress: string = DEFAUL
  */
 
 /**
- * Resources that hold data or that a user may `terraform import` or move into place: renaming them loses data or
- * breaks imports.
+ * Public resources: those that hold data (bucket, key, vault) and those a user may `terraform import`, move into place
+ * or refer to (alias, plan, selection, the topic users subscribe to). Renaming one loses data or breaks imports.
  */
-export const DATA_RESOURCE_NAMES = {
+export const PUBLIC_RESOURCE_NAMES = {
   /** `aws_s3_bucket.backup_bucket`: the exports. */
   backupBucket: "backup_bucket",
   /** `aws_kms_key.backup_key`: encrypts the exports and the alarm topic. */
@@ -101,7 +101,7 @@ export const RESOURCE_NAMES = {
   /** `data.aws_iam_policy_document.backup_key_policy` */
   backupKeyPolicy: "backup_key_policy",
   /** `data.aws_region.current` and `data.aws_partition.current` */
-  currentRegionOrPartition: "current",
+  current: "current",
   alarmSubscription: "alarm_subscription",
   exportFailedAlarm: "export_failed_alarm",
   restoreDrillFailedAlarm: "restore_drill_failed_alarm",

@@ -2,7 +2,7 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { DATA_RESOURCE_NAMES, RESOURCE_NAMES } from "../lib/addresses";
+import { PUBLIC_RESOURCE_NAMES, RESOURCE_NAMES } from "../lib/addresses";
 import { ALARM_TOPIC_SUFFIX } from "../lib/pipeline/config";
 import { oneOrNull, only } from "./refs";
 
@@ -37,7 +37,7 @@ export class AlarmTopic extends Construct {
       kmsMasterKeyId: `\${${props.kmsKeyExpr}}`,
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
-    this.topic.overrideLogicalId(DATA_RESOURCE_NAMES.alarmTopic);
+    this.topic.overrideLogicalId(PUBLIC_RESOURCE_NAMES.alarmTopic);
     this.arnExpr = only(this.topic, "arn");
     this.arnOrNullExpr = oneOrNull(this.topic, "arn");
 

@@ -9,7 +9,7 @@ import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { BACKUP_BUCKET_PART_NAMES, DATA_RESOURCE_NAMES } from "../lib/addresses";
+import { BACKUP_BUCKET_PART_NAMES, PUBLIC_RESOURCE_NAMES } from "../lib/addresses";
 import { hclList } from "../lib/hcl";
 import {
   ABORT_MULTIPART_DAYS,
@@ -94,7 +94,7 @@ export class BackupBucket extends Construct {
       bucketPrefix: `\${${props.bucketNameExpr} == null ? "\${join("-", compact([${prefixPart}, "${BUCKET_NAME_INFIX}"]))}-" : null}`,
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
-    bucket.overrideLogicalId(DATA_RESOURCE_NAMES.backupBucket);
+    bucket.overrideLogicalId(PUBLIC_RESOURCE_NAMES.backupBucket);
     return bucket;
   }
 

@@ -3,7 +3,7 @@ import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { DATA_RESOURCE_NAMES, RESOURCE_NAMES } from "../lib/addresses";
+import { PUBLIC_RESOURCE_NAMES, RESOURCE_NAMES } from "../lib/addresses";
 import { oneOrNull, only } from "./refs";
 
 /** KMS waits this many days before deleting a scheduled key (the maximum: time to notice a mistake). */
@@ -64,7 +64,7 @@ export class BackupKey extends Construct {
       policy: `\${${only(policy, "json")}}`,
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
-    this.key.overrideLogicalId(DATA_RESOURCE_NAMES.backupKey);
+    this.key.overrideLogicalId(PUBLIC_RESOURCE_NAMES.backupKey);
     this.arnOrNullExpr = oneOrNull(this.key, "arn");
 
     const alias = new KmsAlias(this, "alias", {
@@ -72,6 +72,6 @@ export class BackupKey extends Construct {
       name: `alias/\${${props.nameBaseExpr}}-dynamo-backups`,
       targetKeyId: `\${${only(this.key, "keyId")}}`,
     });
-    alias.overrideLogicalId(DATA_RESOURCE_NAMES.backupKeyAlias);
+    alias.overrideLogicalId(PUBLIC_RESOURCE_NAMES.backupKeyAlias);
   }
 }

@@ -3,7 +3,7 @@ import { BackupSelection } from "@cdktf/provider-aws/lib/backup-selection";
 import { BackupVault } from "@cdktf/provider-aws/lib/backup-vault";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { DATA_RESOURCE_NAMES, ROLE_BASES } from "../lib/addresses";
+import { PUBLIC_RESOURCE_NAMES, ROLE_BASES } from "../lib/addresses";
 import { backupPolicy } from "../lib/pipeline/iam";
 import { BackupPlanInputValues, BackupPlanVariables } from "./backup-plan-variables";
 import { PipelineContext, local } from "./pipeline-context";
@@ -83,7 +83,7 @@ export class BackupPlan extends Construct {
       kmsKeyArn: `\${${this.props.kmsKeyArnExpr}}`,
       tags: this.tags,
     });
-    vault.overrideLogicalId(DATA_RESOURCE_NAMES.backupVault);
+    vault.overrideLogicalId(PUBLIC_RESOURCE_NAMES.backupVault);
     return vault;
   }
 
@@ -122,7 +122,7 @@ export class BackupPlan extends Construct {
       ],
       tags: this.tags,
     });
-    plan.overrideLogicalId(DATA_RESOURCE_NAMES.backupPlan);
+    plan.overrideLogicalId(PUBLIC_RESOURCE_NAMES.backupPlan);
     // cdktf cannot nest a dynamic block inside `rule`; the copy action is written directly.
     plan.addOverride("rule.0.dynamic.copy_action", {
       for_each: `\${${V("backup_copy_destination_vault_arn")} == null ? [] : [${V("backup_copy_destination_vault_arn")}]}`,
@@ -143,7 +143,7 @@ export class BackupPlan extends Construct {
       planId: `\${${only(plan, "id")}}`,
       iamRoleArn: `\${${role.arnExpr}}`,
       resources: Token.asList(`\${${tableArns}}`),
-    }).overrideLogicalId(DATA_RESOURCE_NAMES.backupSelection);
+    }).overrideLogicalId(PUBLIC_RESOURCE_NAMES.backupSelection);
   }
 }
 

@@ -46,9 +46,9 @@ export class PipelineContext extends Construct {
   constructor(scope: Construct, id: string, props: PipelineContextProps) {
     super(scope, id);
     const region = new DataAwsRegion(this, "region");
-    region.overrideLogicalId(RESOURCE_NAMES.currentRegionOrPartition);
+    region.overrideLogicalId(RESOURCE_NAMES.current);
     const partition = new DataAwsPartition(this, "partition");
-    partition.overrideLogicalId(RESOURCE_NAMES.currentRegionOrPartition);
+    partition.overrideLogicalId(RESOURCE_NAMES.current);
     this.regionExpr = region.id;
     this.partitionExpr = partition.partition;
 

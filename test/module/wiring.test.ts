@@ -13,7 +13,7 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { App, TerraformLocal, TerraformStack, Testing, Token } from "cdktf";
 import ts from "typescript";
 import { describe, expect, inject, it } from "vitest";
-import { BACKUP_BUCKET_PART_NAMES, DATA_RESOURCE_NAMES, RESOURCE_NAMES } from "../../lib/addresses";
+import { BACKUP_BUCKET_PART_NAMES, PUBLIC_RESOURCE_NAMES, RESOURCE_NAMES } from "../../lib/addresses";
 import { PROJECT_ROOT } from "../../lib/project-config";
 import { MODULE_MAIN_FILE } from "../../lib/synth/package-module";
 import { localRef, oneOrNull, only } from "../../modules/refs";
@@ -237,7 +237,7 @@ describe("the synthesized module's addresses", () => {
   it("use every fixed name of lib/addresses.ts", () => {
     const names = new Set(addresses().map((a) => a.split(".").at(-1)));
     const fixed = [
-      ...Object.values(DATA_RESOURCE_NAMES),
+      ...Object.values(PUBLIC_RESOURCE_NAMES),
       ...Object.values(BACKUP_BUCKET_PART_NAMES),
       ...Object.values(RESOURCE_NAMES),
     ];
