@@ -6,6 +6,10 @@ import { parseArgs } from "node:util";
 import { classifyAwsError } from "./aws-errors";
 import { DrError, UsageError } from "../errors";
 import { EXIT, exitCodeFor } from "./errors";
+import { version as PACKAGE_VERSION } from "../../package.json";
+
+/** The CLI's version (package.json's), printed by --version. */
+export const CLI_VERSION: string = PACKAGE_VERSION;
 
 export interface OptionSpec {
   readonly type: "string" | "boolean";
@@ -50,6 +54,8 @@ export interface CommandPermissions {
 
 export interface CommandSpec<R = unknown> {
   readonly name: string;
+  /** Old names that still run the command, with a deprecation line on stderr (kept for one release). @default none */
+  readonly deprecatedNames?: readonly string[];
   readonly summary: string;
   /** e.g. "--table <CatalogName> --restored-name <name> [--format sh|hcl|json]" */
   readonly usage: string;
@@ -67,6 +73,7 @@ export interface CommandSpec<R = unknown> {
 
 const COMMON_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: "boolean", short: "h", description: "Show this help and exit." },
+  version: { type: "boolean", description: "Print the version and exit." },
   json: { type: "boolean", description: "Print the result (or the error) as JSON on stdout, for machines." },
 };
 
@@ -129,11 +136,16 @@ export function parseCommandArgs(cmd: CommandSpec, argv: string[]): { values: Pa
 
 /** Runs one command with its argv (after the command name). Returns the exit code; never throws. */
 export async function runCommand(cmd: CommandSpec, argv: string[], io: CommandIO, prog: string): Promise<number> {
-  const wantsJson = argv.includes("--json");
+  const args = replaceDeprecatedFormatJson(cmd, argv, io.stderr);
+  const wantsJson = args.includes("--json");
   try {
-    const { values, positionals } = parseCommandArgs(cmd, argv);
+    const { values, positionals } = parseCommandArgs(cmd, args);
     if (values.help === true) {
       io.stdout.write(helpText(cmd, prog));
+      return EXIT.ok;
+    }
+    if (values.version === true) {
+      io.stdout.write(`${CLI_VERSION}\n`);
       return EXIT.ok;
     }
     const ctx: CommandContext = { ...io, json: values.json === true };
@@ -143,6 +155,34 @@ export async function runCommand(cmd: CommandSpec, argv: string[], io: CommandIO
   } catch (err) {
     return reportError(err, wantsJson, io);
   }
+}
+
+/**
+ * `--format json` (and `--format=json`) is the old spelling of `--json`: still accepted for one release, with one
+ * deprecation line on stderr. Only for commands that have a --format option.
+ */
+export function replaceDeprecatedFormatJson(cmd: CommandSpec, argv: string[], stderr: NodeJS.WritableStream): string[] {
+  if (cmd.options.format === undefined) return argv;
+  const out: string[] = [];
+  let replaced = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      out.push(...argv.slice(i));
+      break;
+    }
+    if (arg === "--format=json" || (arg === "--format" && argv[i + 1] === "json")) {
+      if (arg === "--format") i++;
+      if (!out.includes("--json")) out.push("--json");
+      replaced = true;
+    } else {
+      out.push(arg);
+    }
+  }
+  if (replaced) {
+    stderr.write(`warning: --format json is deprecated and will be removed in the next release; use --json\n`);
+  }
+  return out;
 }
 
 export function reportError(thrown: unknown, json: boolean, io: Pick<CommandIO, "stdout" | "stderr">): number {
@@ -164,7 +204,44 @@ function ensureNewline(s: string): string {
   return s.endsWith("\n") ? s : `${s}\n`;
 }
 
-/** Runs a multi-command program: `prog <command> [flags]`. */
+/** The top-level help: every command with its summary, and the deprecated names. */
+export function programHelp(prog: string, commands: readonly CommandSpec[]): string {
+  const list = commands.map((c) => `  ${c.name.padEnd(24)} ${c.summary}`).join("\n");
+  const renamed = commands.flatMap((c) => (c.deprecatedNames ?? []).map((old) => `${old} → ${c.name}`));
+  return [
+    `Usage: ${prog} <command> [options]`,
+    "",
+    "Commands:",
+    list,
+    "",
+    `Run "${prog} help <command>" (or "${prog} <command> --help") for a command's options; "${prog} --version" for the version.`,
+    ...(renamed.length === 0 ? [] : [`Old names (deprecated, removed in the next release): ${renamed.join(", ")}.`]),
+    "",
+  ].join("\n");
+}
+
+/** Finds a command by name or deprecated name; a deprecated name prints one deprecation line on stderr. */
+function findCommand(
+  commands: readonly CommandSpec[],
+  name: string,
+  stderr: NodeJS.WritableStream,
+): CommandSpec | undefined {
+  const cmd = commands.find((c) => c.name === name);
+  if (cmd !== undefined) return cmd;
+  const renamed = commands.find((c) => c.deprecatedNames?.includes(name) === true);
+  if (renamed !== undefined) {
+    stderr.write(
+      `warning: "${name}" is deprecated and will be removed in the next release; use "${renamed.name}" (same options)\n`,
+    );
+  }
+  return renamed;
+}
+
+function unknownCommand(name: string, commands: readonly CommandSpec[]): UsageError {
+  return new UsageError(`unknown command "${name}"; known commands: ${commands.map((c) => c.name).join(", ")}`);
+}
+
+/** Runs a multi-command program: `prog <command> [flags]`, `prog help [<command>]`, `prog --version`. */
 export async function runProgram(
   prog: string,
   commands: readonly CommandSpec[],
@@ -172,20 +249,22 @@ export async function runProgram(
   io: CommandIO,
 ): Promise<number> {
   const [name, ...rest] = argv;
-  const list = commands.map((c) => `  ${c.name.padEnd(24)} ${c.summary}`).join("\n");
-  const top = `Usage: ${prog} <command> [options]\n\nCommands:\n${list}\n\nRun "${prog} <command> --help" for a command's options.\n`;
+  if (name === "--version" || name === "-V" || name === "version") {
+    io.stdout.write(`${CLI_VERSION}\n`);
+    return EXIT.ok;
+  }
+  if (name === "help" && rest[0] !== undefined) {
+    const cmd = findCommand(commands, rest[0], io.stderr);
+    if (cmd === undefined) return reportError(unknownCommand(rest[0], commands), rest.includes("--json"), io);
+    io.stdout.write(helpText(cmd, prog));
+    return EXIT.ok;
+  }
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    io.stdout.write(top);
+    io.stdout.write(programHelp(prog, commands));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (cmd === undefined) {
-    return reportError(
-      new UsageError(`unknown command "${name}"; known commands: ${commands.map((c) => c.name).join(", ")}`),
-      rest.includes("--json"),
-      io,
-    );
-  }
+  const cmd = findCommand(commands, name, io.stderr);
+  if (cmd === undefined) return reportError(unknownCommand(name, commands), rest.includes("--json"), io);
   return runCommand(cmd, rest, io, prog);
 }
 

@@ -116,7 +116,7 @@ export async function startBackupRestore(
   } catch (err) {
     if ((err as { name?: string }).name === "TableAlreadyExistsException") {
       throw new PreconditionError(
-        `table "${input.TargetTableName}" appeared while restoring (someone else created or restored it); re-run restore-deployment to skip it`,
+        `table "${input.TargetTableName}" appeared while restoring (someone else created or restored it); re-run restore-backups to skip it`,
       );
     }
     throw err;

@@ -8,7 +8,8 @@ import { UsageError } from "../cli/errors";
 import { PROJECT_ROOT, loadProjectCatalog } from "../project-config";
 import { checkModuleAddress } from "./import-plan";
 
-export const OUTPUT_FORMATS = ["sh", "hcl", "json"] as const;
+/** How the terraform steps are printed (machine output is --json; `--format json` is its deprecated alias). */
+export const OUTPUT_FORMATS = ["sh", "hcl"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** How long the commands wait for restored tables to become ACTIVE by default (large tables take hours). */
@@ -23,9 +24,9 @@ export const TERRAFORM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   },
   format: {
     type: "string",
-    valueName: "sh|hcl|json",
+    valueName: "sh|hcl",
     description:
-      "How to print the terraform steps: sh (default; shell-quoted commands to paste), hcl (Terraform >= 1.5 import blocks), json.",
+      "How to print the terraform steps: sh (default; shell-quoted commands to paste), hcl (Terraform >= 1.5 import blocks). For JSON use --json.",
   },
   chdir: {
     type: "string",

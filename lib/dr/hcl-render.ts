@@ -17,7 +17,7 @@ export function renderHcl(plan: ImportPlan): string {
   out.push(
     plan.scenario === "restored-table"
       ? "# dynamo-dr import-restored-table: make Terraform manage the restored table (Terraform >= 1.5)."
-      : "# dynamo-dr restore-deployment: bring the restored tables under Terraform (Terraform >= 1.5).",
+      : "# dynamo-dr restore-backups: bring the restored tables under Terraform (Terraform >= 1.5).",
     "# Save this as a .tf file in your root module (import blocks are only allowed there).",
     "#",
   );

@@ -202,7 +202,7 @@ export function renderSh(plan: ImportPlan): string {
     );
   } else {
     lines.push(
-      "# dynamo-dr restore-deployment: bring the restored tables under Terraform",
+      "# dynamo-dr restore-backups: bring the restored tables under Terraform",
       "# Run after `terraform init` and BEFORE `terraform apply`. If Terraform answers",
       '# "Resource already managed" for an address, that table is already in the state: skip it.',
     );

@@ -56,7 +56,7 @@ export async function checkPitrRestore(client: DynamoDBClient, req: PitrRestoreR
   const source = await describeTable(client, req.sourceName);
   if (source === undefined) {
     throw new NotFoundError(
-      `table "${req.sourceName}" (${req.catalogName} with this --prefix) does not exist in ${region}; check --prefix and AWS_REGION. If the whole deployment was deleted, use restore-deployment.`,
+      `table "${req.sourceName}" (${req.catalogName} with this --prefix) does not exist in ${region}; check --prefix and AWS_REGION. If the whole deployment was deleted, use restore-backups.`,
     );
   }
   let pitr;

@@ -183,7 +183,7 @@ export async function restoreTable(opts: RestoreOptions): Promise<RestoreResult>
 }
 
 function resumeCommand(exp: OpenedExport, opts: RestoreOptions): string {
-  return `dynamo-dr restore ${exp.location} --table ${opts.tableName} --resume`;
+  return `dynamo-dr restore-files ${exp.location} --table ${opts.tableName} --resume`;
 }
 
 function checkpointPathFor(exp: OpenedExport, opts: RestoreOptions): string {

@@ -147,7 +147,7 @@ export const backupCommand: CommandSpec<BackupCommandResult> = {
   details: [
     "Scans the table with N parallel segments and streams the items into gzip files of DynamoDB JSON lines,",
     "in exactly the layout of DynamoDB's Export to S3 (manifest-summary.json, manifest-files.json with an md5 per",
-    "file, data/*.json.gz) plus schema.json (keys, indexes, stream, TTL) for `restore --create-table`.",
+    "file, data/*.json.gz) plus schema.json (keys, indexes, stream, TTL) for `restore-files --create-table`.",
     "manifest-summary.json is written last: a backup without it is incomplete. An interrupted backup keeps a",
     "_checkpoint.json; run the same command again with --resume to continue from the last finished file.",
     "AWS settings come from the SDK's standard configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).",

@@ -156,7 +156,6 @@ export async function importRestoredTable(
 }
 
 export function renderImportResult(r: ImportRestoredTableResult): string {
-  if (r.format === "json") return `${JSON.stringify(r, null, 2)}\n`;
   if (r.mode === "print") return r.format === "hcl" ? r.recipe.hcl : r.recipe.sh;
   const entries = overrideEntries(r.recipe.tableNameOverrides);
   if (r.mode === "dry-run") {
@@ -208,7 +207,7 @@ export const importRestoredTableCommand: CommandSpec<ImportRestoredTableResult> 
   name: "import-restored-table",
   summary: "Make Terraform manage a table restored under a new name (state rm + import + table_name_overrides).",
   usage:
-    "--table <CatalogName> --restored-name <name> [--module-address <address>] [--format sh|hcl|json] [--execute --chdir <dir> [--yes]] [--dry-run]",
+    "--table <CatalogName> --restored-name <name> [--module-address <address>] [--format sh|hcl] [--json] [--execute --chdir <dir> [--yes]] [--dry-run]",
   details: [
     "Without --execute it only prints: the state backup, `terraform state rm` and `terraform import` (shell-quoted),",
     "and the table_name_overrides entry to add so the next apply adopts the new name instead of replacing the table.",

@@ -12,18 +12,33 @@ import { backupCommand } from "./backup";
 import { restoreCommand } from "./restore";
 import { verifyCommand } from "./verify";
 
-/** A command with its AWS permissions (scripts/commands/permissions.ts) attached, for --help. */
+/**
+ * The names the commands had before they said which source they restore from. Each still runs its command, with a
+ * deprecation line on stderr, for one release.
+ */
+export const DEPRECATED_COMMAND_NAMES: Readonly<Partial<Record<PermissionedCommand, readonly string[]>>> = {
+  "restore-files": ["restore"],
+  "restore-pitr": ["restore-table"],
+  "restore-backups": ["restore-deployment"],
+};
+
+/** A command with its AWS permissions (scripts/commands/permissions.ts) and old names attached. */
 function withPermissions<R>(cmd: CommandSpec<R> & { readonly name: PermissionedCommand }): CommandSpec<R> {
-  return { ...cmd, permissions: COMMAND_PERMISSIONS[cmd.name] };
+  const deprecatedNames = DEPRECATED_COMMAND_NAMES[cmd.name];
+  return {
+    ...cmd,
+    permissions: COMMAND_PERMISSIONS[cmd.name],
+    ...(deprecatedNames === undefined ? {} : { deprecatedNames }),
+  };
 }
 
 export const COMMANDS: readonly CommandSpec<never>[] = [
   // DR commands register here.
   importRestoredTableCommand,
-  restoreTableCommand,
-  restoreDeploymentCommand,
+  restoreTableCommand, // restore-pitr
+  restoreDeploymentCommand, // restore-backups
   backupCommand,
-  restoreCommand,
+  restoreCommand, // restore-files
   verifyCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),

@@ -40,7 +40,7 @@ const PERMISSIONS = {
     ],
     note: TERRAFORM_NOTE,
   },
-  "restore-table": {
+  "restore-pitr": {
     groups: [
       {
         actions: ["dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable", "dynamodb:RestoreTableToPointInTime"],
@@ -51,7 +51,7 @@ const PERMISSIONS = {
     ],
     note: TERRAFORM_NOTE,
   },
-  "restore-deployment": {
+  "restore-backups": {
     groups: [
       { actions: ["dynamodb:ListBackups"], on: "* (ListBackups takes no resource)" },
       { actions: ["dynamodb:DescribeBackup", "dynamodb:RestoreTableFromBackup"], on: "the backups" },
@@ -72,7 +72,7 @@ const PERMISSIONS = {
       { actions: ["kms:Decrypt", "kms:GenerateDataKey"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
     ],
   },
-  restore: {
+  "restore-files": {
     groups: [
       {
         actions: ["dynamodb:BatchWriteItem", "dynamodb:DescribeTable", "dynamodb:Scan"],

@@ -1,5 +1,5 @@
 /**
- * restore-deployment: after the whole deployment was deleted, restore every catalog table from its newest backup
+ * restore-backups (formerly restore-deployment): after the whole deployment was deleted, restore every catalog table from its newest backup
  * (SYSTEM by default: the `<table>$DeletedTableBackup` AWS makes when a PITR table is deleted) to its own name,
  * then `terraform import` each one (printed, or run with --execute) before the first apply.
  */
@@ -59,7 +59,7 @@ export interface RestoreDeploymentOptions extends Partial<TerraformFlags> {
 }
 
 export interface RestoreDeploymentResult {
-  readonly command: "restore-deployment";
+  readonly command: "restore-backups";
   readonly mode: "dry-run" | "restored";
   readonly format: OutputFormat;
   readonly prefix: string;
@@ -115,13 +115,13 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
   let prepared: PreparedImport | undefined;
   if (opts.execute === true) {
     prepared = await prepareImport(
-      { plan, backupDir: opts.backupDir, now, why: "restore-deployment --execute" },
+      { plan, backupDir: opts.backupDir, now, why: "restore-backups --execute" },
       { cwd: io.cwd, env: io.env, log: io.stderr },
     );
   }
   const requests = await Promise.all(toRestore.map((t) => backupRestoreInput(client, t)));
   const base = {
-    command: "restore-deployment" as const,
+    command: "restore-backups" as const,
     format: opts.format ?? "sh",
     prefix: opts.prefix,
     backupType,
@@ -156,7 +156,7 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
     } catch (err) {
       if (started.length === 0) throw err;
       throw new PreconditionError(
-        `${(err as Error).message}\nAlready restoring (they go on in AWS): ${started.join(", ")}. Re-run restore-deployment: existing tables are skipped.`,
+        `${(err as Error).message}\nAlready restoring (they go on in AWS): ${started.join(", ")}. Re-run restore-backups: existing tables are skipped.`,
       );
     }
     started.push(r.TargetTableName as string);
@@ -192,7 +192,6 @@ function tableLines(r: RestoreDeploymentResult): string[] {
 }
 
 export function renderRestoreDeployment(r: RestoreDeploymentResult): string {
-  if (r.format === "json") return `${JSON.stringify(r, null, 2)}\n`;
   const head = [
     r.mode === "dry-run"
       ? `Dry run (${r.backupType} backups, prefix ${r.prefix}); nothing was changed:`
@@ -239,10 +238,10 @@ export function restoreDeploymentOptionsFromFlags(values: ParsedValues): Restore
 }
 
 export const restoreDeploymentCommand: CommandSpec<RestoreDeploymentResult> = {
-  name: "restore-deployment",
+  name: "restore-backups",
   summary: "Restore every table of a deleted deployment from its newest backup, then terraform import each.",
   usage:
-    "--prefix <prefix> [--backup-type SYSTEM|USER|ALL] [--name-override <Catalog=name>] [--format sh|hcl|json] [--execute --chdir <dir> [--yes]] [--dry-run]",
+    "--prefix <prefix> [--backup-type SYSTEM|USER|ALL] [--name-override <Catalog=name>] [--format sh|hcl] [--json] [--execute --chdir <dir> [--yes]] [--dry-run]",
   details: [
     "For each catalog table <prefix>-<CatalogName>: if it exists it is skipped; otherwise the newest AVAILABLE",
     "backup of --backup-type (default SYSTEM, the backup AWS keeps when a PITR table is deleted) is restored to",

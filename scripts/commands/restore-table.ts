@@ -1,5 +1,5 @@
 /**
- * restore-table: point-in-time restore of one catalog table to a new table, then the Terraform steps that make
+ * restore-pitr (formerly restore-table): point-in-time restore of one catalog table to a new table, then the Terraform steps that make
  * the module manage it (printed, or run with --execute).
  */
 import { DescribeContinuousBackupsCommand, RestoreTableToPointInTimeCommandInput } from "@aws-sdk/client-dynamodb";
@@ -57,7 +57,7 @@ export interface RestoreTableOptions extends Partial<TerraformFlags> {
 }
 
 export interface RestoreTableResult {
-  readonly command: "restore-table";
+  readonly command: "restore-pitr";
   readonly mode: "dry-run" | "restored";
   readonly format: OutputFormat;
   readonly table: string;
@@ -79,7 +79,7 @@ function requestJson(input: RestoreTableToPointInTimeCommandInput): Record<strin
   return JSON.parse(JSON.stringify(input)) as Record<string, unknown>;
 }
 
-export async function restoreTable(opts: RestoreTableOptions, io: DrIO): Promise<RestoreTableResult> {
+export async function restorePitr(opts: RestoreTableOptions, io: DrIO): Promise<RestoreTableResult> {
   const catalog = opts.catalog ?? projectCatalog(io.env);
   const now = opts.now ?? new Date();
   const table = catalogTable(catalog, opts.table);
@@ -123,12 +123,12 @@ export async function restoreTable(opts: RestoreTableOptions, io: DrIO): Promise
   let prepared: PreparedImport | undefined;
   if (opts.execute === true) {
     prepared = await prepareImport(
-      { plan, overrideInConfig: opts.overrideInConfig, backupDir: opts.backupDir, now, why: "restore-table --execute" },
+      { plan, overrideInConfig: opts.overrideInConfig, backupDir: opts.backupDir, now, why: "restore-pitr --execute" },
       { cwd: io.cwd, env: io.env, log: io.stderr },
     );
   }
   const base = {
-    command: "restore-table" as const,
+    command: "restore-pitr" as const,
     format: opts.format ?? "sh",
     table,
     address: tableAddress(table, plan.moduleAddress),
@@ -171,7 +171,6 @@ export async function restoreTable(opts: RestoreTableOptions, io: DrIO): Promise
 }
 
 export function renderRestoreTable(r: RestoreTableResult): string {
-  if (r.format === "json") return `${JSON.stringify(r, null, 2)}\n`;
   const head =
     r.mode === "dry-run"
       ? [
@@ -210,10 +209,10 @@ export function restoreTableOptionsFromFlags(values: ParsedValues): RestoreTable
 }
 
 export const restoreTableCommand: CommandSpec<RestoreTableResult> = {
-  name: "restore-table",
+  name: "restore-pitr",
   summary: "Point-in-time restore of one table to a new table, then make Terraform manage it.",
   usage:
-    "--table <CatalogName> --prefix <prefix> (--at <ISO time> | --latest) [--target-name <name>] [--format sh|hcl|json] [--execute --chdir <dir> [--yes]] [--dry-run]",
+    "--table <CatalogName> --prefix <prefix> (--at <ISO time> | --latest) [--target-name <name>] [--format sh|hcl] [--json] [--execute --chdir <dir> [--yes]] [--dry-run]",
   details: [
     "Checks that PITR is on and the time lies in the restorable window, restores with RestoreTableToPointInTime",
     "(keeping the table's encryption) to --target-name (default <table>-restored-<UTC timestamp>), waits for",
@@ -253,7 +252,7 @@ export const restoreTableCommand: CommandSpec<RestoreTableResult> = {
     },
   },
   async run(values, _positionals, ctx: CommandContext) {
-    return restoreTable(restoreTableOptionsFromFlags(values), ctx);
+    return restorePitr(restoreTableOptionsFromFlags(values), ctx);
   },
   render: renderRestoreTable,
 };

@@ -51,7 +51,7 @@ export interface RestoreCommandOptions {
 }
 
 export interface RestoreCommandResult extends RestoreResult {
-  readonly command: "restore";
+  readonly command: "restore-files";
 }
 
 /** Restores; checks the checkpoint's path before anything else (before any AWS call or CreateTable). */
@@ -69,7 +69,7 @@ export async function restore(
     opts.checkpoint === undefined ? undefined : await checkWritableFile("--checkpoint", opts.checkpoint);
   if (checkpoint === undefined) await checkWritableFolder("--checkpoint (default)", join(ctx.cwd, ".dynamo-dr"));
   const bar = new Progress({ label: `restore ${table}`, stream: ctx.stderr, silent: opts.quiet === true });
-  const resume = `dynamo-dr restore ${formatLocation(source)} --table ${table} --resume${checkpoint === undefined ? "" : ` --checkpoint ${checkpoint}`}`;
+  const resume = `dynamo-dr restore-files ${formatLocation(source)} --table ${table} --resume${checkpoint === undefined ? "" : ` --checkpoint ${checkpoint}`}`;
   const interrupted = (): string => `restore into ${table} stopped part-way. Resume it with:\n  ${resume}`;
   const result = await withInterruptNote(ctx.stderr, interrupted, () =>
     withLocationErrors("<source>", source, () =>
@@ -91,7 +91,7 @@ export async function restore(
     ),
   );
   bar.finish(`${result.writtenItems.toLocaleString("en-US")} items written`);
-  return { command: "restore", ...result };
+  return { command: "restore-files", ...result };
 }
 
 type RestoreCallbacks = Pick<
@@ -157,7 +157,7 @@ export function renderRestore(r: RestoreCommandResult): string {
 }
 
 export const restoreCommand: CommandSpec<RestoreCommandResult> = {
-  name: "restore",
+  name: "restore-files",
   summary: "Restore a table from backup files or an AWS export (local folder or s3://bucket/prefix).",
   usage:
     "<source> --table <name> [--create-table] [--concurrency N] [--write-rate <items/s>] [--resume] [--skip-verify] [--yes]",
@@ -173,8 +173,8 @@ export const restoreCommand: CommandSpec<RestoreCommandResult> = {
     "AWS settings come from the SDK's standard configuration (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, …).",
     "",
     "Examples:",
-    "  dynamo-dr restore s3://my-backups/granules/2025-01-31 --table prod-GranulesTable-restored --create-table",
-    "  dynamo-dr restore s3://my-exports/granules --table prod-GranulesTable --yes    # AWS export, existing table",
+    "  dynamo-dr restore-files s3://my-backups/granules/2025-01-31 --table prod-GranulesTable-restored --create-table",
+    "  dynamo-dr restore-files s3://my-exports/granules --table prod-GranulesTable --yes    # AWS export, existing table",
     "",
     "Every line is decoded, its key checked and its size checked against DynamoDB's 400 KB item limit in that same",
     "pass, so a damaged backup fails naming the file, line (and key) before the table is created or written. A",

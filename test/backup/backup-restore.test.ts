@@ -81,7 +81,7 @@ describe("dynamo-dr backup / verify / restore (dynalite)", () => {
   });
 
   it("restores with --create-table: on-demand, same GSI, bit-identical items", async () => {
-    const res = await dr(["restore", out(), "--table", "restored-1", "--create-table", "--json"]);
+    const res = await dr(["restore-files", out(), "--table", "restored-1", "--create-table", "--json"]);
     expect(res.code, res.stderr).toBe(0);
     expect(res.json()).toMatchObject({ writtenItems: 3000, expectedItems: 3000, created: true, verified: true });
     const t = (await ddb.send(new DescribeTableCommand({ TableName: "restored-1" }))).Table!;
@@ -91,19 +91,19 @@ describe("dynamo-dr backup / verify / restore (dynalite)", () => {
   });
 
   it("re-running restore into the same table asks first, and with --yes is a safe upsert", async () => {
-    const refused = await dr(["restore", out(), "--table", "restored-1"]);
+    const refused = await dr(["restore-files", out(), "--table", "restored-1"]);
     expect(refused.code).toBe(10);
     expect(refused.stderr).toContain("Table restored-1 already has items");
-    const again = await dr(["restore", out(), "--table", "restored-1", "--yes"]);
+    const again = await dr(["restore-files", out(), "--table", "restored-1", "--yes"]);
     expect(again.code, again.stderr).toBe(0);
     expect(await snapshot(ddb, "restored-1")).toEqual(await snapshot(ddb, SOURCE));
   });
 
   it("--create-table refuses an existing table (exit 3) and a missing table without it is exit 4", async () => {
-    const exists = await dr(["restore", out(), "--table", "restored-1", "--create-table"]);
+    const exists = await dr(["restore-files", out(), "--table", "restored-1", "--create-table"]);
     expect(exists.code).toBe(3);
     expect(exists.stderr).toContain('table "restored-1" already exists');
-    const missing = await dr(["restore", out(), "--table", "no-such-table"]);
+    const missing = await dr(["restore-files", out(), "--table", "no-such-table"]);
     expect(missing.code).toBe(4);
     expect(missing.stderr).toContain('table "no-such-table" does not exist; create it first, or add --create-table');
   });
@@ -148,13 +148,13 @@ describe("dynamo-dr backup / verify / restore (dynalite)", () => {
     const badSegments = await dr(["backup", "--table", SOURCE, "--segments", "0"]);
     expect(badSegments.code).toBe(2);
     expect(badSegments.stderr).toContain('--segments: "0" is not allowed; use a whole number from 1 to 1000000');
-    const badRate = await dr(["restore", out(), "--table", "t-x", "--write-rate", "fast"]);
+    const badRate = await dr(["restore-files", out(), "--table", "t-x", "--write-rate", "fast"]);
     expect(badRate.stderr).toContain('--write-rate: "fast" is not allowed; use a positive number of items per second');
     const badName = await dr(["backup", "--table", "a"]);
     expect(badName.stderr).toContain(
       '--table: "a" is not a legal DynamoDB table name: it must be 3-255 characters long (it is 1).',
     );
-    const noSource = await dr(["restore", "--table", "t-x"]);
+    const noSource = await dr(["restore-files", "--table", "t-x"]);
     expect(noSource.code).toBe(2);
     expect(noSource.stderr).toContain("<source> is required");
     const badPage = await dr(["backup", "--table", SOURCE, "--page-size", "0"]);

@@ -55,7 +55,7 @@ describe("backup → restore of 20,000 items under injected faults (dynalite beh
       proxy.stats.throttled + proxy.stats.serverErrors + proxy.stats.droppedBefore + proxy.stats.droppedAfter;
     expect(scanFaults).toBeGreaterThan(0);
 
-    const res = await dr(["restore", out, "--table", "faulty-dst", "--create-table", "--quiet", "--json"], {
+    const res = await dr(["restore-files", out, "--table", "faulty-dst", "--create-table", "--quiet", "--json"], {
       cwd: dir,
     });
     expect(res.code, res.stderr).toBe(0);

@@ -56,7 +56,7 @@ describe("far more segments than items", () => {
     expect(notes[0]).toContain("3,000 segments for a table of about");
     // One entry per segment would be ≥ 3,000 × 30 bytes; finished segments are ranges, so it stays small.
     expect(Math.max(...sizes)).toBeLessThan(40_000);
-    const r = await dr(["restore", out, "--table", "few-items-copy", "--create-table", "--quiet"], { cwd: dir });
+    const r = await dr(["restore-files", out, "--table", "few-items-copy", "--create-table", "--quiet"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(await snapshot(ddb, "few-items-copy")).toEqual(await snapshot(ddb, "few-items"));
   });

@@ -74,7 +74,7 @@ async function roundTrip(
   expect(b.code, b.stderr).toBe(0);
   const v = await dr(["verify", out, "--quiet"]);
   expect(v.code, v.stderr).toBe(0);
-  const r = await dr(["restore", out, "--table", target, "--create-table", "--quiet"], { cwd: dir });
+  const r = await dr(["restore-files", out, "--table", target, "--create-table", "--quiet"], { cwd: dir });
   expect(r.code, r.stderr).toBe(0);
   expect(await snapshot(ddb, target, keyNames)).toEqual(await snapshot(ddb, source, keyNames));
   const vt = await dr(["verify", out, "--table", target, "--quiet"]);
@@ -211,7 +211,9 @@ describe.skipIf(noJava)("attribute names and key values from Object.prototype (D
     const resumed = await dr(["backup", "--table", "proto-key-src", "--out", out, "--resume", "--json"]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.json()).toMatchObject({ itemCount: 30, resumed: true });
-    const r = await dr(["restore", out, "--table", "proto-key-resumed", "--create-table", "--quiet"], { cwd: dir });
+    const r = await dr(["restore-files", out, "--table", "proto-key-resumed", "--create-table", "--quiet"], {
+      cwd: dir,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(await snapshot(ddb, "proto-key-resumed", keys)).toEqual(await snapshot(ddb, "proto-key-src", keys));
   });

@@ -84,7 +84,7 @@ describe("an interrupted backup", () => {
     expect(v.code).toBe(3);
     expect(v.stderr).toContain(`${out()} is an INCOMPLETE backup: it has no manifest-summary.json`);
     expect(v.stderr).toContain(`dynamo-dr backup --table ${SOURCE} --out ${out()} --resume`);
-    const r = await dr(["restore", out(), "--table", "never-created", "--create-table"]);
+    const r = await dr(["restore-files", out(), "--table", "never-created", "--create-table"]);
     expect(r.code).toBe(3);
     expect(r.stderr).toContain("INCOMPLETE backup");
 
@@ -95,7 +95,7 @@ describe("an interrupted backup", () => {
     // No partial or orphaned data files: exactly the files of the manifest.
     const exp = await openExport(out());
     expect(readdirSync(join(out(), "data")).sort()).toEqual(exp.files.map((f) => dataFileRel(f).slice(5)).sort());
-    const res = await dr(["restore", out(), "--table", "resumed-copy", "--create-table", "--quiet"]);
+    const res = await dr(["restore-files", out(), "--table", "resumed-copy", "--create-table", "--quiet"]);
     expect(res.code, res.stderr).toBe(0);
     expect(await snapshot(ddb, "resumed-copy")).toEqual(await snapshot(ddb, SOURCE));
   });
@@ -143,7 +143,9 @@ describe("an interrupted backup", () => {
     expect(typeof key?.bk?.B).toBe("string");
     const res = await dr(["backup", "--table", table, "--out", out, "--resume", "--quiet"]);
     expect(res.code, res.stderr).toBe(0);
-    const restored = await dr(["restore", out, "--table", `${table}-copy`, "--create-table", "--quiet"], { cwd: dir });
+    const restored = await dr(["restore-files", out, "--table", `${table}-copy`, "--create-table", "--quiet"], {
+      cwd: dir,
+    });
     expect(restored.code, restored.stderr).toBe(0);
     expect(await snapshot(ddb, `${table}-copy`, ["bk", "nk"])).toEqual(await snapshot(ddb, table, ["bk", "nk"]));
   });
@@ -196,9 +198,12 @@ describe("an interrupted restore", () => {
       expect(written).toBe(err.written);
 
       proxy.setRates({});
-      const res = await dr(["restore", out, "--table", "restore-resume", "--resume", "--create-table", "--json"], {
-        cwd: dir,
-      });
+      const res = await dr(
+        ["restore-files", out, "--table", "restore-resume", "--resume", "--create-table", "--json"],
+        {
+          cwd: dir,
+        },
+      );
       expect(res.code, res.stderr).toBe(0);
       const body = res.json<{ writtenItems: number; skippedItems: number }>();
       expect(body.writtenItems).toBe(N);
@@ -315,7 +320,7 @@ describe("a damaged backup: restore and verify fail naming the file, and nothing
     expect(v.code).toBe(6);
     expect(v.stderr).toContain(`${file} line 2: attribute n: N must be a number string, got "not a number"`);
     await createTable(ddb, simpleTable("bad-line-target"));
-    const r = await dr(["restore", root, "--table", "bad-line-target", "--yes"], { cwd: dir });
+    const r = await dr(["restore-files", root, "--table", "bad-line-target", "--yes"], { cwd: dir });
     expect(r.code).toBe(6);
     expect(r.stderr).toContain(`${file} line 2: attribute n: N must be a number string, got "not a number"`);
     // The line is found in the verification pass: nothing is written.
@@ -331,7 +336,7 @@ describe("a damaged backup: restore and verify fail naming the file, and nothing
     expect(v.stderr).toContain(shownFile);
     expect(v.stderr).toMatch(problem);
     const table = `damaged-${name.replace(/ /g, "-")}`;
-    const r = await dr(["restore", root, "--table", table, "--create-table"]);
+    const r = await dr(["restore-files", root, "--table", table, "--create-table"]);
     expect(r.code).toBe(6);
     expect(r.stderr).toContain(shownFile);
     expect(r.stderr).toMatch(problem);

@@ -48,7 +48,7 @@ describe.skipIf(skip)("backup and restore with S3 (moto) and dynalite", () => {
     expect(b.json()).toMatchObject({ itemCount: 2500, location: url });
     const v = await dr(["verify", url, "--table", "s3-src", "--quiet"], { cwd: dir });
     expect(v.code, v.stderr).toBe(0);
-    const r = await dr(["restore", url, "--table", "s3-dst", "--create-table", "--quiet"], { cwd: dir });
+    const r = await dr(["restore-files", url, "--table", "s3-dst", "--create-table", "--quiet"], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(await snapshot(ddb, "s3-dst")).toEqual(await snapshot(ddb, "s3-src"));
   });
@@ -92,16 +92,19 @@ describe.skipIf(skip)("backup and restore with S3 (moto) and dynalite", () => {
 
     // No schema.json in an AWS export: --create-table explains what to do instead.
     const noSchema = await dr(
-      ["restore", "s3://dr-backups/exports/granules", "--table", "from-aws", "--create-table"],
+      ["restore-files", "s3://dr-backups/exports/granules", "--table", "from-aws", "--create-table"],
       { cwd: dir },
     );
     expect(noSchema.code).toBe(3);
     expect(noSchema.stderr).toContain("has no schema.json (AWS's own exports do not include one)");
 
     await createTable(ddb, simpleTable("from-aws"));
-    const r = await dr(["restore", "s3://dr-backups/exports/granules", "--table", "from-aws", "--quiet", "--json"], {
-      cwd: dir,
-    });
+    const r = await dr(
+      ["restore-files", "s3://dr-backups/exports/granules", "--table", "from-aws", "--quiet", "--json"],
+      {
+        cwd: dir,
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ writtenItems: 600, source: `s3://dr-backups/${base}` });
     const v = await dr(["verify", "s3://dr-backups/exports/granules", "--table", "from-aws", "--quiet"], { cwd: dir });

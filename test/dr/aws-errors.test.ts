@@ -57,7 +57,7 @@ afterEach(() => {
   resetClients();
 });
 
-const RESTORE = ["restore-table", "--table", "CollectionsTable", "--prefix", "p", "--latest"];
+const RESTORE = ["restore-pitr", "--table", "CollectionsTable", "--prefix", "p", "--latest"];
 
 function expectNoStack(stderr: string): void {
   expect(stderr).not.toMatch(/^\s+at /m);

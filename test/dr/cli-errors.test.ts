@@ -14,7 +14,7 @@ import { fakeTerraform, pathWithoutTerraform, runDr } from "./helpers";
 
 const KNOWN = tableNames(loadProjectCatalog()).join(", ");
 const IMPORT = ["import-restored-table", "--table", "CollectionsTable", "--restored-name", "p-CollectionsTable-r"];
-const RESTORE = ["restore-table", "--table", "CollectionsTable", "--prefix", "p"];
+const RESTORE = ["restore-pitr", "--table", "CollectionsTable", "--prefix", "p"];
 
 function addressError(address: string): string {
   try {
@@ -63,7 +63,7 @@ describe("import-restored-table flag errors", () => {
     await expectError(
       [...IMPORT, "--format", "yaml"],
       EXIT.usage,
-      '--format: "yaml" is not allowed; use one of sh, hcl, json',
+      '--format: "yaml" is not allowed; use one of sh, hcl',
     );
     // The message is lib/addresses.ts's own, passed through unchanged.
     await expectError(
@@ -158,12 +158,12 @@ describe("restore-table flag errors (checked before any AWS call)", () => {
 
   it("unknown table, illegal prefix, illegal or too long target names", async () => {
     await expectError(
-      ["restore-table", "--table", "Nope", "--prefix", "p", "--latest"],
+      ["restore-pitr", "--table", "Nope", "--prefix", "p", "--latest"],
       EXIT.usage,
       `--table: Unknown table "Nope". Known tables: ${KNOWN}.`,
     );
     await expectError(
-      ["restore-table", "--table", "CollectionsTable", "--prefix", "my prefix", "--latest"],
+      ["restore-pitr", "--table", "CollectionsTable", "--prefix", "my prefix", "--latest"],
       EXIT.usage,
       '--prefix: "my prefix-CollectionsTable" is not a legal DynamoDB table name: it may contain only A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.). The table name is <prefix>-<CatalogName>; check --prefix.',
     );
@@ -173,7 +173,7 @@ describe("restore-table flag errors (checked before any AWS call)", () => {
       '--target-name: "x/y" is not a legal DynamoDB table name: it may contain only A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.).',
     );
     const prefix = "p".repeat(220);
-    const res = await runDr(["restore-table", "--table", "CollectionsTable", "--prefix", prefix, "--latest"]);
+    const res = await runDr(["restore-pitr", "--table", "CollectionsTable", "--prefix", prefix, "--latest"]);
     expect(res.code).toBe(EXIT.usage);
     expect(res.stderr).toMatch(
       new RegExp(
@@ -199,32 +199,32 @@ describe("restore-table flag errors (checked before any AWS call)", () => {
 describe("restore-deployment flag errors", () => {
   it("--backup-type, --name-override and --prefix", async () => {
     await expectError(
-      ["restore-deployment", "--prefix", "p", "--backup-type", "AWS"],
+      ["restore-backups", "--prefix", "p", "--backup-type", "AWS"],
       EXIT.usage,
       '--backup-type: "AWS" is not allowed; use one of SYSTEM, USER, ALL',
     );
     await expectError(
-      ["restore-deployment", "--prefix", "p", "--name-override", "CollectionsTable"],
+      ["restore-backups", "--prefix", "p", "--name-override", "CollectionsTable"],
       EXIT.usage,
       '--name-override: "CollectionsTable" is not allowed; use <CatalogName>=<table name>, e.g. CollectionsTable=prod-CollectionsTable-restored-20250101T000000Z',
     );
     await expectError(
-      ["restore-deployment", "--prefix", "p", "--name-override", "Nope=p-x-y"],
+      ["restore-backups", "--prefix", "p", "--name-override", "Nope=p-x-y"],
       EXIT.usage,
       `--name-override: Unknown table "Nope". Known tables: ${KNOWN}.`,
     );
     await expectError(
-      ["restore-deployment", "--prefix", "p!"],
+      ["restore-backups", "--prefix", "p!"],
       EXIT.usage,
       `--prefix: "p!-${loadProjectCatalog().tables[0]?.name}" is not a legal DynamoDB table name: it may contain only A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.). The table names are <prefix>-<CatalogName>.`,
     );
-    await expectError(["restore-deployment"], EXIT.usage, "--prefix is required. See --help.");
+    await expectError(["restore-backups"], EXIT.usage, "--prefix is required. See --help.");
   });
 });
 
 describe("help", () => {
   it("every command has --help; dynamo-dr lists them", async () => {
-    for (const cmd of ["import-restored-table", "restore-table", "restore-deployment"]) {
+    for (const cmd of ["import-restored-table", "restore-pitr", "restore-backups"]) {
       const res = await runDr([cmd, "--help"]);
       expect(res.code).toBe(0);
       expect(res.stdout).toContain(`Usage: dynamo-dr ${cmd} `);
@@ -233,6 +233,6 @@ describe("help", () => {
       expect(res.stdout).toContain("Exit codes:");
     }
     const top = await runDr(["--help"]);
-    expect(top.stdout).toMatch(/import-restored-table[\s\S]*restore-table[\s\S]*restore-deployment/);
+    expect(top.stdout).toMatch(/import-restored-table[\s\S]*restore-pitr[\s\S]*restore-backups/);
   });
 });

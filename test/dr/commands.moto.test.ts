@@ -67,7 +67,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
 
   it("PITR disabled: exit 3, the message says what to do, nothing created", async () => {
     const before = await tables();
-    const res = await runDr(["restore-table", "--table", "AccessTokensTable", "--prefix", PREFIX, "--latest", "--yes"]);
+    const res = await runDr(["restore-pitr", "--table", "AccessTokensTable", "--prefix", PREFIX, "--latest", "--yes"]);
     expect(res.stderr).toBe(
       `error: point-in-time recovery is DISABLED on "${TOKENS}", so it cannot be restored to a point in time. Restore an on-demand backup instead (aws dynamodb list-backups --table-name ${TOKENS}), and add AccessTokensTable to the module's enable_point_in_time_tables.\n`,
     );
@@ -78,7 +78,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
   it("time outside the window: exit 3, the message shows the window", async () => {
     const before = await tables();
     const res = await runDr([
-      "restore-table",
+      "restore-pitr",
       "--table",
       "CollectionsTable",
       "--prefix",
@@ -96,7 +96,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
 
   it("target exists: exit 3", async () => {
     const res = await runDr([
-      "restore-table",
+      "restore-pitr",
       "--table",
       "CollectionsTable",
       "--prefix",
@@ -113,9 +113,9 @@ describe.skipIf(skip)("restore-table on moto", () => {
   });
 
   it("source table missing: exit 4", async () => {
-    const res = await runDr(["restore-table", "--table", "CollectionsTable", "--prefix", "nope", "--latest", "--yes"]);
+    const res = await runDr(["restore-pitr", "--table", "CollectionsTable", "--prefix", "nope", "--latest", "--yes"]);
     expect(res.stderr).toBe(
-      `error: table "nope-CollectionsTable" (CollectionsTable with this --prefix) does not exist in us-east-1; check --prefix and AWS_REGION. If the whole deployment was deleted, use restore-deployment.\n`,
+      `error: table "nope-CollectionsTable" (CollectionsTable with this --prefix) does not exist in us-east-1; check --prefix and AWS_REGION. If the whole deployment was deleted, use restore-backups.\n`,
     );
     expect(res.code).toBe(EXIT.notFound);
   });
@@ -123,7 +123,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
   it("no terminal and no --yes: asks nothing, restores nothing (exit 10); answering n aborts too", async () => {
     const before = await tables();
     const res = await runDr([
-      "restore-table",
+      "restore-pitr",
       "--table",
       "CollectionsTable",
       "--prefix",
@@ -135,7 +135,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
     expect(res.code).toBe(EXIT.aborted);
     expect(res.stderr).toContain("No terminal to ask for confirmation: re-run with --yes to proceed.");
     const no = await runDr(
-      ["restore-table", "--table", "CollectionsTable", "--prefix", PREFIX, "--latest", "--target-name", "rt-never"],
+      ["restore-pitr", "--table", "CollectionsTable", "--prefix", PREFIX, "--latest", "--target-name", "rt-never"],
       { answer: "n" },
     );
     expect(no.code).toBe(EXIT.aborted);
@@ -148,7 +148,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
   it("--dry-run reads, prints the AWS call it would make, changes nothing", async () => {
     const before = await tables();
     const res = await runDr([
-      "restore-table",
+      "restore-pitr",
       "--table",
       "CollectionsTable",
       "--prefix",
@@ -169,7 +169,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
   });
 
   it("restores to <table>-restored-<timestamp>, waits for ACTIVE, and prints pasteable steps", async () => {
-    const res = await runDr(["restore-table", "--table", "CollectionsTable", "--prefix", PREFIX, "--latest", "--yes"]);
+    const res = await runDr(["restore-pitr", "--table", "CollectionsTable", "--prefix", PREFIX, "--latest", "--yes"]);
     expect(res.code).toBe(0);
     const target = /Restored \S+ to the new table (\S+) /.exec(res.stdout)?.[1] as string;
     expect(target).toMatch(new RegExp(`^${COLLECTIONS}-restored-\\d{8}T\\d{6}Z$`));
@@ -211,7 +211,7 @@ describe.skipIf(skip)("restore-table on moto", () => {
       .ContinuousBackupsDescription?.PointInTimeRecoveryDescription;
     const at = (pitr?.LatestRestorableDateTime as Date).toISOString();
     const res = await runDr([
-      "restore-table",
+      "restore-pitr",
       "--table",
       "CollectionsTable",
       "--prefix",
@@ -271,7 +271,7 @@ describe.skipIf(skip)("restore-deployment on moto (no terraform: the printed ste
   });
 
   it("no backup for any missing table: exit 4 with what it looked for, nothing restored", async () => {
-    const res = await runDr(["restore-deployment", "--prefix", "none", "--backup-type", "USER", "--yes"]);
+    const res = await runDr(["restore-backups", "--prefix", "none", "--backup-type", "USER", "--yes"]);
     const looked = catalog.tables.map((t) => physicalTableName("none", t.name)).join(", ");
     expect(res.stderr).toBe(
       `error: no USER backup found for any missing table in us-east-1 (looked for: ${looked}). Check --prefix, AWS_REGION and --backup-type.\n`,
@@ -280,7 +280,7 @@ describe.skipIf(skip)("restore-deployment on moto (no terraform: the printed ste
   });
 
   it("--dry-run lists what would come back, what exists and what has no backup; changes nothing", async () => {
-    const res = await runDr(["restore-deployment", "--prefix", P, "--backup-type", "USER", "--dry-run"]);
+    const res = await runDr(["restore-backups", "--prefix", P, "--backup-type", "USER", "--dry-run"]);
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(new RegExp(`  would restore ${granules} from USER backup granules-nightly \\(`));
     expect(res.stdout).toContain(`  exists        ${users} (skipped: not touched)`);
@@ -294,7 +294,7 @@ describe.skipIf(skip)("restore-deployment on moto (no terraform: the printed ste
   });
 
   it("restores to the original names and prints the terraform import for every table that now exists", async () => {
-    const res = await runDr(["restore-deployment", "--prefix", P, "--backup-type", "USER", "--yes"]);
+    const res = await runDr(["restore-backups", "--prefix", P, "--backup-type", "USER", "--yes"]);
     expect(res.code).toBe(0);
     expect(res.stderr).toContain("restored tables ACTIVE [####################] 100% 2/2");
     const items = (await ddb.send(new ScanCommand({ TableName: granules }))).Items ?? [];

@@ -133,7 +133,7 @@ describe.skipIf(skip)("disaster recovery end to end (terraform + moto)", () => {
       const address = tableAddress("CollectionsTable");
       const res = await runDr(
         [
-          "restore-table",
+          "restore-pitr",
           "--table",
           "CollectionsTable",
           "--prefix",
@@ -397,7 +397,7 @@ describe.skipIf(skip)("disaster recovery end to end (terraform + moto)", () => {
       fresh.disableOptionalFeatures();
       await fresh.init();
       const res = await runDr(
-        ["restore-deployment", "--prefix", PREFIX, "--backup-type", "USER", "--execute", "--chdir", fresh.dir, "--yes"],
+        ["restore-backups", "--prefix", PREFIX, "--backup-type", "USER", "--execute", "--chdir", fresh.dir, "--yes"],
         { env: fresh.env },
       );
       expect(res.stderr).not.toContain("error:");

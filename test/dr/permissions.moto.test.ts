@@ -138,22 +138,29 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
     );
     expectDeclared("verify", await callsOf(["verify", `s3://${BUCKET}/b1`, "--table", collections]));
     expectDeclared(
-      "restore",
-      await callsOf(["restore", `s3://${BUCKET}/b1`, "--table", `${collections}-copy`, "--create-table", "--yes"]),
+      "restore-files",
+      await callsOf([
+        "restore-files",
+        `s3://${BUCKET}/b1`,
+        "--table",
+        `${collections}-copy`,
+        "--create-table",
+        "--yes",
+      ]),
     );
     // Again, into the now existing table (the emptiness probe).
     expectDeclared(
-      "restore",
-      await callsOf(["restore", `s3://${BUCKET}/b1`, "--table", `${collections}-copy`, "--yes"]),
+      "restore-files",
+      await callsOf(["restore-files", `s3://${BUCKET}/b1`, "--table", `${collections}-copy`, "--yes"]),
     );
   });
 
   it("restore-table, then import-restored-table (printing) for the restored table", async () => {
     const target = `${collections}-r1`;
     expectDeclared(
-      "restore-table",
+      "restore-pitr",
       await callsOf([
-        "restore-table",
+        "restore-pitr",
         "--table",
         "CollectionsTable",
         "--prefix",
@@ -172,8 +179,8 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
 
   it("restore-deployment from USER backups", async () => {
     expectDeclared(
-      "restore-deployment",
-      await callsOf(["restore-deployment", "--prefix", P, "--backup-type", "USER", "--yes"]),
+      "restore-backups",
+      await callsOf(["restore-backups", "--prefix", P, "--backup-type", "USER", "--yes"]),
     );
   });
 });

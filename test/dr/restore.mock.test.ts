@@ -28,7 +28,7 @@ import { physicalTableName, tableNames } from "../../lib/catalog";
 import { EXIT, NotFoundError, PreconditionError } from "../../lib/cli/errors";
 import { loadProjectCatalog } from "../../lib/project-config";
 import { restoreDeployment } from "../../scripts/commands/restore-deployment";
-import { restoreTable } from "../../scripts/commands/restore-table";
+import { restorePitr } from "../../scripts/commands/restore-table";
 import { fakeTerraform, runDr } from "./helpers";
 
 const ddb = mockClient(DynamoDBClient);
@@ -186,7 +186,7 @@ describe("restore-deployment, request level", () => {
     );
     expect(err).toBeInstanceOf(PreconditionError);
     expect((err as Error).message).toBe(
-      `table "${b}" appeared while restoring (someone else created or restored it); re-run restore-deployment to skip it\nAlready restoring (they go on in AWS): ${a}. Re-run restore-deployment: existing tables are skipped.`,
+      `table "${b}" appeared while restoring (someone else created or restored it); re-run restore-backups to skip it\nAlready restoring (they go on in AWS): ${a}. Re-run restore-backups: existing tables are skipped.`,
     );
   });
 });
@@ -211,7 +211,7 @@ describe("restored table not ACTIVE (restore-table, import-restored-table)", () 
       },
     });
     ddb.on(RestoreTableToPointInTimeCommand).resolves({});
-    const err = await restoreTable(
+    const err = await restorePitr(
       {
         table: "CollectionsTable",
         prefix: PREFIX,
