@@ -319,6 +319,8 @@ class S3Store implements ExportStore {
         Bucket: this.location.bucket,
         Key: this.key(rel),
         Body: text,
+        // Given, not left to the SDK: for an empty text (the started marker) it sets no length and warns.
+        ContentLength: Buffer.byteLength(text),
         ContentType: "application/json",
       }),
     );

@@ -100,7 +100,10 @@ export async function snapshot(
       (next) => async (args) => {
         const request = args.request as { body?: unknown };
         if (start !== undefined) {
-          const body = JSON.parse(String(request.body)) as Record<string, unknown>;
+          // The SDK's serialized body is bytes (a Uint8Array), not a string: decode it, do not call string methods on it.
+          const raw = request.body;
+          const text = typeof raw === "string" ? raw : new TextDecoder().decode(raw as Uint8Array);
+          const body = JSON.parse(text) as Record<string, unknown>;
           request.body = JSON.stringify({ ...body, ExclusiveStartKey: start });
         }
         return next(args);

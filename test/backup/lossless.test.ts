@@ -15,7 +15,7 @@ import { canonicalItem, openExport, parseLocation, readExportItems } from "../..
 import { backupTable, restoreTable } from "../../lib/table-io";
 import { deeplyNested, item as itemArb } from "../export-format/arbitraries";
 import { startDynalite, startDynamoDbLocal, type DynamoServer } from "../support/dynamo-local";
-import { announceSkip, hasJava } from "../support/tools";
+import { announceSkip, javaSkipReason } from "../support/tools";
 import { client, createTable, snapshot, seed, simpleTable, useEndpoint, type Item } from "./helpers";
 
 let dir: string;
@@ -112,7 +112,7 @@ describe("lossless backup → restore on dynalite", () => {
   });
 });
 
-const noJava = announceSkip("DynamoDB Local losslessness test", hasJava ? undefined : "java is not on PATH");
+const noJava = announceSkip("DynamoDB Local losslessness test", javaSkipReason());
 
 describe.skipIf(noJava)("lossless backup → restore on DynamoDB Local", () => {
   let server: DynamoServer;

@@ -24,7 +24,7 @@ import { backupTable } from "../../lib/table-io/backup";
 import { wireEntry } from "../../lib/table-io/restore";
 import { wireKeyString } from "../../lib/table-io/wire";
 import { startDynalite, startDynamoDbLocal, type DynamoServer } from "../support/dynamo-local";
-import { announceSkip, hasJava } from "../support/tools";
+import { announceSkip, javaSkipReason } from "../support/tools";
 import { client, createTable, dr, snapshot, seed, simpleTable, useEndpoint } from "./helpers";
 
 const NAMES = ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"] as const;
@@ -146,7 +146,7 @@ describe("attribute names and key values from Object.prototype (dynalite)", () =
   });
 });
 
-const noJava = announceSkip("DynamoDB Local __proto__ test", hasJava ? undefined : "java is not on PATH");
+const noJava = announceSkip("DynamoDB Local __proto__ test", javaSkipReason());
 
 describe.skipIf(noJava)("attribute names and key values from Object.prototype (DynamoDB Local)", () => {
   let server: DynamoServer;

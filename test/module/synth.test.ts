@@ -1,14 +1,14 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { Testing } from "cdktf";
 import { describe, expect, inject, it } from "vitest";
 import { DEFAULT_CATALOG, TableCatalog, tableResourceName, validateCatalog } from "../../lib/catalog";
 import { DYNAMODB_TABLE_RESOURCE_TYPE } from "../../lib/addresses";
 import { DeployConfigError, resolveDeployConfig } from "../../lib/deploy-config";
 import { ModuleJson, moduleJsonFor } from "../../lib/docs/module-docs";
-import { AWS_PROVIDER_VERSION_RANGE, PROJECT_ROOT } from "../../lib/project-config";
+import { PROJECT_ROOT } from "../../lib/project-config";
 import { MODULE_MAIN_FILE } from "../../lib/synth/package-module";
 import { DataPersistenceDeployStack } from "../../modules/data-persistence-deploy-stack";
 
@@ -32,17 +32,41 @@ describe("the packaged module", () => {
   it("has no provider block and no backend, and pins the provider range", () => {
     const mod = moduleJson();
     expect(mod.provider).toBeUndefined();
+    // Written out, not the constant the module is built from: a change to the range must show up here.
     expect(mod.terraform).toEqual({
-      required_providers: { aws: { source: "hashicorp/aws", version: AWS_PROVIDER_VERSION_RANGE } },
+      required_providers: { aws: { source: "hashicorp/aws", version: ">= 5.100.0, < 7.0.0" } },
       required_version: ">= 1.5.0",
     });
-    expect(AWS_PROVIDER_VERSION_RANGE).toBe(">= 5.100.0, < 7.0.0");
     expect(JSON.stringify(mod)).not.toContain('"//"');
   });
 
-  it("keeps every asset path under ${path.module}", () => {
+  it("the range starts at the provider version the bindings were generated from", () => {
+    // The resources are written with @cdktf/provider-aws's schema: an older provider may not know their arguments.
+    const provider = readFileSync(
+      join(PROJECT_ROOT, "node_modules", "@cdktf", "provider-aws", "lib", "provider", "index.js"),
+      "utf8",
+    );
+    const generatedFrom = /providerVersion: '([0-9.]+)'/.exec(provider)?.[1];
+    expect(generatedFrom).toBeDefined();
+    const aws = (moduleJson().terraform as { required_providers: { aws: { version: string } } }).required_providers.aws;
+    expect(aws.version).toMatch(new RegExp(`^>= ${generatedFrom}, `));
+  });
+
+  it("keeps every asset path under ${path.module}, and ships every asset it names (and no other)", () => {
+    const moduleDir = inject("moduleDir");
+    const text = JSON.stringify(moduleJson());
     const assetRefs = strings(moduleJson()).filter((s) => s.includes("assets/"));
+    expect(assetRefs.length, "the module names no assets: the Lambda zips are missing").toBeGreaterThan(0);
     for (const ref of assetRefs) expect(ref).toMatch(/\$\{path\.module\}\/assets\//);
+    const named = [
+      ...new Set([...text.matchAll(/\$\{path\.module\}\/(assets\/[^"\\)]+)/g)].map((m) => m[1] as string)),
+    ];
+    expect(named.length).toBeGreaterThan(0);
+    for (const path of named) expect(existsSync(join(moduleDir, path)), path).toBe(true);
+    const shipped = (readdirSync(join(moduleDir, "assets"), { recursive: true, withFileTypes: true }) ?? [])
+      .filter((e) => e.isFile())
+      .map((e) => relative(moduleDir, join(e.parentPath, e.name)));
+    expect(shipped.sort()).toEqual(named.sort());
   });
 
   it("creates one table per catalog entry at the catalog-derived address", () => {

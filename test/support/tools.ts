@@ -1,6 +1,7 @@
 /**
  * Finding the external tools the integration tests need. On the project's machines they are always present;
- * elsewhere the tests that need them skip with a loud reason (see `skipReason`).
+ * elsewhere the tests that need them skip with a loud reason (see `announceSkip`) — except in CI, which sets
+ * REQUIRE_INTEGRATION=1 (.ci/run): there a missing tool fails the run instead of skipping suites.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
@@ -42,9 +43,31 @@ export function motoSkipReason(): string | undefined {
   return hasMoto ? undefined : "moto_server is not on PATH (pip install 'moto[server]')";
 }
 
-/** Prints the reason once, loudly, so a skipped integration suite never passes unnoticed. */
-export function announceSkip(suite: string, reason: string | undefined): boolean {
+/** The environment variable CI sets so that a missing integration tool fails the run. */
+export const REQUIRE_INTEGRATION_ENV = "REQUIRE_INTEGRATION";
+
+/** Thrown (failing the test file) when an integration tool is missing and REQUIRE_INTEGRATION=1. */
+export class MissingIntegrationToolError extends Error {
+  constructor(suite: string, reason: string) {
+    super(
+      `${suite} cannot run: ${reason}. ${REQUIRE_INTEGRATION_ENV}=1 is set (as in CI), so a missing tool fails the run instead of skipping; install it, or unset ${REQUIRE_INTEGRATION_ENV} to skip locally.`,
+    );
+    this.name = "MissingIntegrationToolError";
+  }
+}
+
+/**
+ * Whether a suite must skip: false when its tools are there (reason undefined). Otherwise it prints the reason once,
+ * loudly, so a skipped integration suite never passes unnoticed — or, with REQUIRE_INTEGRATION=1, throws.
+ */
+export function announceSkip(suite: string, reason: string | undefined, env: NodeJS.ProcessEnv = process.env): boolean {
   if (reason === undefined) return false;
+  if (env[REQUIRE_INTEGRATION_ENV] === "1") throw new MissingIntegrationToolError(suite, reason);
   console.warn(`\n!!!!! SKIPPING ${suite}: ${reason}. These tests MUST run in CI. !!!!!\n`);
   return true;
+}
+
+/** Why Java (DynamoDB Local) tests cannot run here, or undefined when they can. */
+export function javaSkipReason(): string | undefined {
+  return hasJava ? undefined : "java is not on PATH (DynamoDB Local needs it)";
 }
