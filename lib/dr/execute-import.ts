@@ -114,7 +114,7 @@ export async function prepareImport(opts: ExecuteImportOptions, io: ExecuteIO): 
         if (opts.skipStateRm !== true) {
           const tables = state.filter((r) => r.type === DYNAMODB_TABLE_RESOURCE_TYPE).map((r) => r.address);
           throw new NotFoundError(
-            `${t.address} is not in the Terraform state of ${plan.chdir}, so there is nothing to re-point. ${tables.length === 0 ? "The state has no DynamoDB tables at all" : `DynamoDB tables in that state:\n  ${tables.join("\n  ")}\n`}Check --module-address and --chdir. If an earlier run already removed it, re-run with --skip-state-rm to import only.`,
+            `${t.address} is not in the Terraform state of ${plan.chdir}, so there is nothing to re-point. ${tables.length === 0 ? "The state has no DynamoDB tables at all.\n" : `DynamoDB tables in that state:\n  ${tables.join("\n  ")}\n`}Check --module-address and --chdir. If an earlier run already removed it, re-run with --skip-state-rm to import only.`,
           );
         }
         importTargets.add(t.address);
