@@ -7,7 +7,7 @@
  *   raw-write        {table, items, from?, concurrency, orderFrom?}  ceiling: generated items → BatchWriteItem loop, no files
  *   raw-scan         {table, segments}                    ceiling: parallel Scan, items counted and dropped
  *   backup           {table, out, segments}               ours: dynamo-dr backup
- *   restore          {source, table, concurrency}         ours: dynamo-dr restore --create-table
+ *   restore          {source, table, concurrency}         ours: dynamo-dr restore-files --create-table
  *   baseline-backup  {table, out, limit?}                 cumulus-api shape: one Scan stream → one JSON file
  *   baseline-restore {file, table, concurrency, limit?}   cumulus-api shape: JSON file → BatchWriteItem, 2 in flight
  *   drop             {table}                              DeleteTable (frees the server's memory between runs)

@@ -1,7 +1,8 @@
 #!/usr/bin/env tsx
 /**
  * dynamo-dr: disaster-recovery commands for the data-persistence module's DynamoDB tables.
- * Run `npx tsx scripts/dr.ts --help` (or `npx dynamo-dr --help`).
+ * In this repository: `npx tsx scripts/dr.ts --help`. Installed: `npm run pack:cli` bundles this file (tools/build-cli.ts)
+ * into dist/cli/dynamo-dr.js with a node shebang, and `npm install -g ./dist/dynamo-dr-<version>.tgz` gives `dynamo-dr`.
  */
 import { processIO, runProgram } from "../lib/cli/command";
 import { COMMANDS } from "./commands";

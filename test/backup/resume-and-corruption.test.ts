@@ -194,7 +194,7 @@ describe("an interrupted restore", () => {
       expect(err.written).toBeGreaterThanOrEqual(1500);
       expect(err.written).toBeLessThan(N);
       expect(err.message).toContain(`${err.written} of ${N} items are written; ${N - err.written} are missing`);
-      expect(err.message).toContain(`dynamo-dr restore ${out} --table restore-resume --resume`);
+      expect(err.message).toContain(`dynamo-dr restore-files ${out} --table restore-resume --resume`);
       expect(written).toBe(err.written);
 
       proxy.setRates({});

@@ -88,7 +88,7 @@ describe.skipIf(skip)("backup and restore with S3 (moto) and dynalite", () => {
         }),
       }),
     );
-    await s3.send(new PutObjectCommand({ Bucket: "dr-backups", Key: `${base}/_started`, Body: "" }));
+    await s3.send(new PutObjectCommand({ Bucket: "dr-backups", Key: `${base}/_started`, Body: "", ContentLength: 0 }));
 
     // No schema.json in an AWS export: --create-table explains what to do instead.
     const noSchema = await dr(
