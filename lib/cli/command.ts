@@ -57,7 +57,7 @@ export interface CommandSpec<R = unknown> {
   /** Old names that still run the command, with a deprecation line on stderr (kept for one release). @default none */
   readonly deprecatedNames?: readonly string[];
   readonly summary: string;
-  /** e.g. "--table <CatalogName> --restored-name <name> [--format sh|hcl|json]" */
+  /** e.g. "--table <CatalogName> --restored-name <name> [--format sh|hcl] [--json]" */
   readonly usage: string;
   /** Longer help text (examples, notes). @default - none */
   readonly details?: string;

@@ -242,15 +242,25 @@ describe.skipIf(skip)("export pipeline (handlers + state machines) on moto", () 
     await moto?.stop();
   });
 
-  beforeEach(() => {
+  beforeEach((ctx) => {
     metrics = [];
+    /** The handlers' JSON log and metric lines: expected, so kept out of the output — and printed if the test fails. */
+    const held: string[] = [];
     const write = process.stdout.write.bind(process.stdout);
     vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array, ...rest: unknown[]) => {
       const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString();
-      for (const line of text.split("\n")) {
+      const lines = text.split("\n").filter((l) => l !== "");
+      for (const line of lines) {
         if (line.startsWith('{"_aws"')) metrics.push(JSON.parse(line) as Record<string, unknown>);
       }
+      if (lines.length > 0 && lines.every((l) => l.startsWith("{"))) {
+        held.push(...lines);
+        return true;
+      }
       return write(chunk as string, ...(rest as []));
+    });
+    ctx.onTestFailed(() => {
+      write(`Lambda logs of the failed test:\n${held.join("\n")}\n`);
     });
   });
   afterEach(() => {

@@ -23,7 +23,8 @@ function md5(data: Buffer | string): { base64: string; hex: string } {
 }
 
 async function put(s3: S3Client, bucket: string, key: string, body: Buffer | string): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+  // ContentLength given: for an empty body the SDK would otherwise warn about a stream of unknown length.
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: Buffer.byteLength(body) }));
 }
 
 export interface FixtureExport {
