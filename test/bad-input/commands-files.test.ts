@@ -69,7 +69,7 @@ const ROWS: readonly Row[] = [
   row("restore-files {good} --table other-key --yes", 3, 'table "other-key" has hash key id (S), sort key (none) but the backup\'s table had hash key pk (S), sort key (none); restore into a table with the same key'),
   row("restore-files {good} --table src --create-table", 3, 'table "src" already exists; restore into it without --create-table (items are upserted), or choose a new --table name'),
   row("restore-files {dir}/nothing-here --table r-none --create-table", 4, "no export found at {dir}/nothing-here: expected manifest-summary.json there or under AWSDynamoDB/<exportId>/", ["table:r-none"]),
-  row("restore s3://no-such-bucket/x --table r-s3 --create-table", 4, '<source>: bucket "no-such-bucket" does not exist (s3://no-such-bucket/x); check the name, and AWS_REGION or AWS_PROFILE', ["table:r-s3"]),
+  row("restore-files s3://no-such-bucket/x --table r-s3 --create-table", 4, '<source>: bucket "no-such-bucket" does not exist (s3://no-such-bucket/x); check the name, and AWS_REGION or AWS_PROFILE', ["table:r-s3"]),
   row("restore-files {good} --table r-good --create-table --quiet", 0, "Restored 100 of 100 items into r-good (table created, on-demand)."),
   // verify
   row("verify {good} --table other-key", 3, '--table: table "other-key" has hash key id (S), sort key (none) but the backup at {good} is of a table with hash key pk (S), sort key (none); compare with a table of the same key'),
