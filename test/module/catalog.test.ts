@@ -7,14 +7,13 @@ import {
   DEFAULT_CATALOG,
   TableSpec,
   findTable,
-  loadCatalog,
   maxPrefixLength,
   pointInTimeDefaults,
   shortKey,
   snakeName,
   tableResourceName,
-  validateCatalog,
 } from "../../lib/catalog";
+import { loadCatalog, validateCatalog } from "../../lib/catalog-schema";
 import { AddressError, tableAddress, validateModuleAddress } from "../../lib/addresses";
 
 const one = (table: Partial<TableSpec> & Record<string, unknown>) =>
