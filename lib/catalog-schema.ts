@@ -28,7 +28,7 @@ import {
   TableSpec,
   tableResourceName,
 } from "./catalog";
-import { errorFrom, showPath, showValue, strictObject, unknownFieldMessage } from "./schema-errors";
+import { errorFrom, issueToReport, showPath, showValue, strictObject, unknownFieldMessage } from "./schema-errors";
 
 /** Where a user's catalog may come from, in order of precedence. */
 export const CATALOG_ENV_VAR = "DDB_TABLE_CATALOG";
@@ -251,7 +251,7 @@ function checkTable(where: string, table: TableSpec): void {
 /** Validates a catalog (from code or JSON). Returns it typed, or throws a {@link CatalogError}. */
 export function validateCatalog(raw: unknown): TableCatalog {
   const parsed = catalogSchema.safeParse(raw);
-  const first = parsed.success ? undefined : parsed.error.issues[0];
+  const first = parsed.success ? undefined : issueToReport(parsed.error.issues);
   if (first !== undefined) throw shapeError(raw, first);
   // zod's output would drop an attribute named "__proto__"; the input, now known to have the right shape, is kept.
   const tables = (raw as TableCatalog).tables;

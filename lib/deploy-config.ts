@@ -11,7 +11,7 @@ import { DEFAULT_CATALOG, TableCatalog } from "./catalog";
 import { UsageError } from "./errors";
 import { DataPersistenceModuleInputs, moduleInputs } from "./module-inputs/all-inputs";
 import { ModuleInput, TfType, hclType } from "./module-inputs/types";
-import { closeMatches, errorFrom, showPath, showValue, strictObject } from "./schema-errors";
+import { closeMatches, errorFrom, issueToReport, showPath, showValue, strictObject } from "./schema-errors";
 
 export const DEPLOY_CONTEXT_KEY = "deploy";
 export const DEPLOY_CONFIG_ENV = "DDB_DEPLOY_CONFIG";
@@ -131,39 +131,49 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function parseBackend(raw: unknown): S3BackendConfig | LocalBackendConfig {
   if (raw === undefined) return { type: "local" };
-  const type = isObject(raw) ? raw.type : raw;
+  if (!isObject(raw)) {
+    throw new DeployConfigError(
+      `deploy.backend: ${showValue(raw)} is not allowed; an object { "type": ${BACKEND_TYPES.map((t) => `"${t}"`).join(" or ")}, … }`,
+    );
+  }
+  const type = raw.type;
   if (!(BACKEND_TYPES as readonly unknown[]).includes(type)) {
     throw new DeployConfigError(
       `deploy.backend.type: ${showValue(type)} is not supported; allowed: ${BACKEND_TYPES.join(", ")}`,
     );
   }
   const parsed = BACKEND_SCHEMAS[type as (typeof BACKEND_TYPES)[number]].safeParse(raw);
-  const first = parsed.success ? undefined : parsed.error.issues[0];
+  const first = parsed.success ? undefined : issueToReport(parsed.error.issues);
   if (first !== undefined) throw shapeError("deploy.backend", first);
-  return raw as S3BackendConfig | LocalBackendConfig;
+  return raw as unknown as S3BackendConfig | LocalBackendConfig;
 }
 
-/** What a value of a Terraform type looks like, for messages. */
-function expected(type: TfType): string {
+/** What a value of a Terraform type looks like, for messages: `a string`, `a list of strings`, … */
+function expected(type: TfType, plural = false): string {
+  const one = (singular: string, many: string): string => (plural ? many : singular);
   switch (type.kind) {
     case "string":
-      return "a string";
+      return one("a string", "strings");
     case "number":
-      return "a number";
+      return one("a number", "numbers");
     case "bool":
-      return "true or false";
+      return one("true or false", "booleans");
     case "list":
-      return `a list of ${expected(type.of).replace(/^an? /, "")} values`.replace("true or false values", "booleans");
+      return `${one("a list", "lists")} of ${expected(type.of, true)}`;
     case "map":
-      return `an object whose values are ${expected(type.of)}`;
+      return `${one("an object", "objects")} of ${expected(type.of, true)}`;
     case "object":
-      return `an object { ${Object.keys(type.fields).join(", ")} }`;
+      return `${one("an object", "objects")} { ${Object.keys(type.fields).join(", ")} }`;
   }
 }
 
 /** The zod schema of a Terraform type, for a JSON value (strict: no conversion, no extra object fields). */
 export function schemaOf(type: TfType): z.ZodType {
-  const message = errorFrom((v) => `${showValue(v)} is not allowed; expected ${expected(type)}`);
+  const message = errorFrom((v) =>
+    v === undefined
+      ? `is missing; expected ${expected(type)}`
+      : `${showValue(v)} is not allowed; expected ${expected(type)}`,
+  );
   switch (type.kind) {
     case "string":
       return z.string(message);
@@ -209,7 +219,7 @@ export function validateDeployInputs(raw: unknown, rows: readonly ModuleInput[])
     if (!Object.hasOwn(raw, row.name)) continue;
     const schema = row.nullable ? schemaOf(row.type).nullable() : schemaOf(row.type);
     const parsed = schema.safeParse(raw[row.name]);
-    const first = parsed.success ? undefined : parsed.error.issues[0];
+    const first = parsed.success ? undefined : issueToReport(parsed.error.issues);
     if (first !== undefined) {
       const type = `${hclType(row.type)}${row.nullable ? " or null" : ""}`;
       throw shapeError(`deploy.inputs.${row.name}`, first, ` (${row.name} has Terraform type ${type})`);
@@ -247,7 +257,7 @@ export function resolveDeployConfig(
 ): DeployConfig {
   const raw = mergedSettings(context, env);
   const parsed = deploySchema.safeParse(raw);
-  const first = parsed.success ? undefined : parsed.error.issues[0];
+  const first = parsed.success ? undefined : issueToReport(parsed.error.issues);
   if (first !== undefined) throw shapeError("deploy", first);
   const fromEnv = env.AWS_REGION;
   if (fromEnv !== undefined && !REGION_PATTERN.test(fromEnv)) {

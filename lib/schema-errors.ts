@@ -42,9 +42,13 @@ export function editDistance(a: string, b: string): number {
   return prev[b.length] ?? 0;
 }
 
-/** Names close enough to `name` to be what was meant (at most 3 edits, or the same ignoring case). */
+/** Names close enough to `name` to be what was meant: at most 3 edits, or one a prefix of the other (ignoring case). */
 export function closeMatches(name: string, known: readonly string[]): string[] {
-  return known.filter((k) => k.toLowerCase() === name.toLowerCase() || editDistance(k, name) <= 3);
+  const lower = name.toLowerCase();
+  return known.filter((k) => {
+    const candidate = k.toLowerCase();
+    return candidate.startsWith(lower) || lower.startsWith(candidate) || editDistance(candidate, lower) <= 3;
+  });
 }
 
 /** `unknown field (did you mean x?); allowed fields: a, b, c` */
@@ -69,4 +73,15 @@ export function strictObject<T extends z.ZodRawShape>(shape: T, what: string) {
         ? unknownFieldMessage(String((iss as { keys?: string[] }).keys?.[0]), fields)
         : `${showValue(iss.input)} is not allowed; ${what}`,
   });
+}
+
+/**
+ * The issue to report: the first one, except that a missing field reported next to an unknown field of the same
+ * object yields to the unknown field (a misspelling produces both; the close match is the useful message).
+ */
+export function issueToReport(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
+  const first = issues[0];
+  if (first === undefined || first.code !== "invalid_type" || first.input !== undefined) return first;
+  const parent = JSON.stringify(first.path.slice(0, -1));
+  return issues.find((i) => i.code === "unrecognized_keys" && JSON.stringify(i.path) === parent) ?? first;
 }
