@@ -3,7 +3,8 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { CATALOG_CONTEXT_KEY, TableCatalog, loadCatalog } from "./catalog";
+import { TableCatalog } from "./catalog";
+import { CATALOG_CONTEXT_KEY, loadCatalog } from "./catalog-schema";
 
 /** The project root (this file lives in <root>/lib). */
 export const PROJECT_ROOT = resolve(__dirname, "..");

@@ -1,114 +1,26 @@
-import { TerraformVariable, Token, VariableType } from "cdktf";
+import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { TableCatalog, tableNames } from "../lib/catalog";
-import { hclList, hclString } from "../lib/hcl";
-import { moduleVariable as variable } from "../lib/synth/terraform-variable";
-import {
-  DEFAULT_DRILL_SAMPLE_SIZE,
-  DEFAULT_EXPORT_SCHEDULE,
-  DEFAULT_LAMBDA_ARCHITECTURE,
-  DEFAULT_LAMBDA_RUNTIME,
-  DEFAULT_MAX_EXPORT_AGE_HOURS,
-  DEFAULT_RESTORE_DRILL_SCHEDULE,
-  DEFAULT_SCAN_SEGMENTS,
-  DEFAULT_SCHEDULE_TIMEZONE,
-  INCREMENTAL_MAX_MINUTES,
-  INCREMENTAL_MIN_MINUTES,
-  LAMBDA_ARCHITECTURES,
-  LAMBDA_RUNTIMES,
-  MAX_DRILL_SAMPLE_SIZE,
-  MAX_EXPORT_AGE_HOURS_LIMIT,
-  MAX_SCAN_SEGMENTS,
-} from "../lib/pipeline/config";
+import { TableCatalog } from "../lib/catalog";
+import { ExportPipelineInputValues, exportPipelineInputs } from "../lib/module-inputs/export-pipeline-inputs";
+import { declareVariables } from "../lib/synth/terraform-variable";
 
-/** An EventBridge Scheduler recurring expression: `rate(1 day)`, `rate(6 hours)` or a six-field `cron(…)`. */
-export const SCHEDULE_REGEX = String.raw`^(rate\((1 (minute|hour|day)|([2-9]|[1-9][0-9]+) (minutes|hours|days))\)|cron\(\S+ \S+ \S+ \S+ \S+ \S+\))$`;
-/** `rate(<n> minutes|hours)` as the incremental export interval. */
-const INTERVAL_REGEX = String.raw`^rate\((1 hour|([2-9]|[1-9][0-9]+) (minutes|hours))\)$`;
-const INTERVAL_PARTS = String.raw`^rate\(([0-9]+) (minute|minutes|hour|hours)\)$`;
-const TIMEZONE_REGEX = String.raw`^[A-Za-z]+(/[A-Za-z0-9_+-]+)*$|^UTC$`;
-/** S3 bucket naming rules (general purpose buckets). */
-const BUCKET_NAME_REGEX = String.raw`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`;
-export const SNS_PROTOCOLS = [
-  "email",
-  "email-json",
-  "https",
-  "sqs",
-  "lambda",
-  "sms",
-  "firehose",
-  "application",
-] as const;
-export const STORAGE_CLASSES = [
-  "STANDARD_IA",
-  "ONEZONE_IA",
-  "INTELLIGENT_TIERING",
-  "GLACIER_IR",
-  "GLACIER",
-  "DEEP_ARCHIVE",
-] as const;
-/** S3 keeps objects at least 30 days in STANDARD before a transition to these classes. */
-export const IA_CLASSES = ["STANDARD_IA", "ONEZONE_IA"] as const;
-export const IA_MIN_DAYS = 30;
-export const OBJECT_LOCK_MODES = ["GOVERNANCE", "COMPLIANCE"] as const;
-export const MAX_RETENTION_DAYS = 36500;
-/** The retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-] as const;
-
-export const DEFAULT_TRANSITION_DAYS = 30;
-export const DEFAULT_TRANSITION_STORAGE_CLASS = "GLACIER_IR";
-export const DEFAULT_EXPIRATION_DAYS = 365;
-export const DEFAULT_NONCURRENT_EXPIRATION_DAYS = 30;
-export const DEFAULT_OBJECT_LOCK_DAYS = 30;
-export const DEFAULT_LOG_RETENTION_DAYS = 90;
-
-/** Values for the pipeline variables' defaults (the deployable stack fills them from cdktf.json context). */
-export interface ExportPipelineInputValues {
-  /** @default true */
-  readonly enable_export_pipeline?: boolean;
-  /** @default null (the point-in-time tables) */
-  readonly export_tables?: readonly string[] | null;
-  /** @default "cron(0 3 * * ? *)" */
-  readonly export_schedule?: string;
-  /** @default "UTC" */
-  readonly export_schedule_timezone?: string;
-  /** @default null (full exports only) */
-  readonly incremental_export_interval?: string | null;
-  /** @default 4 */
-  readonly scan_export_segments?: number;
-  /** @default null (derived from account, region and prefix) */
-  readonly backup_bucket_name?: string | null;
-  /** @default 30 */
-  readonly backup_transition_days?: number | null;
-  /** @default "GLACIER_IR" */
-  readonly backup_transition_storage_class?: string;
-  /** @default 365 */
-  readonly backup_expiration_days?: number | null;
-  /** @default 30 */
-  readonly backup_noncurrent_version_expiration_days?: number;
-  /** @default null (no Object Lock) */
-  readonly backup_object_lock_mode?: string | null;
-  /** @default 30 */
-  readonly backup_object_lock_days?: number;
-  /** @default [] */
-  readonly alarm_subscriptions?: readonly { readonly protocol: string; readonly endpoint: string }[];
-  /** @default 26 */
-  readonly max_export_age_hours?: number;
-  /** @default false */
-  readonly enable_restore_drill?: boolean;
-  /** @default "cron(0 6 ? * SUN *)" */
-  readonly restore_drill_schedule?: string;
-  /** @default 25 */
-  readonly restore_drill_sample_size?: number;
-  /** @default "nodejs22.x" */
-  readonly lambda_runtime?: string;
-  /** @default "arm64" */
-  readonly lambda_architecture?: string;
-  /** @default 90 */
-  readonly lambda_log_retention_days?: number;
-}
+export {
+  DEFAULT_EXPIRATION_DAYS,
+  DEFAULT_LOG_RETENTION_DAYS,
+  DEFAULT_NONCURRENT_EXPIRATION_DAYS,
+  DEFAULT_OBJECT_LOCK_DAYS,
+  DEFAULT_TRANSITION_DAYS,
+  DEFAULT_TRANSITION_STORAGE_CLASS,
+  IA_CLASSES,
+  IA_MIN_DAYS,
+  LOG_RETENTION_DAYS,
+  MAX_RETENTION_DAYS,
+  OBJECT_LOCK_MODES,
+  SNS_PROTOCOLS,
+  STORAGE_CLASSES,
+  type ExportPipelineInputValues,
+} from "../lib/module-inputs/export-pipeline-inputs";
+export { SCHEDULE_REGEX, oneOf, scheduleValidation, wholeRange } from "../lib/module-inputs/validations";
 
 export interface ExportPipelineVariablesProps {
   readonly catalog: TableCatalog;
@@ -117,8 +29,8 @@ export interface ExportPipelineVariablesProps {
 }
 
 /**
- * The inputs that switch and tune the export-and-verify pipeline (modules/export-pipeline.ts). Variable names are the
- * module's public interface: `var.<name>` is what consumers set.
+ * The inputs that switch and tune the export-and-verify pipeline (modules/export-pipeline.ts), declared from the table
+ * in lib/module-inputs/export-pipeline-inputs.ts. `var.<name>` is what consumers set.
  */
 export class ExportPipelineVariables extends Construct {
   public readonly enableExportPipeline: TerraformVariable;
@@ -145,258 +57,27 @@ export class ExportPipelineVariables extends Construct {
 
   constructor(scope: Construct, id: string, props: ExportPipelineVariablesProps) {
     super(scope, id);
-    const d = props.defaults ?? {};
-    const names = tableNames(props.catalog);
-    const knownText = names.join(", ");
-
-    this.enableExportPipeline = variable(this, "enable_export_pipeline", {
-      nullable: false,
-      type: VariableType.BOOL,
-      description:
-        "Create the scheduled export-and-verify pipeline (backup bucket, key, state machines, Lambdas, alarms): true or false.",
-      default: d.enable_export_pipeline ?? true,
-    });
-
-    this.exportTables = variable(this, "export_tables", {
-      nullable: true,
-      type: VariableType.list(VariableType.STRING),
-      description: `Catalog names of the tables the pipeline exports, or null for the point-in-time tables (enable_point_in_time_tables). Tables with PITR get DynamoDB's native export; the others a parallel scan into the same format. Valid values: ${knownText}.`,
-      default: d.export_tables ?? Token.nullValue(),
-      validation: [
-        {
-          condition: `\${var.export_tables == null ? true : alltrue([for t in var.export_tables : contains(${hclList(names)}, t)])}`,
-          errorMessage: `export_tables may only name catalog tables. Known tables: ${knownText}.`,
-        },
-      ],
-    });
-
-    this.exportSchedule = variable(this, "export_schedule", {
-      nullable: false,
-      type: VariableType.STRING,
-      description: `When full exports run: an EventBridge Scheduler expression, rate(<n> minutes|hours|days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>). Default: daily at 03:00 in export_schedule_timezone.`,
-      default: d.export_schedule ?? DEFAULT_EXPORT_SCHEDULE,
-      validation: [scheduleValidation("export_schedule")],
-    });
-
-    this.exportScheduleTimezone = variable(this, "export_schedule_timezone", {
-      nullable: false,
-      type: VariableType.STRING,
-      description:
-        "IANA time zone of export_schedule and restore_drill_schedule cron expressions, e.g. UTC, Europe/Paris, America/New_York.",
-      default: d.export_schedule_timezone ?? DEFAULT_SCHEDULE_TIMEZONE,
-      validation: [
-        {
-          condition: `\${can(regex(${hclString(TIMEZONE_REGEX)}, var.export_schedule_timezone))}`,
-          errorMessage: "export_schedule_timezone must be an IANA time zone name such as UTC or Europe/Paris.",
-        },
-      ],
-    });
-
-    const minutes = `tonumber(regex(${hclString(INTERVAL_PARTS)}, var.incremental_export_interval)[0]) * (startswith(regex(${hclString(INTERVAL_PARTS)}, var.incremental_export_interval)[1], "hour") ? 60 : 1)`;
-    this.incrementalExportInterval = variable(this, "incremental_export_interval", {
-      nullable: true,
-      type: VariableType.STRING,
-      description: `How often incremental exports run between the full ones, for the tables with PITR: null (full exports only) or rate(<n> minutes|hours) from ${INCREMENTAL_MIN_MINUTES} minutes to ${INCREMENTAL_MAX_MINUTES / 60} hours, e.g. rate(1 hour). Each incremental export covers the time since the table's last verified export.`,
-      default: d.incremental_export_interval ?? Token.nullValue(),
-      validation: [
-        {
-          condition: `\${var.incremental_export_interval == null || try(can(regex(${hclString(INTERVAL_REGEX)}, var.incremental_export_interval)) && ${minutes} >= ${INCREMENTAL_MIN_MINUTES} && ${minutes} <= ${INCREMENTAL_MAX_MINUTES}, false)}`,
-          errorMessage: `incremental_export_interval must be null or rate(<n> minutes|hours) between ${INCREMENTAL_MIN_MINUTES} minutes and ${INCREMENTAL_MAX_MINUTES / 60} hours (DynamoDB's incremental export window), e.g. rate(1 hour) or rate(30 minutes).`,
-        },
-      ],
-    });
-
-    this.scanExportSegments = variable(this, "scan_export_segments", {
-      nullable: false,
-      type: VariableType.NUMBER,
-      description: `Parallel scan segments for tables exported by scan (those without PITR): a whole number from 1 to ${MAX_SCAN_SEGMENTS}.`,
-      default: d.scan_export_segments ?? DEFAULT_SCAN_SEGMENTS,
-      validation: [wholeRange("scan_export_segments", 1, MAX_SCAN_SEGMENTS)],
-    });
-
-    this.backupBucketName = variable(this, "backup_bucket_name", {
-      nullable: true,
-      type: VariableType.STRING,
-      description:
-        'Name of the backup bucket the module creates, or null for a unique generated name "<prefix>-ddb-backups-<26 characters>" (the prefix lowercased, at most 20 characters of it). 3-63 characters of a-z, 0-9, dot and hyphen.',
-      default: d.backup_bucket_name ?? Token.nullValue(),
-      validation: [
-        {
-          condition: `\${var.backup_bucket_name == null || (can(regex(${hclString(BUCKET_NAME_REGEX)}, var.backup_bucket_name)) && !strcontains(coalesce(var.backup_bucket_name, "-"), ".."))}`,
-          errorMessage:
-            "backup_bucket_name must be null or a legal S3 bucket name: 3-63 characters of a-z, 0-9, dot (.) and hyphen (-), starting and ending with a letter or digit, without two adjacent dots.",
-        },
-      ],
-    });
-
-    this.backupTransitionDays = variable(this, "backup_transition_days", {
-      nullable: true,
-      type: VariableType.NUMBER,
-      description: `Days after which exports move to backup_transition_storage_class, or null to keep them in STANDARD. A whole number >= 1 (>= ${IA_MIN_DAYS} for ${IA_CLASSES.join(" and ")}).`,
-      default:
-        d.backup_transition_days === undefined
-          ? DEFAULT_TRANSITION_DAYS
-          : (d.backup_transition_days ?? Token.nullValue()),
-      validation: [
-        {
-          condition: `\${var.backup_transition_days == null || try(var.backup_transition_days >= 1 && floor(var.backup_transition_days) == var.backup_transition_days, false)}`,
-          errorMessage: "backup_transition_days must be null or a whole number >= 1.",
-        },
-      ],
-    });
-
-    this.backupTransitionStorageClass = variable(this, "backup_transition_storage_class", {
-      nullable: false,
-      type: VariableType.STRING,
-      description: `S3 storage class exports move to after backup_transition_days: ${STORAGE_CLASSES.join(", ")}. GLACIER and DEEP_ARCHIVE objects must be restored before the verify and restore-drill Lambdas (or a restore) can read them.`,
-      default: d.backup_transition_storage_class ?? DEFAULT_TRANSITION_STORAGE_CLASS,
-      // The rules between inputs (IA classes need >= 30 days; expiry after transition) are preconditions of the
-      // lifecycle resource (modules/backup-bucket.ts): validation blocks may reference other inputs only from
-      // Terraform 1.9, and the module supports 1.5.
-      validation: [oneOf("backup_transition_storage_class", STORAGE_CLASSES)],
-    });
-
-    this.backupExpirationDays = variable(this, "backup_expiration_days", {
-      nullable: true,
-      type: VariableType.NUMBER,
-      description: `Days after which exports and restore-drill reports expire, or null to keep them forever. A whole number from 1 to ${MAX_RETENTION_DAYS}, greater than backup_transition_days when both are set. With versioning, expired objects stay recoverable for backup_noncurrent_version_expiration_days.`,
-      default:
-        d.backup_expiration_days === undefined
-          ? DEFAULT_EXPIRATION_DAYS
-          : (d.backup_expiration_days ?? Token.nullValue()),
-      validation: [
-        {
-          condition: `\${var.backup_expiration_days == null || try(var.backup_expiration_days >= 1 && var.backup_expiration_days <= ${MAX_RETENTION_DAYS} && floor(var.backup_expiration_days) == var.backup_expiration_days, false)}`,
-          errorMessage: `backup_expiration_days must be null or a whole number from 1 to ${MAX_RETENTION_DAYS}.`,
-        },
-      ],
-    });
-
-    this.backupNoncurrentVersionExpirationDays = variable(this, "backup_noncurrent_version_expiration_days", {
-      nullable: false,
-      type: VariableType.NUMBER,
-      description: `Days a deleted or overwritten object version is kept before S3 removes it: a whole number from 1 to ${MAX_RETENTION_DAYS}.`,
-      default: d.backup_noncurrent_version_expiration_days ?? DEFAULT_NONCURRENT_EXPIRATION_DAYS,
-      validation: [wholeRange("backup_noncurrent_version_expiration_days", 1, MAX_RETENTION_DAYS)],
-    });
-
-    this.backupObjectLockMode = variable(this, "backup_object_lock_mode", {
-      nullable: true,
-      type: VariableType.STRING,
-      description: `S3 Object Lock default retention mode for the backup bucket: null (no Object Lock), GOVERNANCE (users with s3:BypassGovernanceRetention can still delete) or COMPLIANCE (nobody can delete a locked version, not even root, until its retention ends). Once enabled on a bucket, Object Lock cannot be turned off.`,
-      default: d.backup_object_lock_mode ?? Token.nullValue(),
-      validation: [
-        {
-          condition: `\${var.backup_object_lock_mode == null || contains(${hclList(OBJECT_LOCK_MODES)}, coalesce(var.backup_object_lock_mode, "-"))}`,
-          errorMessage: `backup_object_lock_mode must be null, ${OBJECT_LOCK_MODES.join(" or ")}.`,
-        },
-      ],
-    });
-
-    this.backupObjectLockDays = variable(this, "backup_object_lock_days", {
-      nullable: false,
-      type: VariableType.NUMBER,
-      description: `Default Object Lock retention of every new object version, in days (used only when backup_object_lock_mode is set): a whole number from 1 to ${MAX_RETENTION_DAYS}.`,
-      default: d.backup_object_lock_days ?? DEFAULT_OBJECT_LOCK_DAYS,
-      validation: [wholeRange("backup_object_lock_days", 1, MAX_RETENTION_DAYS)],
-    });
-
-    this.alarmSubscriptions = variable(this, "alarm_subscriptions", {
-      nullable: false,
-      type: VariableType.list(VariableType.object({ protocol: VariableType.STRING, endpoint: VariableType.STRING })),
-      description: `Subscriptions to the "<prefix>-dynamo-backup-failed" SNS topic: a list of { protocol, endpoint }. Protocols: ${SNS_PROTOCOLS.join(", ")} (plain http is not allowed). Email subscriptions must be confirmed by their recipient.`,
-      default: d.alarm_subscriptions ?? [],
-      validation: [
-        {
-          condition: `\${alltrue([for s in var.alarm_subscriptions : contains(${hclList(SNS_PROTOCOLS)}, s.protocol) && length(s.endpoint) > 0])}`,
-          errorMessage: `alarm_subscriptions entries need a protocol among ${SNS_PROTOCOLS.join(", ")} and a non-empty endpoint.`,
-        },
-      ],
-    });
-
-    this.maxExportAgeHours = variable(this, "max_export_age_hours", {
-      nullable: false,
-      type: VariableType.NUMBER,
-      description: `The RPO alarm fires when a table has had no verified export for this many hours: a whole number from 1 to ${MAX_EXPORT_AGE_HOURS_LIMIT} (CloudWatch evaluates at most 7 days). Keep it above the export interval plus the time an export and its verification take.`,
-      default: d.max_export_age_hours ?? DEFAULT_MAX_EXPORT_AGE_HOURS,
-      validation: [wholeRange("max_export_age_hours", 1, MAX_EXPORT_AGE_HOURS_LIMIT)],
-    });
-
-    this.enableRestoreDrill = variable(this, "enable_restore_drill", {
-      nullable: false,
-      type: VariableType.BOOL,
-      description:
-        "Run scheduled restore drills: ImportTable of each exported table's latest verified full export into a scratch table, compare, record the restore time, delete the scratch table. true or false. Each drill is billed as an import of the table's size.",
-      default: d.enable_restore_drill ?? false,
-    });
-
-    this.restoreDrillSchedule = variable(this, "restore_drill_schedule", {
-      nullable: false,
-      type: VariableType.STRING,
-      description:
-        "When restore drills run: rate(<n> minutes|hours|days) or cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>). Default: weekly, Sunday 06:00 in export_schedule_timezone.",
-      default: d.restore_drill_schedule ?? DEFAULT_RESTORE_DRILL_SCHEDULE,
-      validation: [scheduleValidation("restore_drill_schedule")],
-    });
-
-    this.restoreDrillSampleSize = variable(this, "restore_drill_sample_size", {
-      nullable: false,
-      type: VariableType.NUMBER,
-      description: `Items of the export a restore drill reads back from the scratch table and compares attribute by attribute: a whole number from 1 to ${MAX_DRILL_SAMPLE_SIZE}.`,
-      default: d.restore_drill_sample_size ?? DEFAULT_DRILL_SAMPLE_SIZE,
-      validation: [wholeRange("restore_drill_sample_size", 1, MAX_DRILL_SAMPLE_SIZE)],
-    });
-
-    this.lambdaRuntime = variable(this, "lambda_runtime", {
-      nullable: false,
-      type: VariableType.STRING,
-      description: `Lambda runtime of the pipeline's functions: ${LAMBDA_RUNTIMES.join(", ")}. nodejs20.x is past end of life; nodejs24.x needs an AWS provider that knows it (hashicorp/aws 5.100 does not).`,
-      default: d.lambda_runtime ?? DEFAULT_LAMBDA_RUNTIME,
-      validation: [oneOf("lambda_runtime", LAMBDA_RUNTIMES)],
-    });
-
-    this.lambdaArchitecture = variable(this, "lambda_architecture", {
-      nullable: false,
-      type: VariableType.STRING,
-      description: `Instruction set of the pipeline's functions: ${LAMBDA_ARCHITECTURES.join(" or ")}.`,
-      default: d.lambda_architecture ?? DEFAULT_LAMBDA_ARCHITECTURE,
-      validation: [oneOf("lambda_architecture", LAMBDA_ARCHITECTURES)],
-    });
-
-    this.lambdaLogRetentionDays = variable(this, "lambda_log_retention_days", {
-      nullable: false,
-      type: VariableType.NUMBER,
-      description: `Days CloudWatch Logs keeps the pipeline functions' logs: one of ${LOG_RETENTION_DAYS.join(", ")}.`,
-      default: d.lambda_log_retention_days ?? DEFAULT_LOG_RETENTION_DAYS,
-      validation: [
-        {
-          condition: `\${contains([${LOG_RETENTION_DAYS.join(", ")}], var.lambda_log_retention_days)}`,
-          errorMessage: `lambda_log_retention_days must be one of the values CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}.`,
-        },
-      ],
-    });
+    const v = declareVariables(this, exportPipelineInputs(props.catalog), props.defaults);
+    this.enableExportPipeline = v.enable_export_pipeline;
+    this.exportTables = v.export_tables;
+    this.exportSchedule = v.export_schedule;
+    this.exportScheduleTimezone = v.export_schedule_timezone;
+    this.incrementalExportInterval = v.incremental_export_interval;
+    this.scanExportSegments = v.scan_export_segments;
+    this.backupBucketName = v.backup_bucket_name;
+    this.backupTransitionDays = v.backup_transition_days;
+    this.backupTransitionStorageClass = v.backup_transition_storage_class;
+    this.backupExpirationDays = v.backup_expiration_days;
+    this.backupNoncurrentVersionExpirationDays = v.backup_noncurrent_version_expiration_days;
+    this.backupObjectLockMode = v.backup_object_lock_mode;
+    this.backupObjectLockDays = v.backup_object_lock_days;
+    this.alarmSubscriptions = v.alarm_subscriptions;
+    this.maxExportAgeHours = v.max_export_age_hours;
+    this.enableRestoreDrill = v.enable_restore_drill;
+    this.restoreDrillSchedule = v.restore_drill_schedule;
+    this.restoreDrillSampleSize = v.restore_drill_sample_size;
+    this.lambdaRuntime = v.lambda_runtime;
+    this.lambdaArchitecture = v.lambda_architecture;
+    this.lambdaLogRetentionDays = v.lambda_log_retention_days;
   }
-}
-
-type Validation = NonNullable<ConstructorParameters<typeof TerraformVariable>[2]["validation"]>[number];
-
-export function scheduleValidation(name: string): Validation {
-  return {
-    condition: `\${can(regex(${hclString(SCHEDULE_REGEX)}, var.${name}))}`,
-    errorMessage: `${name} must be rate(<n> minutes|hours|days) (singular unit when n is 1, e.g. rate(1 day)) or a six-field cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 3 * * ? *).`,
-  };
-}
-
-export function wholeRange(name: string, min: number, max: number): Validation {
-  return {
-    condition: `\${var.${name} >= ${min} && var.${name} <= ${max} && floor(var.${name}) == var.${name}}`,
-    errorMessage: `${name} must be a whole number from ${min} to ${max}.`,
-  };
-}
-
-export function oneOf(name: string, values: readonly string[]): Validation {
-  return {
-    condition: `\${contains(${hclList(values)}, var.${name})}`,
-    errorMessage: `${name} must be one of ${values.join(", ")}.`,
-  };
 }

@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { renderBlocks, updateReadme } from "../lib/docs/module-docs";
-import { DEFAULT_CATALOG, validateCatalog } from "../lib/catalog";
+import { DEFAULT_CATALOG } from "../lib/catalog";
+import { validateCatalog } from "../lib/catalog-schema";
 import { PROJECT_ROOT } from "../lib/project-config";
 
 export const README_PATH = join(PROJECT_ROOT, "README.md");

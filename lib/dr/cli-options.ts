@@ -2,7 +2,7 @@
  * Flags shared by the DR commands (terraform side, output, safety) and their parsing into checked values.
  */
 import { DEFAULT_MODULE_ADDRESS } from "../addresses";
-import { TableCatalog, CatalogError } from "../catalog";
+import { TableCatalog } from "../catalog";
 import { OptionSpec, ParsedValues, choiceFlag, intFlag, optionalString } from "../cli/command";
 import { UsageError } from "../cli/errors";
 import { PROJECT_ROOT, loadProjectCatalog } from "../project-config";
@@ -153,14 +153,9 @@ export function waitMinutesFlag(values: ParsedValues): number {
   return intFlag(values, "wait-minutes", DEFAULT_WAIT_MINUTES, 0, MAX_WAIT_MINUTES);
 }
 
-/** The project's catalog; a broken catalog file is a usage error naming it. */
+/** The project's catalog; a broken catalog file throws a CatalogError (kind "usage", exit 2) naming it. */
 export function projectCatalog(env: NodeJS.ProcessEnv): TableCatalog {
-  try {
-    return loadProjectCatalog(PROJECT_ROOT, env);
-  } catch (err) {
-    if (err instanceof CatalogError) throw new UsageError(err.message);
-    throw err;
-  }
+  return loadProjectCatalog(PROJECT_ROOT, env);
 }
 
 /** Parses an ISO 8601 instant that names its time zone (a bare local time is ambiguous at 3 a.m.). */

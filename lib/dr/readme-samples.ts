@@ -6,7 +6,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_MODULE_ADDRESS } from "../addresses";
-import { DEFAULT_CATALOG, TableCatalog, physicalTableName, validateCatalog } from "../catalog";
+import { DEFAULT_CATALOG, TableCatalog, physicalTableName } from "../catalog";
+import { validateCatalog } from "../catalog-schema";
 import { PROJECT_ROOT } from "../project-config";
 import { COMMAND_PERMISSIONS } from "../../scripts/commands/permissions";
 import { renderHcl } from "./hcl-render";

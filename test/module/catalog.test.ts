@@ -3,22 +3,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  CatalogError,
   DEFAULT_CATALOG,
-  TableSpec,
   findTable,
-  loadCatalog,
   maxPrefixLength,
   pointInTimeDefaults,
   shortKey,
   snakeName,
   tableResourceName,
-  validateCatalog,
 } from "../../lib/catalog";
+import { loadCatalog, validateCatalog } from "../../lib/catalog-schema";
 import { AddressError, tableAddress, validateModuleAddress } from "../../lib/addresses";
-
-const one = (table: Partial<TableSpec> & Record<string, unknown>) =>
-  validateCatalog({ tables: [{ name: "OrdersTable", attributes: { id: "S" }, hashKey: "id", ...table }] });
 
 describe("default catalog", () => {
   it("holds the Cumulus tables with their keys, GSI, TTL and streams", () => {
@@ -100,99 +94,7 @@ describe("addresses", () => {
   });
 });
 
-describe("catalog validation errors", () => {
-  const cases: [string, unknown, string][] = [
-    ["not an object", 5, 'catalog: must be an object with a "tables" array'],
-    ["no tables", { tables: [] }, "catalog.tables: must declare at least one table"],
-    [
-      "duplicate names",
-      {
-        tables: [
-          { name: "A1", attributes: { id: "S" }, hashKey: "id" },
-          { name: "A1", attributes: { id: "S" }, hashKey: "id" },
-        ],
-      },
-      'tables[1].name: duplicate table name "A1"',
-    ],
-    [
-      "names that collide as Terraform resources",
-      {
-        tables: [
-          { name: "OrdersTable", attributes: { id: "S" }, hashKey: "id" },
-          { name: "Orders_Table", attributes: { id: "S" }, hashKey: "id" },
-        ],
-      },
-      'tables[1].name: "Orders_Table" and "OrdersTable" both map to the Terraform resource name "orders_table"',
-    ],
-  ];
-  it.each(cases)("%s", (_label, raw, message) => {
-    expect(() => validateCatalog(raw)).toThrow(new CatalogError(message));
-  });
-
-  it("key attribute not declared", () => {
-    expect(() => one({ hashKey: "orderId" })).toThrow(
-      'tables[0] (OrdersTable).hashKey: key attribute "orderId" is not declared in attributes (declared: id)',
-    );
-    expect(() => one({ rangeKey: "createdAt" })).toThrow(
-      'tables[0] (OrdersTable).rangeKey: key attribute "createdAt" is not declared in attributes (declared: id)',
-    );
-  });
-
-  it("unsupported key type", () => {
-    expect(() => one({ attributes: { id: "BOOL" as "S" } })).toThrow(
-      'tables[0] (OrdersTable).attributes.id: unsupported key type "BOOL"; allowed: S, N, B (DynamoDB keys are string, number or binary)',
-    );
-  });
-
-  it("declared attribute not used by any key", () => {
-    expect(() => one({ attributes: { id: "S", note: "S" } })).toThrow(
-      'tables[0] (OrdersTable).attributes.note: attribute "note" is declared but not used by the table key or any index; DynamoDB accepts only key attributes in the definition',
-    );
-  });
-
-  it("name outside the rules", () => {
-    expect(() => one({ name: "Orders Table" })).toThrow(
-      'tables[0].name: "Orders Table" is not allowed: a catalog table name must start with a letter and contain only A-Z, a-z, 0-9 and _ (it becomes part of the DynamoDB name "<prefix>-<name>" and of the Terraform address)',
-    );
-    const long = `T${"x".repeat(253)}`;
-    expect(() => one({ name: long })).toThrow(
-      `tables[0].name: "${long}" is 254 characters; at most 253 are allowed so that "<prefix>-${long}" fits DynamoDB's 255-character limit`,
-    );
-  });
-
-  it("too many GSIs", () => {
-    const gsis = Array.from({ length: 21 }, (_, i) => ({ name: `idx-${i}`, hashKey: "id" }));
-    expect(() => one({ globalSecondaryIndexes: gsis })).toThrow(
-      "tables[0] (OrdersTable).globalSecondaryIndexes: 21 indexes declared; DynamoDB allows at most 20 global secondary indexes per table",
-    );
-  });
-
-  it("bad projection", () => {
-    expect(() =>
-      one({ globalSecondaryIndexes: [{ name: "by-id", hashKey: "id", projectionType: "SOME" as "ALL" }] }),
-    ).toThrow(
-      'tables[0] (OrdersTable).globalSecondaryIndexes[0].projectionType: bad projection "SOME"; allowed: ALL, KEYS_ONLY, INCLUDE',
-    );
-    expect(() =>
-      one({ globalSecondaryIndexes: [{ name: "by-id", hashKey: "id", projectionType: "INCLUDE" }] }),
-    ).toThrow(
-      "tables[0] (OrdersTable).globalSecondaryIndexes[0].nonKeyAttributes: projection INCLUDE needs 1-100 non-key attribute names; got undefined",
-    );
-    expect(() =>
-      one({
-        globalSecondaryIndexes: [{ name: "by-id", hashKey: "id", projectionType: "ALL", nonKeyAttributes: ["a"] }],
-      }),
-    ).toThrow(
-      "tables[0] (OrdersTable).globalSecondaryIndexes[0].nonKeyAttributes: bad projection: nonKeyAttributes is only allowed with projectionType INCLUDE, not ALL",
-    );
-  });
-
-  it("bad stream view type", () => {
-    expect(() => one({ streamViewType: "ALL" as "KEYS_ONLY" })).toThrow(
-      'tables[0] (OrdersTable).streamViewType: "ALL" is not allowed; use one of NEW_AND_OLD_IMAGES, NEW_IMAGE, OLD_IMAGE, KEYS_ONLY or null for no stream',
-    );
-  });
-});
+// Bad catalogs, with their exact messages and exit codes: test/bad-input/catalog.test.ts.
 
 describe("loading a catalog file", () => {
   const dir = mkdtempSync(join(tmpdir(), "dds-cat-"));

@@ -1,12 +1,11 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { Testing } from "cdktf";
 import { describe, expect, inject, it } from "vitest";
-import { DEFAULT_CATALOG, TableCatalog, tableResourceName, validateCatalog } from "../../lib/catalog";
+import { DEFAULT_CATALOG, TableCatalog, tableResourceName } from "../../lib/catalog";
+import { validateCatalog } from "../../lib/catalog-schema";
 import { DYNAMODB_TABLE_RESOURCE_TYPE } from "../../lib/addresses";
-import { DeployConfigError, resolveDeployConfig } from "../../lib/deploy-config";
+import { resolveDeployConfig } from "../../lib/deploy-config";
 import { ModuleJson, moduleJsonFor } from "../../lib/docs/module-docs";
 import { PROJECT_ROOT } from "../../lib/project-config";
 import { MODULE_MAIN_FILE } from "../../lib/synth/package-module";
@@ -229,28 +228,6 @@ describe("the deployable stack", () => {
     expect(json.variable.export_schedule?.default).toBe("rate(6 hours)");
   });
 
-  it("rejects an input name the module does not have, suggesting the close ones and listing all", () => {
-    const config = resolveDeployConfig({ inputs: { prefix: "prod", enable_point_in_time_table: [] } }, {});
-    const build = (): unknown =>
-      new DataPersistenceDeployStack(Testing.app(), "dp", { catalog: DEFAULT_CATALOG, config });
-    const names = Object.keys(
-      (
-        JSON.parse(
-          Testing.synth(
-            new DataPersistenceDeployStack(Testing.app(), "ok", {
-              catalog: DEFAULT_CATALOG,
-              config: resolveDeployConfig({}, {}),
-            }),
-          ),
-        ) as { variable: Record<string, unknown> }
-      ).variable,
-    ).sort();
-    expect(build).toThrow(DeployConfigError);
-    expect(build).toThrow(
-      `deploy.inputs.enable_point_in_time_table: "enable_point_in_time_table" is not an input of the module (did you mean enable_point_in_time_tables?); its inputs are: ${names.join(", ")}`,
-    );
-  });
-
   it("takes AWS_REGION and $DDB_DEPLOY_CONFIG over cdktf.json context", () => {
     const config = resolveDeployConfig(
       { region: "eu-west-1", inputs: { prefix: "ctx" } },
@@ -258,48 +235,6 @@ describe("the deployable stack", () => {
     );
     expect(config).toEqual({ region: "ap-southeast-2", backend: { type: "local" }, inputs: { prefix: "env" } });
   });
-
-  it.each([
-    [{ backend: { type: "gcs" } }, {}, 'deploy.backend.type: "gcs" is not supported; allowed: local, s3'],
-    [
-      { backend: { type: "s3", key: "k" } },
-      {},
-      "deploy.backend.bucket: an s3 backend needs a non-empty string; got undefined",
-    ],
-    [{ region: "mars-1" }, {}, 'deploy.region: "mars-1" is not an AWS region name such as us-east-1'],
-    [{}, { DDB_DEPLOY_CONFIG: "{oops" }, "DDB_DEPLOY_CONFIG: is not valid JSON"],
-    [{ inputs: [] }, {}, "deploy.inputs: must be an object of module input values"],
-    [
-      { localEndpoint: "http://10.0.0.5:4566" },
-      {},
-      'deploy.localEndpoint: "http://10.0.0.5:4566" is not allowed; use a loopback URL such as http://127.0.0.1:5000 (or leave it out for real AWS)',
-    ],
-  ])("rejects %j", (ctx, env, message) => {
-    expect(() => resolveDeployConfig(ctx, env)).toThrow(DeployConfigError);
-    expect(() => resolveDeployConfig(ctx, env)).toThrow(message);
-  });
 });
 
-describe("npm run synth with bad input", () => {
-  it("exits non-zero with the catalog error and writes nothing", () => {
-    const dir = mkdtempSync(join(tmpdir(), "dds-badsynth-"));
-    const catalog = join(dir, "tables.json");
-    writeFileSync(catalog, JSON.stringify({ tables: [{ name: "T1", attributes: { id: "X" }, hashKey: "id" }] }));
-    const res = spawnSync(join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["main.ts"], {
-      cwd: PROJECT_ROOT,
-      env: {
-        ...process.env,
-        DDB_TABLE_CATALOG: catalog,
-        CDKTF_OUTDIR: join(dir, "out"),
-        DDB_MODULE_OUT_DIR: join(dir, "module"),
-      },
-      encoding: "utf8",
-    });
-    expect(res.status).toBe(1);
-    expect(res.stderr.trim()).toBe(
-      `synth failed: catalog file ${catalog}: tables[0] (T1).attributes.id: unsupported key type "X"; allowed: S, N, B (DynamoDB keys are string, number or binary)`,
-    );
-    expect(existsSync(join(dir, "out"))).toBe(false);
-    expect(existsSync(join(dir, "module"))).toBe(false);
-  });
-});
+// Bad deploy settings, catalogs and output folders: test/bad-input/synth.test.ts and catalog.test.ts.

@@ -1,0 +1,19 @@
+/**
+ * Every input of the data-persistence module, from the three declarative tables, and the type of their values.
+ * Imports the input tables only.
+ */
+import type { TableCatalog } from "../catalog";
+import { BackupPlanInputValues, backupPlanInputs } from "./backup-plan-inputs";
+import { ExportPipelineInputValues, exportPipelineInputs } from "./export-pipeline-inputs";
+import { DataPersistenceInputValues, dataPersistenceInputs } from "./table-inputs";
+import type { ModuleInput } from "./types";
+
+/** Values for every module input, by Terraform variable name (the deployable stack's `deploy.inputs`). */
+export type DataPersistenceModuleInputs = DataPersistenceInputValues &
+  ExportPipelineInputValues &
+  BackupPlanInputValues;
+
+/** Every module input, in declaration order. */
+export function moduleInputs(catalog: TableCatalog): readonly ModuleInput<keyof DataPersistenceModuleInputs>[] {
+  return [...dataPersistenceInputs(catalog), ...exportPipelineInputs(catalog), ...backupPlanInputs(catalog)];
+}

@@ -1,0 +1,143 @@
+/**
+ * Bad values for the module's variables, as a consumer sets them in HCL: each row is the module arguments, the exact
+ * messages `terraform plan` must print (offline: -refresh=false, loopback endpoint, fake credentials) and its exit code;
+ * nothing is created (a plan writes no state). More rows for the table and pipeline inputs live in
+ * test/module/terraform.test.ts and test/pipeline/module.terraform.test.ts; new inputs add their rows here.
+ * Also checks the declarative input tables themselves: one row per declared variable, `@default` docs and descriptions
+ * that agree with the real defaults, a sorted IANA zone list.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Testing } from "cdktf";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { DEFAULT_CATALOG } from "../../lib/catalog";
+import { moduleInputs } from "../../lib/module-inputs/all-inputs";
+import { IANA_TIME_ZONES } from "../../lib/module-inputs/iana-time-zones";
+import type { ModuleInput } from "../../lib/module-inputs/types";
+import { DEFAULT_MODULE_NAME } from "../../lib/addresses";
+import { PROJECT_ROOT } from "../../lib/project-config";
+import { moduleVariableNames } from "../../lib/synth/terraform-variable";
+import { DataPersistenceModuleStack } from "../../modules/data-persistence-module-stack";
+import { TerraformWorkspace } from "../support/terraform";
+import { announceSkip, terraformSkipReason } from "../support/tools";
+
+const ROWS_BY_NAME = new Map<string, ModuleInput>(moduleInputs(DEFAULT_CATALOG).map((r) => [r.name, r]));
+
+describe("the declarative input tables", () => {
+  it("have exactly one row per variable the module declares", () => {
+    const stack = new DataPersistenceModuleStack(Testing.app(), "inputs", { catalog: DEFAULT_CATALOG });
+    const rows = moduleInputs(DEFAULT_CATALOG).map((r) => r.name);
+    expect(new Set(rows).size).toBe(rows.length);
+    expect([...rows].sort()).toEqual(moduleVariableNames(stack));
+  });
+
+  it("document in `@default` the default each row really has", () => {
+    const files = ["table-inputs.ts", "export-pipeline-inputs.ts", "backup-plan-inputs.ts"];
+    const docs = files.flatMap((f) => [
+      ...readFileSync(join(PROJECT_ROOT, "lib", "module-inputs", f), "utf8").matchAll(
+        /\/\*\* @default (.+?) \*\/\n\s+readonly (\w+)\?/g,
+      ),
+    ]);
+    expect(docs.map((m) => m[2]).sort()).toEqual([...ROWS_BY_NAME.keys()].sort());
+    for (const [, doc, name] of docs) {
+      const row = ROWS_BY_NAME.get(name as string);
+      if ((doc as string).startsWith("- ")) {
+        // Documented as derived (from the catalog) or required: the row has no literal default of its own.
+        expect(row?.default === undefined || name === "enable_point_in_time_tables", name).toBe(true);
+        continue;
+      }
+      const literal = /^(null|true|false|-?\d+|"[^"]*"|\[\]|\{\})/.exec(doc as string)?.[1];
+      expect(literal, `${name}: @default ${doc}`).toBeDefined();
+      expect(JSON.parse(literal as string), name).toEqual(row?.default);
+    }
+  });
+
+  it("say the real default wherever a description names one", () => {
+    for (const row of ROWS_BY_NAME.values()) {
+      const said = /Default: ([^,]+?)(,|\.$)/.exec(row.description)?.[1];
+      if (said !== undefined) expect(said, row.name).toBe(String(row.default));
+    }
+  });
+
+  it("embed a sorted, duplicate-free IANA zone list that Node's ICU knows", () => {
+    expect([...IANA_TIME_ZONES].sort()).toEqual(IANA_TIME_ZONES);
+    expect(new Set(IANA_TIME_ZONES).size).toBe(IANA_TIME_ZONES.length);
+    expect(IANA_TIME_ZONES).toEqual(expect.arrayContaining(["UTC", "Europe/Paris", "America/New_York", "Etc/GMT+5"]));
+    expect(IANA_TIME_ZONES).not.toContain("Europe/Pariss");
+    for (const zone of IANA_TIME_ZONES)
+      expect(() => new Intl.DateTimeFormat("en", { timeZone: zone }), zone).not.toThrow();
+  });
+});
+
+const skip = announceSkip("module variable bad-input tests", terraformSkipReason());
+
+interface Diagnostic {
+  readonly severity: string;
+  readonly summary: string;
+  readonly detail: string;
+}
+
+interface PlanRow {
+  readonly label: string;
+  /** Module arguments, written as HCL (JSON values are HCL) into an override of the example's module block. */
+  readonly args: Readonly<Record<string, unknown>>;
+  /** Each error's detail must contain exactly one of these, in any order. */
+  readonly messages: readonly string[];
+  readonly exitCode: number;
+}
+
+const BAD_PREFIX =
+  'prefix must be 1-228 characters of A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.), so that every table name "<prefix>-<TableName>" is a legal DynamoDB table name (3-255 characters of A-Za-z0-9_.-).';
+const BAD_TIMEZONE =
+  "export_schedule_timezone must be an IANA time zone name such as UTC, Europe/Paris or America/New_York (a name of the tz database 2025b, links included; case matters).";
+
+const PLAN_ROWS: readonly PlanRow[] = [
+  { label: "prefix = null gets the prefix rule", args: { prefix: null }, messages: [BAD_PREFIX], exitCode: 1 },
+  { label: "prefix = empty string", args: { prefix: "" }, messages: [BAD_PREFIX], exitCode: 1 },
+  {
+    label: "export_schedule_timezone misspelt",
+    args: { export_schedule_timezone: "Europe/Pariss" },
+    messages: [BAD_TIMEZONE],
+    exitCode: 1,
+  },
+  {
+    label: "export_schedule_timezone in the wrong case",
+    args: { export_schedule_timezone: "utc" },
+    messages: [BAD_TIMEZONE],
+    exitCode: 1,
+  },
+  {
+    label: "a number input given a word",
+    args: { point_in_time_recovery_period_days: "abc" },
+    messages: ["a number is required"],
+    exitCode: 1,
+  },
+];
+
+describe.skipIf(skip)("terraform plan refuses bad module arguments (offline)", () => {
+  let ws: TerraformWorkspace;
+
+  beforeAll(async () => {
+    ws = TerraformWorkspace.fromExample("hcl-consumer", inject("moduleDir"));
+    ws.disableOptionalFeatures();
+    await ws.init();
+  });
+
+  it.each(PLAN_ROWS)("$label", async ({ args, messages, exitCode }) => {
+    const lines = Object.entries(args).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`);
+    writeFileSync(join(ws.dir, "bad_input_override.tf"), `module "${DEFAULT_MODULE_NAME}" {\n${lines.join("\n")}\n}\n`);
+    const res = await ws.tf(["plan", "-refresh=false", "-input=false", "-json", "-lock=false"], { allowFail: true });
+    expect(res.code).toBe(exitCode);
+    const errors = res.stdout
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as { type: string; diagnostic?: Diagnostic })
+      .filter((m) => m.type === "diagnostic" && m.diagnostic?.severity === "error")
+      .map((m) => m.diagnostic as Diagnostic);
+    expect(errors.map((e) => e.detail)).toHaveLength(messages.length);
+    for (const message of messages) {
+      expect(errors.map((e) => e.detail)).toContainEqual(expect.stringContaining(message));
+    }
+    expect(existsSync(join(ws.dir, "terraform.tfstate"))).toBe(false);
+  });
+});
