@@ -1,0 +1,140 @@
+/**
+ * Writing one delivered batch: split by hour (a batch spanning an hour boundary becomes one object per hour, each named
+ * after its own first and last sequence numbers), chained to the shard's previous object, idempotent under Lambda's
+ * retries.
+ *
+ * The shard's pointer (`state/<table>/capture/shards/<shard>.json`) holds the last *committed* object and the *pending*
+ * batch (its range, its objects, the object it chains to). It is written before the objects. The next call for the shard
+ * decides what the pending batch was:
+ * - the same range again (a re-delivery): its objects are written again under the same names, chained the same way;
+ * - a batch starting after it: Lambda moved on, so the pending batch was delivered — it becomes the committed one;
+ * - a batch starting inside it (a retry that Lambda bisected): the pending objects are deleted (their records come
+ *   again) and the new batch chains to the committed object.
+ * Records at or before the committed sequence number were captured already (a replay) and are skipped.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { encodeChangeObject, type ObjectRef } from "./change-object";
+import { changeObjectKey, hourIdOf, shardPointerKey, type HourId } from "./layout";
+import { compareSequence, recordTimeMs, type ChangeLine, type StreamBatch } from "./records";
+import { deleteObject, getJson, putJson, putObject, sse } from "./s3-io";
+
+export interface ShardPointer {
+  readonly version: 1;
+  readonly table: string;
+  readonly shardId: string;
+  readonly streamArn: string;
+  readonly committed: ObjectRef | null;
+  readonly pending: PendingBatch | null;
+  readonly updatedAt: string;
+}
+
+export interface PendingBatch {
+  readonly first: string;
+  readonly last: string;
+  readonly previous: ObjectRef | null;
+  readonly objectKeys: readonly string[];
+}
+
+export interface WrittenObject {
+  readonly key: string;
+  readonly hour: HourId;
+  readonly records: number;
+  readonly bytes: number;
+  readonly md5: string;
+}
+
+export interface CaptureTarget {
+  readonly bucket: string;
+  /** Catalog name of the table. */
+  readonly table: string;
+  readonly kmsKeyArn?: string;
+}
+
+/** Splits records (in stream order) into runs of the same hour. */
+export function splitByHour(records: readonly ChangeLine[]): { hour: HourId; lines: ChangeLine[] }[] {
+  const parts: { hour: HourId; lines: ChangeLine[] }[] = [];
+  for (const r of records) {
+    const hour = hourIdOf(recordTimeMs(r));
+    const last = parts[parts.length - 1];
+    if (last !== undefined && last.hour === hour) last.lines.push(r);
+    else parts.push({ hour, lines: [r] });
+  }
+  return parts;
+}
+
+/** Where the batch chains to, which records are new, and which pending objects are stale. */
+export function planBatch(
+  pointer: ShardPointer | undefined,
+  records: readonly ChangeLine[],
+): { committed: ObjectRef | null; previous: ObjectRef | null; fresh: ChangeLine[]; stale: readonly string[] } {
+  let committed = pointer?.committed ?? null;
+  let previous = committed;
+  let stale: readonly string[] = [];
+  const pending = pointer?.pending ?? null;
+  const first = records[0]?.SequenceNumber ?? "0";
+  if (pending !== null) {
+    if (compareSequence(first, pending.last) > 0) {
+      const lastKey = pending.objectKeys[pending.objectKeys.length - 1];
+      committed = lastKey === undefined ? committed : { lastSequenceNumber: pending.last, objectKey: lastKey };
+      previous = committed;
+    } else {
+      previous = pending.previous;
+      stale = pending.objectKeys;
+    }
+  }
+  const floor = committed?.lastSequenceNumber;
+  const fresh = records.filter((r) => floor === undefined || compareSequence(r.SequenceNumber, floor) > 0);
+  return { committed, previous, fresh, stale };
+}
+
+/** Writes a batch's objects (one per hour it spans) and moves the shard's pointer. */
+export async function writeBatch(s3: S3Client, target: CaptureTarget, batch: StreamBatch): Promise<WrittenObject[]> {
+  const { bucket, table } = target;
+  const pointerKey = shardPointerKey(table, batch.shardId);
+  const pointer = await getJson<ShardPointer>(s3, bucket, pointerKey);
+  const plan = planBatch(pointer, batch.records);
+  if (plan.fresh.length === 0) return [];
+  const parts = splitByHour(plan.fresh).map((p) => ({
+    ...p,
+    key: changeObjectKey(
+      table,
+      p.hour,
+      batch.shardId,
+      p.lines[0]!.SequenceNumber,
+      p.lines[p.lines.length - 1]!.SequenceNumber,
+    ),
+  }));
+  const next: ShardPointer = {
+    version: 1,
+    table,
+    shardId: batch.shardId,
+    streamArn: batch.streamArn,
+    committed: plan.committed,
+    pending: {
+      first: plan.fresh[0]!.SequenceNumber,
+      last: plan.fresh[plan.fresh.length - 1]!.SequenceNumber,
+      previous: plan.previous,
+      objectKeys: parts.map((p) => p.key),
+    },
+    updatedAt: new Date().toISOString(),
+  };
+  await putJson(s3, bucket, pointerKey, next, target.kmsKeyArn);
+  for (const key of plan.stale) if (!parts.some((p) => p.key === key)) await deleteObject(s3, bucket, key);
+  const written: WrittenObject[] = [];
+  let previous = plan.previous;
+  for (const part of parts) {
+    const obj = encodeChangeObject(part.lines, batch.shardId, batch.streamArn, previous);
+    await putObject(s3, {
+      Bucket: bucket,
+      Key: part.key,
+      Body: obj.body,
+      ContentType: "application/gzip",
+      ContentMD5: obj.md5,
+      Metadata: obj.metadata,
+      ...sse(target.kmsKeyArn),
+    });
+    written.push({ key: part.key, hour: part.hour, records: obj.records, bytes: obj.body.byteLength, md5: obj.md5 });
+    previous = { lastSequenceNumber: part.lines[part.lines.length - 1]!.SequenceNumber, objectKey: part.key };
+  }
+  return written;
+}
