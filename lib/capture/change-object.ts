@@ -100,13 +100,10 @@ function checkLines(url: string, hour: HourId, c: Omit<CheckedChangeObject, "pro
   if (lines.length !== c.records) {
     problems.push(`${url}: holds ${lines.length} records, its metadata records ${c.records}`);
   }
-  if (
-    lines.length > 0 &&
-    (lines[0]?.SequenceNumber !== c.first || lines[lines.length - 1]?.SequenceNumber !== c.last)
-  ) {
-    problems.push(
-      `${url}: its records run ${lines[0]?.SequenceNumber}…${lines[lines.length - 1]?.SequenceNumber}, its name says ${c.first}…${c.last}`,
-    );
+  const firstSeq = lines[0]?.SequenceNumber ?? c.first;
+  const lastSeq = lines[lines.length - 1]?.SequenceNumber ?? c.last;
+  if (compareSequence(firstSeq, c.first) !== 0 || compareSequence(lastSeq, c.last) !== 0) {
+    problems.push(`${url}: its records run ${firstSeq}…${lastSeq}, its name and metadata say ${c.first}…${c.last}`);
   }
   lines.forEach((l, i) => {
     if (l.shardId !== c.shardId) problems.push(`${url} line ${i + 1}: shard ${l.shardId}, expected ${c.shardId}`);
@@ -146,13 +143,19 @@ export function checkChangeObject(
   const checked = {
     key,
     shardId: named?.shardId ?? meta[OBJECT_METADATA.shardId] ?? "?",
-    first: named?.first ?? "",
-    last: named?.last ?? "",
+    first: meta[OBJECT_METADATA.first] ?? named?.first ?? "",
+    last: meta[OBJECT_METADATA.last] ?? named?.last ?? "",
     previous: previousOf(meta),
     records: Number.isSafeInteger(count) ? count : lines.length,
     md5,
     lines,
   };
+  const sameName =
+    named !== undefined &&
+    compareSequence(named.first, checked.first) === 0 &&
+    compareSequence(named.last, checked.last) === 0;
+  if (!sameName)
+    problems.push(`${url}: its name does not match its metadata (records ${checked.first}…${checked.last})`);
   if (problems.length === 0) checkLines(url, hour, checked, problems);
   return { ...checked, problems };
 }

@@ -80,7 +80,7 @@ async function checkChainStart(
       );
     return;
   }
-  if (head !== undefined && head.lastSequenceNumber === prev.lastSequenceNumber) return;
+  if (head !== undefined && compareSequence(head.lastSequenceNumber, prev.lastSequenceNumber) === 0) return;
   const exists = await objectExists(s3, input.bucket, prev.objectKey);
   if (!exists) {
     problems.push(
@@ -109,7 +109,7 @@ async function checkShardChain(
       problems.push(
         `${url} overlaps ${s3Url(input.bucket, before.key)} (duplicate records ${obj.first}…${before.last})`,
       );
-    } else if (obj.previous?.lastSequenceNumber !== before.last) {
+    } else if (obj.previous === null || compareSequence(obj.previous.lastSequenceNumber, before.last) !== 0) {
       const missing = obj.previous === null ? "(none named)" : s3Url(input.bucket, obj.previous.objectKey);
       problems.push(
         `missing object ${missing} of shard ${obj.shardId}: ${url} follows records up to ${obj.previous?.lastSequenceNumber ?? "none"}, but the object before it ends at ${before.last}`,
@@ -183,7 +183,7 @@ async function writeHourManifests(
   await putObject(s3, {
     Bucket: bucket,
     Key: filesKey,
-    Body: filesText,
+    Body: Buffer.from(filesText, "utf8"),
     ContentType: "application/json",
     ...sse(input.kmsKeyArn),
   });
