@@ -24,7 +24,7 @@ export const CAPTURE_ENV = {
 
 /** Captured changes: `changes/<CatalogName>/<yyyy>/<mm>/<dd>/<hh>/<shardId>/<first>-<last>.json.gz`. */
 export const CHANGES_PREFIX = "changes";
-/** Below `state/<CatalogName>/`: the per-shard chain pointers and the coverage file. */
+/** `state/capture/<CatalogName>/`: the per-shard chain pointers and the coverage file. */
 export const CAPTURE_STATE_DIR = "capture";
 export const COVERAGE_FILE = "coverage.json";
 /** Suffix of a change object (gzip of JSON lines, one stream record per line). */
@@ -51,6 +51,11 @@ export const OBJECT_METADATA = {
   previousKey: "previous-object-key",
   /** The stream the records came from. */
   streamArn: "stream-arn",
+  /**
+   * Set on an emptied object whose batch Lambda retried in a different shape (bisected): its records live in the
+   * retry's objects, named here. Sealing skips such objects; they stay as an audit trail.
+   */
+  supersededBy: "superseded-by",
 } as const;
 export const NO_PREVIOUS = "none";
 

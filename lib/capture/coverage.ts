@@ -1,5 +1,5 @@
 /**
- * The per-table coverage file (`state/<table>/capture/coverage.json`): hour by hour what is sealed, what failed and why,
+ * The per-table coverage file (`state/capture/<table>/coverage.json`): hour by hour what is sealed, what failed and why,
  * where each shard's chain stands, and the cross-checks done. Nothing downstream may treat an hour as complete unless
  * it is listed here as SEALED.
  */

@@ -6,8 +6,8 @@
  * changes/<CatalogName>/<yyyy>/<mm>/<dd>/<hh>/<shardId>/<first>-<last>.json.gz   one object per delivered batch and hour
  * changes/<CatalogName>/<yyyy>/<mm>/<dd>/<hh>/manifest-files.json               written when the hour is sealed
  * changes/<CatalogName>/<yyyy>/<mm>/<dd>/<hh>/manifest-summary.json             written when the hour is sealed (last)
- * state/<CatalogName>/capture/shards/<shardId>.json                              chain pointer of each shard
- * state/<CatalogName>/capture/coverage.json                                      hour by hour: sealed, failed; cross-checks
+ * state/capture/<CatalogName>/shards/<shardId>.json                              chain pointer of each shard
+ * state/capture/<CatalogName>/coverage.json                                      hour by hour: sealed, failed; cross-checks
  * ```
  *
  * `<first>`/`<last>` are the batch's first and last stream sequence numbers, zero-padded to 40 digits so that names
@@ -99,17 +99,17 @@ export function hourManifestSummaryKey(table: string, hour: HourId): string {
   return `${hourDir(table, hour)}/${MANIFEST_SUMMARY_FILE}`;
 }
 
-/** `state/<table>/capture`: the capture's own state. */
+/** `state/capture/<table>`: the capture's own state (one prefix for all tables, so IAM can scope it). */
 export function captureStateDir(table: string): string {
-  return `${STATE_PREFIX}/${table}/${CAPTURE_STATE_DIR}`;
+  return `${STATE_PREFIX}/${CAPTURE_STATE_DIR}/${table}`;
 }
 
-/** `state/<table>/capture/shards/<shardId>.json`: the chain pointer of one shard. */
+/** `state/capture/<table>/shards/<shardId>.json`: the chain pointer of one shard. */
 export function shardPointerKey(table: string, shardId: string): string {
   return `${captureStateDir(table)}/shards/${shardId}.json`;
 }
 
-/** `state/<table>/capture/coverage.json` */
+/** `state/capture/<table>/coverage.json` */
 export function coverageKey(table: string): string {
   return `${captureStateDir(table)}/${COVERAGE_FILE}`;
 }

@@ -174,7 +174,7 @@ export function parseStreamEvent(event: unknown): StreamBatch | undefined {
     const prev = records[records.length - 1];
     if (prev !== undefined && compareSequence(prev.SequenceNumber, line.SequenceNumber) >= 0) {
       bad(
-        `Records[${i}].dynamodb.SequenceNumber`,
+        `Records[${i}] (eventID ${line.eventID}).dynamodb.SequenceNumber`,
         `${line.SequenceNumber} does not follow ${prev.SequenceNumber}; a batch holds one shard's records in stream order`,
       );
     }

@@ -6,9 +6,9 @@
  * `status` says whether the hour is complete.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { serializeManifestFiles, type ManifestFileEntry } from "../export-format/manifest";
+import type { ManifestFileEntry } from "../export-format/manifest";
 import { checkChangeObject, type CheckedChangeObject, type ObjectRef } from "./change-object";
-import { CAPTURE_MANIFEST_VERSION, CHANGE_OBJECT_SUFFIX } from "./config";
+import { CAPTURE_MANIFEST_VERSION, CHANGE_OBJECT_SUFFIX, OBJECT_METADATA } from "./config";
 import { ContinuityTracker } from "./continuity";
 import { hourDir, hourEndMs, hourManifestFilesKey, hourManifestSummaryKey, hourStartMs, type HourId } from "./layout";
 import { compareSequence } from "./records";
@@ -58,6 +58,7 @@ async function readObjects(
   for (const key of keys) {
     const obj = await getObject(s3, bucket, key);
     if (obj === undefined) continue; // deleted between list and get: the chain names it
+    if (obj.metadata[OBJECT_METADATA.supersededBy] !== undefined && obj.body.byteLength === 0) continue;
     out.push({ ...checkChangeObject(s3Url(bucket, key), key, hour, obj.body, obj.metadata), etag: obj.etag });
   }
   return out;
@@ -179,7 +180,7 @@ async function writeHourManifests(
   const { bucket } = input;
   const now = input.now ?? new Date();
   const filesKey = hourManifestFilesKey(seal.table, seal.hour);
-  const filesText = entries.map((e) => `${JSON.stringify(e)}\n`).join("") || serializeManifestFiles([]);
+  const filesText = entries.map((e) => `${JSON.stringify(e)}\n`).join("");
   await putObject(s3, {
     Bucket: bucket,
     Key: filesKey,

@@ -3,20 +3,23 @@
  * after its own first and last sequence numbers), chained to the shard's previous object, idempotent under Lambda's
  * retries.
  *
- * The shard's pointer (`state/<table>/capture/shards/<shard>.json`) holds the last *committed* object and the *pending*
+ * The shard's pointer (`state/capture/<table>/shards/<shard>.json`) holds the last *committed* object and the *pending*
  * batch (its range, its objects, the object it chains to). It is written before the objects. The next call for the shard
  * decides what the pending batch was:
  * - the same range again (a re-delivery): its objects are written again under the same names, chained the same way;
  * - a batch starting after it: Lambda moved on, so the pending batch was delivered — it becomes the committed one;
- * - a batch starting inside it (a retry that Lambda bisected): the pending objects are deleted (their records come
- *   again) and the new batch chains to the committed object.
+ * - a batch starting inside it (a retry that Lambda bisected): the pending objects are emptied and marked superseded
+ *   (their records come again, in the retry's objects) and the new batch chains to the committed object. Emptied, not
+ *   deleted: the function needs no s3:DeleteObject, and the bucket keeps an audit trail.
  * Records at or before the committed sequence number were captured already (a replay) and are skipped.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { encodeChangeObject, type ObjectRef } from "./change-object";
 import { changeObjectKey, hourIdOf, shardPointerKey, type HourId } from "./layout";
 import { compareSequence, recordTimeMs, type ChangeLine, type StreamBatch } from "./records";
-import { deleteObject, getJson, putJson, putObject, sse } from "./s3-io";
+import { getJson, putJson, putObject, sse } from "./s3-io";
+import { md5Base64 } from "../export-format/checksum";
+import { OBJECT_METADATA } from "./config";
 
 export interface ShardPointer {
   readonly version: 1;
@@ -87,6 +90,19 @@ export function planBatch(
   return { committed, previous, fresh, stale };
 }
 
+/** Empties an object of an abandoned attempt, saying which objects hold its records now. */
+async function supersede(s3: S3Client, target: CaptureTarget, key: string, by: string): Promise<void> {
+  const empty = Buffer.alloc(0);
+  await putObject(s3, {
+    Bucket: target.bucket,
+    Key: key,
+    Body: empty,
+    ContentMD5: md5Base64(empty),
+    Metadata: { [OBJECT_METADATA.supersededBy]: by.slice(0, 1500), [OBJECT_METADATA.records]: "0" },
+    ...sse(target.kmsKeyArn),
+  });
+}
+
 /** Writes a batch's objects (one per hour it spans) and moves the shard's pointer. */
 export async function writeBatch(s3: S3Client, target: CaptureTarget, batch: StreamBatch): Promise<WrittenObject[]> {
   const { bucket, table } = target;
@@ -119,7 +135,9 @@ export async function writeBatch(s3: S3Client, target: CaptureTarget, batch: Str
     updatedAt: new Date().toISOString(),
   };
   await putJson(s3, bucket, pointerKey, next, target.kmsKeyArn);
-  for (const key of plan.stale) if (!parts.some((p) => p.key === key)) await deleteObject(s3, bucket, key);
+  for (const key of plan.stale) {
+    if (!parts.some((p) => p.key === key)) await supersede(s3, target, key, parts.map((p) => p.key).join(" "));
+  }
   const written: WrittenObject[] = [];
   let previous = plan.previous;
   for (const part of parts) {
