@@ -6,6 +6,8 @@
  * `status` says whether the hour is complete.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import { gunzipSync } from "node:zlib";
+import { md5Base64 } from "../export-format/checksum";
 import type { ManifestFileEntry } from "../export-format/manifest";
 import { checkChangeObject, type CheckedChangeObject, type ObjectRef } from "./change-object";
 import { CAPTURE_MANIFEST_VERSION, CHANGE_OBJECT_SUFFIX, OBJECT_METADATA } from "./config";
@@ -46,6 +48,16 @@ export interface SealInput {
   readonly kmsKeyArn?: string;
 }
 
+/** An emptied object of an abandoned attempt: marked, and holding no records (its md5 still matching). */
+function isSuperseded(meta: Readonly<Record<string, string>>, body: Buffer): boolean {
+  return (
+    meta[OBJECT_METADATA.supersededBy] !== undefined &&
+    meta[OBJECT_METADATA.records] === "0" &&
+    meta[OBJECT_METADATA.md5] === md5Base64(body) &&
+    gunzipSync(body).byteLength === 0
+  );
+}
+
 type StoredChangeObject = CheckedChangeObject & { readonly etag: string };
 
 async function readObjects(
@@ -58,7 +70,7 @@ async function readObjects(
   for (const key of keys) {
     const obj = await getObject(s3, bucket, key);
     if (obj === undefined) continue; // deleted between list and get: the chain names it
-    if (obj.metadata[OBJECT_METADATA.supersededBy] !== undefined && obj.body.byteLength === 0) continue;
+    if (isSuperseded(obj.metadata, obj.body)) continue;
     out.push({ ...checkChangeObject(s3Url(bucket, key), key, hour, obj.body, obj.metadata), etag: obj.etag });
   }
   return out;

@@ -14,6 +14,7 @@
  * Records at or before the committed sequence number were captured already (a replay) and are skipped.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import { gzipSync } from "node:zlib";
 import { encodeChangeObject, type ObjectRef } from "./change-object";
 import { changeObjectKey, hourIdOf, shardPointerKey, type HourId } from "./layout";
 import { compareSequence, recordTimeMs, type ChangeLine, type StreamBatch } from "./records";
@@ -90,15 +91,21 @@ export function planBatch(
   return { committed, previous, fresh, stale };
 }
 
-/** Empties an object of an abandoned attempt, saying which objects hold its records now. */
+/** Empties an object of an abandoned attempt (a gzip with no lines), saying which objects hold its records now. */
 async function supersede(s3: S3Client, target: CaptureTarget, key: string, by: string): Promise<void> {
-  const empty = Buffer.alloc(0);
+  // A gzip of no lines: any reader of the prefix finds no records in it, and its md5 is recorded like any object's.
+  const empty = gzipSync(Buffer.alloc(0));
+  const md5 = md5Base64(empty);
   await putObject(s3, {
     Bucket: target.bucket,
     Key: key,
     Body: empty,
-    ContentMD5: md5Base64(empty),
-    Metadata: { [OBJECT_METADATA.supersededBy]: by.slice(0, 1500), [OBJECT_METADATA.records]: "0" },
+    ContentMD5: md5,
+    Metadata: {
+      [OBJECT_METADATA.supersededBy]: by.slice(0, 1500),
+      [OBJECT_METADATA.records]: "0",
+      [OBJECT_METADATA.md5]: md5,
+    },
     ...sse(target.kmsKeyArn),
   });
 }

@@ -13,6 +13,10 @@ import {
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { handler } from "../../functions/capture-changes";
+import { handler as sealHandler } from "../../functions/seal-capture";
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
+import { resetSnsClient } from "../../lib/pipeline/clients";
+import { createQueue, receiveAll } from "../pipeline/support/sqs";
 import { resetClients } from "../../lib/aws";
 import { OBJECT_METADATA } from "../../lib/capture/config";
 import { readCoverage } from "../../lib/capture/coverage";
@@ -172,6 +176,39 @@ describe.skipIf(skip)("change capture (moto, hand-made events)", () => {
     expect(reseal.tables[0]).toMatchObject({ sealed: ["2026-11-30T11"], failed: [] });
     const cov = await readCoverage(s3, BUCKET, CATALOG);
     expect(cov.hours["2026-11-30T11"]).toMatchObject({ status: "SEALED", records: 3 });
+  });
+
+  it("the seal function publishes every problem to the alarm topic and then fails", async () => {
+    const sns = new SNSClient({ endpoint: moto.endpoint });
+    const topic = (await sns.send(new CreateTopicCommand({ Name: "prod-dynamo-backup-failed" }))).TopicArn!;
+    const queue = await createQueue(moto.endpoint, "seal-alerts");
+    await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: "sqs", Endpoint: queue.arn }));
+    // A damaged copy of hour 10's object in an hour of its own bucket.
+    const b = "capture-alerts";
+    await s3.send(new CreateBucketCommand({ Bucket: b }));
+    const seqOf = (r: Record<string, unknown>): string => (r.dynamodb as { SequenceNumber: string }).SequenceNumber;
+    const key = changeObjectKey(CATALOG, "2026-11-30T10", SHARD, seqOf(batch1[0]!), seqOf(batch1[0]!));
+    const original = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+    const bytes = Buffer.from(await original.Body!.transformToByteArray());
+    bytes[bytes.length - 5]! ^= 0xff;
+    await s3.send(new PutObjectCommand({ Bucket: b, Key: key, Body: bytes, Metadata: original.Metadata }));
+    Object.assign(process.env, { BACKUP_BUCKET: b, ALARM_TOPIC_ARN: topic, DEPLOYMENT: "prod" });
+    resetSnsClient();
+    try {
+      await expect(sealHandler({ hour: "2026-11-30T10" })).rejects.toThrow(
+        /^change capture seal failed for UsersTable: .*damaged: md5 of its bytes is/,
+      );
+    } finally {
+      process.env.BACKUP_BUCKET = BUCKET;
+      delete process.env.ALARM_TOPIC_ARN;
+      delete process.env.DEPLOYMENT;
+    }
+    const [msg] = await receiveAll(moto.endpoint, queue);
+    expect(msg?.Subject).toBe("[prod] DynamoDB change capture: seal FAILED for UsersTable");
+    expect(msg?.Message).toContain(
+      `UsersTable hour 2026-11-30T10 FAILED:\n    - s3://${b}/${key}: damaged: md5 of its bytes is`,
+    );
+    expect(msg?.Message).toContain("What to do (hours): A FAILED hour is not complete");
   });
 
   it("an object copied without its metadata is reported, not trusted", async () => {
