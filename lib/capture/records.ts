@@ -35,6 +35,8 @@ export interface StreamBatch {
   /** The physical table the stream belongs to. */
   readonly tableName: string;
   readonly shardId: string;
+  /** True when Lambda named the shard (tumbling-window events); false for a stream lane. */
+  readonly shardKnown: boolean;
   readonly records: readonly ChangeLine[];
 }
 
@@ -180,7 +182,7 @@ export function parseStreamEvent(event: unknown): StreamBatch | undefined {
     }
     records.push(line);
   });
-  return { streamArn, tableName, shardId, records };
+  return { streamArn, tableName, shardId, shardKnown: event.shardId !== undefined, records };
 }
 
 /** The line of a record (no trailing newline). */

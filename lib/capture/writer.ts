@@ -29,8 +29,18 @@ export interface ShardPointer {
   readonly streamArn: string;
   readonly committed: ObjectRef | null;
   readonly pending: PendingBatch | null;
+  /** Ranges of the last batches delivered (newest last): an exact re-delivery of one of them is skipped. */
+  readonly recent?: readonly BatchRange[];
   readonly updatedAt: string;
 }
+
+export interface BatchRange {
+  readonly first: string;
+  readonly last: string;
+}
+
+/** Batch ranges kept in a pointer for spotting re-deliveries. */
+export const RECENT_BATCHES_KEPT = 32;
 
 export interface PendingBatch {
   readonly first: string;
@@ -66,29 +76,60 @@ export function splitByHour(records: readonly ChangeLine[]): { hour: HourId; lin
   return parts;
 }
 
-/** Where the batch chains to, which records are new, and which pending objects are stale. */
+/** What a batch is, given the shard's pointer: where it chains to, which records are new, what is stale. */
+export interface BatchPlan {
+  readonly committed: ObjectRef | null;
+  readonly previous: ObjectRef | null;
+  readonly fresh: ChangeLine[];
+  /** Objects of an abandoned attempt of the same batch (to supersede unless rewritten under the same name). */
+  readonly stale: readonly string[];
+  /** Ranges of the batches delivered last, for the next pointer. */
+  readonly recent: readonly BatchRange[];
+}
+
+/**
+ * Plans a batch. A retry always starts where the attempt it repeats started (the function reports a failed batch from
+ * its first record, and Lambda's bisect keeps the first half's start), so only a batch starting exactly at the pending
+ * batch's first record repeats it; any other batch means the pending one was delivered. On a known shard, records at
+ * or before the committed sequence number were captured already (a replay) and are dropped. On a stream lane (Lambda
+ * named no shard) order across shards is not known, so only an exact re-delivery of a recent batch is dropped.
+ */
 export function planBatch(
   pointer: ShardPointer | undefined,
   records: readonly ChangeLine[],
-): { committed: ObjectRef | null; previous: ObjectRef | null; fresh: ChangeLine[]; stale: readonly string[] } {
-  let committed = pointer?.committed ?? null;
-  let previous = committed;
-  let stale: readonly string[] = [];
+  shardKnown: boolean,
+): BatchPlan {
   const pending = pointer?.pending ?? null;
+  const recentBefore = pointer?.recent ?? [];
   const first = records[0]?.SequenceNumber ?? "0";
-  if (pending !== null) {
-    if (compareSequence(first, pending.last) > 0) {
-      const lastKey = pending.objectKeys[pending.objectKeys.length - 1];
-      committed = lastKey === undefined ? committed : { lastSequenceNumber: pending.last, objectKey: lastKey };
-      previous = committed;
-    } else {
-      previous = pending.previous;
-      stale = pending.objectKeys;
-    }
+  const last = records[records.length - 1]?.SequenceNumber ?? first;
+  if (pending !== null && compareSequence(first, pending.first) === 0) {
+    const committed = pointer?.committed ?? null;
+    return {
+      committed,
+      previous: pending.previous,
+      fresh: [...records],
+      stale: pending.objectKeys,
+      recent: recentBefore,
+    };
   }
+  const lastKey = pending?.objectKeys[pending.objectKeys.length - 1];
+  const committed =
+    pending === null || lastKey === undefined
+      ? (pointer?.committed ?? null)
+      : { lastSequenceNumber: pending.last, objectKey: lastKey };
+  const recent =
+    pending === null
+      ? recentBefore
+      : [...recentBefore, { first: pending.first, last: pending.last }].slice(-RECENT_BATCHES_KEPT);
   const floor = committed?.lastSequenceNumber;
-  const fresh = records.filter((r) => floor === undefined || compareSequence(r.SequenceNumber, floor) > 0);
-  return { committed, previous, fresh, stale };
+  let fresh = [...records];
+  if (floor !== undefined && compareSequence(first, floor) <= 0) {
+    const repeat = recent.some((r) => compareSequence(r.first, first) === 0 && compareSequence(r.last, last) === 0);
+    if (shardKnown) fresh = records.filter((r) => compareSequence(r.SequenceNumber, floor) > 0);
+    else if (repeat) fresh = [];
+  }
+  return { committed, previous: committed, fresh, stale: [], recent };
 }
 
 /** Empties an object of an abandoned attempt (a gzip with no lines), saying which objects hold its records now. */
@@ -115,7 +156,7 @@ export async function writeBatch(s3: S3Client, target: CaptureTarget, batch: Str
   const { bucket, table } = target;
   const pointerKey = shardPointerKey(table, batch.shardId);
   const pointer = await getJson<ShardPointer>(s3, bucket, pointerKey);
-  const plan = planBatch(pointer, batch.records);
+  const plan = planBatch(pointer, batch.records, batch.shardKnown);
   if (plan.fresh.length === 0) return [];
   const parts = splitByHour(plan.fresh).map((p) => ({
     ...p,
@@ -133,6 +174,7 @@ export async function writeBatch(s3: S3Client, target: CaptureTarget, batch: Str
     shardId: batch.shardId,
     streamArn: batch.streamArn,
     committed: plan.committed,
+    recent: plan.recent,
     pending: {
       first: plan.fresh[0]!.SequenceNumber,
       last: plan.fresh[plan.fresh.length - 1]!.SequenceNumber,

@@ -219,4 +219,39 @@ describe.skipIf(skip)("change capture (moto, hand-made events)", () => {
       `s3://${BUCKET}/${key}: has no md5/record-count metadata; it was not written by the capture function (or was copied without metadata)`,
     );
   });
+
+  describe("batches without Lambda's shardId (one lane per stream)", () => {
+    const H20 = hourStartMs("2026-11-30T20") / 1000;
+    const lane = (arn: string, records: Record<string, unknown>[]): unknown =>
+      JSON.parse(JSON.stringify({ Records: records.map((r) => ({ ...r, eventSourceARN: arn })) }));
+    const seqOf = (r: Record<string, unknown>): string => (r.dynamodb as { SequenceNumber: string }).SequenceNumber;
+
+    it("skips an old batch delivered again later, and the chain stays whole", async () => {
+      const arn = ARN.replace("2026-12-01", "2026-12-02");
+      const recs = [0, 1, 2, 3, 4, 5].map((i) => record("INSERT", H20 + i, { k: `lane-${i}`, neu: "1" }));
+      const batches = [recs.slice(0, 2), recs.slice(2, 3), recs.slice(3, 5), recs.slice(5)];
+      for (const b of [batches[0]!, batches[1]!, batches[2]!, batches[0]!, batches[3]!]) {
+        await expect(handler(lane(arn, b))).resolves.toEqual({ batchItemFailures: [] });
+      }
+      const result = await runSeal(s3, { bucket: BUCKET, catalogNames: [CATALOG] }, { hour: "2026-11-30T20" });
+      expect(result.tables[0]).toMatchObject({ sealed: ["2026-11-30T20"], failed: [] });
+      const cov = await readCoverage(s3, BUCKET, CATALOG);
+      expect(cov.hours["2026-11-30T20"]).toMatchObject({ status: "SEALED", records: 6, objects: 4 });
+    });
+
+    it("never drops records of shards delivered interleaved: they are kept, and the seal says the lane is broken", async () => {
+      const arn = ARN.replace("2026-12-01", "2026-12-03");
+      const [a, b, c, d] = [0, 1, 2, 3].map((i) => record("INSERT", H20 + 100 + i, { k: `mix-${i}`, neu: "1" }));
+      // Two shards of one stream, sequence ranges interleaved: [a, c] from one, [b, d] from the other.
+      await handler(lane(arn, [a!, c!]));
+      await handler(lane(arn, [b!, d!]));
+      const result = await runSeal(s3, { bucket: BUCKET, catalogNames: [CATALOG] }, { hour: "2026-11-30T20" });
+      expect(result.ok).toBe(false);
+      expect(result.tables[0]!.failed[0]!.problems).toContainEqual(
+        expect.stringContaining(`(duplicate records ${seqOf(b!)}…${seqOf(c!)})`),
+      );
+      const cov = await readCoverage(s3, BUCKET, CATALOG);
+      expect(cov.hours["2026-11-30T20"]).toMatchObject({ status: "FAILED", records: 10 });
+    });
+  });
 });
