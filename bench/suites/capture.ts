@@ -166,68 +166,78 @@ async function coldStarts(opts: BenchOptions): Promise<{ rows: (string | number)
   return { rows, data };
 }
 
+/** Runs the handler at each batch size, `repeat` times, against a fresh moto (loopback, fake credentials). */
+async function measureThroughput(opts: BenchOptions, records: number): Promise<Throughput[]> {
+  const moto = await startMoto({ shim: false });
+  const saved = { ...process.env };
+  Object.assign(process.env, benchEnv(moto.endpoint), {
+    CAPTURE_TABLES: JSON.stringify({ [TABLE]: CATALOG }),
+    LOG_LEVEL: "WARN",
+  });
+  resetClients();
+  const s3 = new S3Client({ endpoint: moto.endpoint, forcePathStyle: true });
+  const results: Throughput[] = [];
+  try {
+    for (const batchSize of BATCH_SIZES) {
+      for (let i = 0; i < opts.repeat; i++) {
+        const bucket = `bench-capture-${batchSize}-${i}`;
+        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+        const r = await throughput(s3, bucket, records, batchSize);
+        opts.log(
+          `capture: batch ${batchSize}: ${r.recordsPerSecond} records/s, ${r.storedBytesPerRecord.toFixed(1)} B stored/record`,
+        );
+        results.push(r);
+      }
+    }
+  } finally {
+    process.env = saved;
+    resetClients();
+    await moto.stop();
+  }
+  return results;
+}
+
+function throughputTable(records: number, repeat: number, results: readonly Throughput[]): BenchTable {
+  const best = BATCH_SIZES.map(
+    (b) => [...results].filter((r) => r.batchSize === b).sort((x, y) => y.recordsPerSecond - x.recordsPerSecond)[0]!,
+  );
+  return {
+    title: `Capture handler → S3 (moto): ${records} MODIFY records of a ~420-byte item, best of ${repeat}`,
+    columns: [
+      "batch size",
+      "records/s",
+      "ms per batch",
+      "raw stream record B",
+      "stored B / record",
+      "stored / raw",
+      "objects",
+    ],
+    rows: best.map((r) => [
+      r.batchSize,
+      r.recordsPerSecond,
+      r.msPerBatch.toFixed(1),
+      r.rawBytesPerRecord.toFixed(0),
+      r.storedBytesPerRecord.toFixed(1),
+      (r.storedBytesPerRecord / r.rawBytesPerRecord).toFixed(3),
+      r.objects,
+    ]),
+    notes: [
+      "raw stream record = the record's JSON as Lambda delivers it (Keys, NewImage, OldImage, metadata)",
+      "stored = the gzip change objects (level 6); each batch also rewrites its shard's pointer (~0.6 KB, one object per shard)",
+      "each batch is 1 GET (pointer) + 2 PUTs (pointer, object) against moto on loopback",
+    ],
+  };
+}
+
 export const captureSuite: BenchSuite = {
   name: "capture",
   description: "change capture: records/s through the capture handler into S3 (moto), bytes stored per record, bundles",
   async run(opts: BenchOptions): Promise<SuiteResult> {
     const records = Math.min(opts.items, MAX_RECORDS);
-    const moto = await startMoto({ shim: false });
-    const saved = { ...process.env };
-    Object.assign(process.env, benchEnv(moto.endpoint), {
-      CAPTURE_TABLES: JSON.stringify({ [TABLE]: CATALOG }),
-      LOG_LEVEL: "WARN",
-    });
-    resetClients();
-    const s3 = new S3Client({ endpoint: moto.endpoint, forcePathStyle: true });
-    const results: Throughput[] = [];
-    try {
-      for (const batchSize of BATCH_SIZES) {
-        for (let i = 0; i < opts.repeat; i++) {
-          const bucket = `bench-capture-${batchSize}-${i}`;
-          await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-          const r = await throughput(s3, bucket, records, batchSize);
-          opts.log(
-            `capture: batch ${batchSize}: ${r.recordsPerSecond} records/s, ${r.storedBytesPerRecord.toFixed(1)} B stored/record`,
-          );
-          results.push(r);
-        }
-      }
-    } finally {
-      process.env = saved;
-      resetClients();
-      await moto.stop();
-    }
-    const best = BATCH_SIZES.map(
-      (b) => results.filter((r) => r.batchSize === b).sort((x, y) => y.recordsPerSecond - x.recordsPerSecond)[0]!,
-    );
+    const results = await measureThroughput(opts, records);
     const cold = await coldStarts(opts);
     const tables: BenchTable[] = [
-      {
-        title: `Capture handler → S3 (moto): ${records} MODIFY records of a ~420-byte item, best of ${opts.repeat}`,
-        columns: [
-          "batch size",
-          "records/s",
-          "ms per batch",
-          "raw stream record B",
-          "stored B / record",
-          "stored / raw",
-          "objects",
-        ],
-        rows: best.map((r) => [
-          r.batchSize,
-          r.recordsPerSecond,
-          r.msPerBatch.toFixed(1),
-          r.rawBytesPerRecord.toFixed(0),
-          r.storedBytesPerRecord.toFixed(1),
-          (r.storedBytesPerRecord / r.rawBytesPerRecord).toFixed(3),
-          r.objects,
-        ]),
-        notes: [
-          "raw stream record = the record's JSON as Lambda delivers it (Keys, NewImage, OldImage, metadata)",
-          "stored = the gzip change objects (level 6); each batch also rewrites its shard's pointer (~0.6 KB, one object per shard)",
-          "each batch is 1 GET (pointer) + 2 PUTs (pointer, object) against moto on loopback",
-        ],
-      },
+      throughputTable(records, opts.repeat, results),
       {
         title: "Capture bundles: zip size and cold module load (median of fresh processes)",
         columns: [
