@@ -68,8 +68,13 @@ export async function writeCoverage(
   await putJson(s3, bucket, coverageKey(cov.table), cov, kmsKeyArn);
 }
 
-/** Records a sealed (or failed) hour and moves the shards' chain heads. */
-export function recordSeal(cov: Coverage, seal: HourSeal, now: Date): void {
+/**
+ * Records a sealed (or failed) hour. A scheduled seal (hours in order) also moves each shard's chain head and
+ * `lastHour`, where the next scheduled run continues. An explicit reseal (`{"hour": …}`) only replaces its hour's
+ * record: it is checked against the objects that exist rather than the heads, and moves neither, so it can never make
+ * the schedule skip hours or check later hours against an older chain.
+ */
+export function recordSeal(cov: Coverage, seal: HourSeal, now: Date, scheduled: boolean): void {
   cov.hours[seal.hour] = {
     status: seal.status,
     records: seal.records,
@@ -78,7 +83,8 @@ export function recordSeal(cov: Coverage, seal: HourSeal, now: Date): void {
     problemCount: seal.problems.length,
     problems: seal.problems.slice(0, MAX_PROBLEMS_LISTED),
   };
-  cov.heads = { ...cov.heads, ...seal.heads };
   if (cov.firstHour === null || seal.hour < cov.firstHour) cov.firstHour = seal.hour;
+  if (!scheduled) return;
+  cov.heads = { ...cov.heads, ...seal.heads };
   if (cov.lastHour === null || seal.hour > cov.lastHour) cov.lastHour = seal.hour;
 }

@@ -164,7 +164,7 @@ async function sealTable(
   for (const h of hours) {
     const heads = hour === undefined && cov.lastHour !== null ? cov.heads : undefined;
     const seal = await sealHour(s3, { bucket: opts.bucket, table, hour: h, heads, now, kmsKeyArn: opts.kmsKeyArn });
-    recordSeal(cov, seal, now);
+    recordSeal(cov, seal, now, hour === undefined);
     await writeCoverage(s3, opts.bucket, cov, now, opts.kmsKeyArn);
     if (seal.status === "SEALED") report.sealed.push(h);
     else report.failed.push({ hour: h, problems: seal.problems.slice(0, MAX_PROBLEMS_LISTED) });

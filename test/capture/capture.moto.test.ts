@@ -176,6 +176,9 @@ describe.skipIf(skip)("change capture (moto, hand-made events)", () => {
     expect(reseal.tables[0]).toMatchObject({ sealed: ["2026-11-30T11"], failed: [] });
     const cov = await readCoverage(s3, BUCKET, CATALOG);
     expect(cov.hours["2026-11-30T11"]).toMatchObject({ status: "SEALED", records: 3 });
+    // A reseal replaces its hour's record only: the schedule continues after hour 13, from hour 13's chain heads.
+    expect(cov.lastHour).toBe("2026-11-30T13");
+    expect(cov.heads[SHARD]?.hour).toBe("2026-11-30T13");
   });
 
   it("the seal function publishes every problem to the alarm topic and then fails", async () => {
