@@ -4,6 +4,7 @@
  */
 import type { BenchSuite } from "../lib/types";
 import { backupRestoreSuite } from "./backup-restore";
+import { captureSuite } from "./capture";
 import { lambdasSuite } from "./lambdas";
 
-export const SUITES: readonly BenchSuite[] = [backupRestoreSuite, lambdasSuite];
+export const SUITES: readonly BenchSuite[] = [backupRestoreSuite, lambdasSuite, captureSuite];

@@ -8,6 +8,7 @@ import { unzipSync } from "fflate";
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CAPTURE_FUNCTION_NAMES } from "../../lib/capture/config";
 import { PIPELINE_FUNCTION_NAMES } from "../../lib/pipeline/config";
 import { PROJECT_ROOT } from "../../lib/project-config";
 import { bundleLambdas } from "../../lib/synth/bundle-lambdas";
@@ -19,7 +20,7 @@ export const LOAD_TARGET_MS = 150;
 const MIN_LOADS = 7;
 
 /** Time (ms) a fresh Node process takes to `require` a file, measured inside the process. */
-function coldLoad(file: string, cwd: string): Promise<number> {
+export function coldLoad(file: string, cwd: string): Promise<number> {
   const code = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6))`;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ["-e", code], {
@@ -34,7 +35,7 @@ function coldLoad(file: string, cwd: string): Promise<number> {
   });
 }
 
-async function median(file: string, cwd: string, runs: number): Promise<{ median: number; max: number }> {
+export async function median(file: string, cwd: string, runs: number): Promise<{ median: number; max: number }> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) times.push(await coldLoad(file, cwd));
   times.sort((a, b) => a - b);
@@ -45,7 +46,7 @@ const ms = (n: number): string => n.toFixed(1);
 
 export const lambdasSuite: BenchSuite = {
   name: "lambdas",
-  description: "export pipeline Lambda bundles: zip size and cold module-load time",
+  description: "export pipeline and change-capture Lambda bundles: zip size and cold module-load time",
   async run(opts: BenchOptions): Promise<SuiteResult> {
     const runs = Math.max(MIN_LOADS, opts.repeat);
     const dir = join(opts.workDir, "lambdas");
@@ -67,7 +68,7 @@ export const lambdasSuite: BenchSuite = {
 
     const rows: (string | number)[][] = [];
     const data: Record<string, unknown> = { runs, emptyHandler: empty, unbundledSdk: unbundled, functions: {} };
-    for (const name of PIPELINE_FUNCTION_NAMES) {
+    for (const name of [...PIPELINE_FUNCTION_NAMES, ...CAPTURE_FUNCTION_NAMES]) {
       const b = bundles[name];
       const fnDir = join(dir, "load", name);
       mkdirSync(fnDir, { recursive: true });

@@ -12,9 +12,19 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from "
 import { join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../project-config";
 import { LAMBDA_BUNDLE_TARGET, PIPELINE_FUNCTIONS, PipelineFunctionName } from "../pipeline/config";
+import { CAPTURE_FUNCTIONS, type CaptureFunctionName } from "../capture/config";
+
+/** Every bundled Lambda: the pipeline's and change capture's. */
+export type LambdaFunctionName = PipelineFunctionName | CaptureFunctionName;
+const ALL_FUNCTIONS: Readonly<Record<LambdaFunctionName, string>> = { ...PIPELINE_FUNCTIONS, ...CAPTURE_FUNCTIONS };
+/** Bundling order: the pipeline's functions, then change capture's (each sorted). */
+const BUNDLE_ORDER: readonly LambdaFunctionName[] = [
+  ...(Object.keys(PIPELINE_FUNCTIONS).sort() as PipelineFunctionName[]),
+  ...(Object.keys(CAPTURE_FUNCTIONS).sort() as CaptureFunctionName[]),
+];
 
 export interface LambdaBundle {
-  readonly name: PipelineFunctionName;
+  readonly name: LambdaFunctionName;
   /** Absolute path of the zip. */
   readonly zipPath: string;
   /** base64 SHA-256 of the zip: Lambda's CodeSha256 and Terraform's `source_code_hash`. */
@@ -24,7 +34,7 @@ export interface LambdaBundle {
   readonly jsBytes: number;
 }
 
-export type LambdaBundles = Readonly<Record<PipelineFunctionName, LambdaBundle>>;
+export type LambdaBundles = Readonly<Record<LambdaFunctionName, LambdaBundle>>;
 
 export interface BundleOptions {
   /** Where the zips go. @default <project>/.build/lambdas */
@@ -57,10 +67,10 @@ export class BundleError extends Error {
 
 /** Builds one handler's `index.js` (minified CommonJS for the oldest runtime `lambda_runtime` accepts). */
 export function buildHandler(
-  name: PipelineFunctionName,
+  name: LambdaFunctionName,
   root: string = PROJECT_ROOT,
 ): { js: Uint8Array; metafile: Metafile } {
-  const entry = resolve(root, PIPELINE_FUNCTIONS[name]);
+  const entry = resolve(root, ALL_FUNCTIONS[name]);
   if (!existsSync(entry)) throw new BundleError(`Lambda ${name}: entry point ${entry} does not exist`);
   let result;
   try {
@@ -113,7 +123,7 @@ function writeAtomically(path: string, data: Uint8Array): void {
 const cache = new Map<string, LambdaBundles>();
 
 /**
- * Bundles every pipeline function into `<outDir>/<name>.zip` (once per process and folder) and returns where they are.
+ * Bundles every pipeline and change-capture function into `<outDir>/<name>.zip` (once per process and folder) and returns where they are.
  */
 export function bundleLambdas(options: BundleOptions = {}): LambdaBundles {
   const root = options.root ?? PROJECT_ROOT;
@@ -122,8 +132,8 @@ export function bundleLambdas(options: BundleOptions = {}): LambdaBundles {
   const cached = cache.get(cacheKey);
   if (cached !== undefined) return cached;
   mkdirSync(outDir, { recursive: true });
-  const bundles = {} as Record<PipelineFunctionName, LambdaBundle>;
-  for (const name of Object.keys(PIPELINE_FUNCTIONS).sort() as PipelineFunctionName[]) {
+  const bundles = {} as Record<LambdaFunctionName, LambdaBundle>;
+  for (const name of BUNDLE_ORDER) {
     const { js } = buildHandler(name, root);
     const zip = zipHandler(js);
     const zipPath = join(outDir, `${name}.zip`);

@@ -1,0 +1,90 @@
+/**
+ * The per-table coverage file (`state/capture/<table>/coverage.json`): hour by hour what is sealed, what failed and why,
+ * where each shard's chain stands, and the cross-checks done. Nothing downstream may treat an hour as complete unless
+ * it is listed here as SEALED.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { MAX_PROBLEMS_LISTED } from "./config";
+import type { CrossCheckResult } from "./cross-check";
+import { coverageKey, type HourId } from "./layout";
+import { getJson, putJson } from "./s3-io";
+import type { HourSeal, ShardHeads } from "./seal";
+
+export interface HourCoverage {
+  readonly status: "SEALED" | "FAILED";
+  readonly records: number;
+  readonly objects: number;
+  readonly sealedAt: string;
+  readonly problemCount: number;
+  /** The first problems (all of them are in the hour's manifest-summary.json). */
+  readonly problems: readonly string[];
+}
+
+export type CrossCheckRecord =
+  | (Omit<CrossCheckResult, "exportDir"> & { readonly checkedAt: string })
+  | {
+      readonly status: "NOT_INCREMENTAL" | "BEFORE_CAPTURE" | "CAPTURE_INCOMPLETE";
+      readonly checkedAt: string;
+      readonly hours?: readonly HourId[];
+    };
+
+export interface Coverage {
+  readonly version: 1;
+  readonly table: string;
+  updatedAt: string;
+  /** First and last hour ever sealed (or failed). */
+  firstHour: HourId | null;
+  lastHour: HourId | null;
+  readonly hours: Record<HourId, HourCoverage>;
+  /** Each shard's last object so far: where the next hour's chain must continue. */
+  heads: Record<string, ShardHeads[string]>;
+  /** By export id. */
+  readonly crossChecks: Record<string, CrossCheckRecord>;
+}
+
+export function emptyCoverage(table: string): Coverage {
+  return { version: 1, table, updatedAt: "", firstHour: null, lastHour: null, hours: {}, heads: {}, crossChecks: {} };
+}
+
+export async function readCoverage(s3: S3Client, bucket: string, table: string): Promise<Coverage> {
+  const found = await getJson<Coverage>(s3, bucket, coverageKey(table));
+  if (found === undefined) return emptyCoverage(table);
+  if (found.version !== 1 || typeof found.hours !== "object" || found.hours === null) {
+    throw new Error(
+      `s3://${bucket}/${coverageKey(table)} is not a coverage file (version 1); it was damaged or written by hand`,
+    );
+  }
+  return { ...emptyCoverage(table), ...found };
+}
+
+export async function writeCoverage(
+  s3: S3Client,
+  bucket: string,
+  cov: Coverage,
+  now: Date,
+  kmsKeyArn?: string,
+): Promise<void> {
+  cov.updatedAt = now.toISOString();
+  await putJson(s3, bucket, coverageKey(cov.table), cov, kmsKeyArn);
+}
+
+/**
+ * Records a sealed (or failed) hour. A scheduled seal (hours in order) also moves each shard's chain head and
+ * `lastHour`, where the next scheduled run continues. An explicit reseal (`{"hour": …}`) only replaces its hour's
+ * record: it is checked against the objects that exist rather than the heads, and moves neither, so it can never make
+ * the schedule skip hours or check later hours against an older chain.
+ */
+export function recordSeal(cov: Coverage, seal: HourSeal, now: Date, scheduled: boolean): void {
+  cov.hours[seal.hour] = {
+    status: seal.status,
+    records: seal.records,
+    objects: seal.objects,
+    sealedAt: now.toISOString(),
+    problemCount: seal.problems.length,
+    problems: seal.problems.slice(0, MAX_PROBLEMS_LISTED),
+  };
+  if (cov.firstHour === null || seal.hour < cov.firstHour) cov.firstHour = seal.hour;
+  if (!scheduled) return;
+  cov.heads = { ...cov.heads, ...seal.heads };
+  if (cov.lastHour === null || seal.hour > cov.lastHour) cov.lastHour = seal.hour;
+}
