@@ -5,7 +5,9 @@
  */
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
-import { AWS_OPERATION_PROPERTY } from "./cli/aws-errors";
+
+/** The non-enumerable property annotateErrors sets on an SDK error: "DynamoDB.RestoreTableToPointInTime". */
+export const AWS_OPERATION_PROPERTY = "awsOperation";
 
 let dynamo: DynamoDBClient | undefined;
 let s3: S3Client | undefined;

@@ -3,13 +3,11 @@
  * error with a message a tired operator can act on: which AWS call failed, what AWS said, and what to check. The commands
  * stay free of try/catch around every SDK call: the single CLI entry (reportError) classifies whatever escaped.
  */
+import { AWS_OPERATION_PROPERTY } from "../aws";
 import { AwsError, DrError } from "../errors";
 
 /** AWS refused a call or could not be reached. Nothing after the failed call ran. */
 export class AwsCallError extends AwsError {}
-
-/** The non-enumerable property lib/aws.ts's middleware sets on an SDK error: "DynamoDB.RestoreTableToPointInTime". */
-export const AWS_OPERATION_PROPERTY = "awsOperation";
 
 const CREDENTIAL_ERRORS = new Set([
   "UnrecognizedClientException",

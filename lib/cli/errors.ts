@@ -34,17 +34,3 @@ export function exitCodeFor(err: unknown): number {
   return err instanceof DrError ? EXIT_CODE_BY_KIND[err.kind] : EXIT.unexpected;
 }
 
-/**
- * Transitional: the classes moved to lib/errors.ts (domain code imports them from there). This re-export goes once
- * every importer has moved.
- */
-export {
-  DrError as CliError,
-  UsageError,
-  PreconditionError,
-  NotFoundError,
-  ToolMissingError,
-  VerificationError,
-  SafetyStopError,
-  AbortedError,
-} from "../errors";

@@ -2,6 +2,9 @@
  * A progress line for long work, on stderr so --json stdout stays clean. On a terminal it redraws in place;
  * otherwise it prints a line at most every `intervalMs`.
  */
+import { formatDuration } from "../duration";
+import type { ProgressSink } from "../progress-sink";
+
 export interface ProgressOptions {
   readonly label: string;
   /** Total units, when known (enables % and ETA). @default - unknown */
@@ -15,7 +18,7 @@ export interface ProgressOptions {
   readonly intervalMs?: number;
 }
 
-export class Progress {
+export class Progress implements ProgressSink {
   private done = 0;
   private readonly started = Date.now();
   private lastDraw = 0;
@@ -81,12 +84,4 @@ export class Progress {
     const text = this.line(note);
     this.stream.write(this.tty ? `\r\x1b[2K${text}` : `${text}\n`);
   }
-}
-
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, "0")}m` : m > 0 ? `${m}m${String(r).padStart(2, "0")}s` : `${r}s`;
 }

@@ -1,5 +1,5 @@
 import { createInterface } from "node:readline/promises";
-import { AbortedError } from "./errors";
+import { AbortedError } from "../errors";
 
 export interface ConfirmOptions {
   /** --yes was given. */

@@ -12,7 +12,7 @@ import {
   RestoreTableFromBackupCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { TableCatalog, physicalTableName } from "../catalog";
-import { PreconditionError } from "../cli/errors";
+import { PreconditionError } from "../errors";
 import { sseOverride } from "./pitr-restore";
 import { describeTable } from "./tables";
 

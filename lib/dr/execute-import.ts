@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { DYNAMODB_TABLE_RESOURCE_TYPE } from "../addresses";
-import { NotFoundError, PreconditionError, SafetyStopError, UsageError } from "../cli/errors";
+import { NotFoundError, PreconditionError, SafetyStopError, UsageError } from "../errors";
 import { ImportPlan, TABLE_NAME_OVERRIDES_INPUT, TerraformStep, overrideEntries, terraformSteps } from "./import-plan";
 import { planFileName } from "./names";
 import {

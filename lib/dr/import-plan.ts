@@ -5,7 +5,7 @@
  */
 import { AddressError, tableAddress, validateModuleAddress } from "../addresses";
 import { TableCatalog, findTable, physicalTableName } from "../catalog";
-import { UsageError } from "../cli/errors";
+import { UsageError } from "../errors";
 import { shJoin, shQuote } from "./shell";
 
 /** The module input that maps catalog name → physical name (see modules/data-persistence-variables.ts). */

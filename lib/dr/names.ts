@@ -2,7 +2,7 @@
  * Names the DR commands make up or check: restored-table names, timestamps, state backup files.
  */
 import { dynamoTableNameProblem } from "../catalog";
-import { UsageError } from "../cli/errors";
+import { UsageError } from "../errors";
 
 /** `2025-01-31T04:05:06.789Z` → `20250131T040506Z`: sortable, and legal in table and file names. */
 export function utcStamp(date: Date): string {

@@ -11,7 +11,7 @@ import {
   SSESpecification,
   TableDescription,
 } from "@aws-sdk/client-dynamodb";
-import { NotFoundError, PreconditionError } from "../cli/errors";
+import { NotFoundError, PreconditionError } from "../errors";
 import { clientRegion, describeTable, isNotFound } from "./tables";
 
 export interface PitrRestoreRequest {

@@ -4,7 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PreconditionError } from "../cli/errors";
+import { PreconditionError } from "../errors";
 import { stateBackupFileName } from "./names";
 import { TerraformCommandError, TerraformRunner } from "./terraform";
 

@@ -11,9 +11,10 @@ import {
   type KeySchemaElement,
 } from "@aws-sdk/client-dynamodb";
 import { TableSpec } from "../catalog";
+import { NotFoundError, PreconditionError } from "../errors";
 import { schemaFromCatalog } from "../export-format/schema";
-import { NotFoundError, PreconditionError } from "../cli/errors";
-import { Progress, formatDuration } from "../cli/progress";
+import { formatDuration } from "../duration";
+import type { ProgressSink } from "../progress-sink";
 
 export function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name;
@@ -125,7 +126,7 @@ export interface WaitOptions {
   readonly timeoutMs: number;
   /** Shortest pause between checks (the SDK waiter backs off from it). @default 5000 */
   readonly pollMs?: number;
-  readonly progress?: Progress;
+  readonly progress?: ProgressSink;
 }
 
 /**

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { PreconditionError, ToolMissingError, UsageError } from "../cli/errors";
+import { PreconditionError, ToolMissingError, UsageError } from "../errors";
 import { shJoin } from "./shell";
 
 export const TERRAFORM_BINARY = "terraform";

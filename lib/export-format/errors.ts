@@ -1,8 +1,11 @@
 /**
  * Errors of the export-format library. Every error names the file (or key) it is about, so a tired operator can
- * see at once which object is bad; callers (CLI, Lambdas) map `kind` to their own exit code or result.
+ * see at once which object is bad. `problem` says what is wrong with the export; `kind` (the one error model,
+ * lib/errors.ts) follows from it, and is what the CLI maps to an exit code and the Lambdas to their result.
  */
-export type ExportFormatErrorKind =
+import { DrError, type ErrorKind } from "../errors";
+
+export type ExportFormatProblem =
   /** A file's bytes do not match its manifest entry (md5, item count), or a line cannot be decoded. */
   | "corrupt"
   /** The export was never finished (no manifest-summary.json, or a checkpoint is still present). */
@@ -14,14 +17,27 @@ export type ExportFormatErrorKind =
   /** A source holds several exports and the caller must pick one. */
   | "ambiguous";
 
-export class ExportFormatError extends Error {
+/** The error kind of each export problem. */
+export const KIND_OF_EXPORT_PROBLEM: Readonly<Record<ExportFormatProblem, ErrorKind>> = {
+  corrupt: "verification",
+  invalid: "verification",
+  incomplete: "precondition",
+  "not-found": "not-found",
+  ambiguous: "usage",
+};
+
+export class ExportFormatError extends DrError {
+  readonly kind: ErrorKind;
   constructor(
-    readonly kind: ExportFormatErrorKind,
+    /** What is wrong with the export. */
+    readonly problem: ExportFormatProblem,
     /** The file (path or s3:// URL) the problem is about. */
     readonly file: string,
     message: string,
   ) {
     super(message);
+    // Spelled out: the Lambda bundles are minified, and the class's own name would be mangled.
     this.name = "ExportFormatError";
+    this.kind = KIND_OF_EXPORT_PROBLEM[problem];
   }
 }

@@ -40,8 +40,9 @@
  * - Writing: {@link startExport}, {@link openDataFile} → {@link DataFileWriter} (`writeItems`, `writeWireItems`,
  *   `writeLineBlock`), {@link writeCheckpoint}, {@link finishExport}; or {@link writeExport} in one call.
  *
- * Errors are {@link ExportFormatError} with a `kind` ("corrupt" | "incomplete" | "not-found" | "invalid" | "ambiguous")
- * and the `file` they are about; the message always names the file.
+ * Errors are {@link ExportFormatError} with a `problem` ("corrupt" | "incomplete" | "not-found" | "invalid" |
+ * "ambiguous"), the error `kind` that follows from it (lib/errors.ts) and the `file` they are about; the message
+ * always names the file.
  */
 export * from "./constants";
 export * from "./errors";

@@ -1,36 +1,9 @@
 /**
- * Glue between the table I/O engine and the CLI framework: typed errors → CLI errors (exit codes), and flag parsing
- * shared by `backup`, `restore` and `verify`.
+ * Flag parsing shared by the table I/O commands (`backup`, `restore`, `verify`): each parser names the flag, the value
+ * and what is allowed. The engine's own errors need no translation: they are DrErrors with a kind (lib/errors.ts).
  */
-import { CliError, NotFoundError, PreconditionError, UsageError, VerificationError } from "../cli/errors";
-import { ExportFormatError, parseLocation, type ExportLocation } from "../export-format";
-
-/** Maps an engine error to the CLI error with the right exit code; other errors pass through. */
-export function toCliError(err: unknown): unknown {
-  if (err instanceof CliError) return err;
-  if (err instanceof ExportFormatError) {
-    switch (err.kind) {
-      case "not-found":
-        return new NotFoundError(err.message);
-      case "ambiguous":
-        return new UsageError(err.message);
-      case "incomplete":
-        return new PreconditionError(err.message);
-      default:
-        return new VerificationError(err.message);
-    }
-  }
-  return err;
-}
-
-/** Runs an engine call, converting its errors for the CLI. */
-export async function cliErrors<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toCliError(err);
-  }
-}
+import { UsageError } from "../errors";
+import { parseLocation, type ExportLocation } from "../export-format";
 
 /** Parses a location flag or positional; the error names it. */
 export function locationFlag(name: string, value: string, cwd: string): ExportLocation {

@@ -22,7 +22,7 @@ import {
   MAX_SEGMENTS_IN_FLIGHT,
   type BackupResult,
 } from "../../lib/table-io/backup";
-import { cliErrors, locationFlag, rateFlag } from "../../lib/table-io/cli";
+import { locationFlag, rateFlag } from "../../lib/table-io/cli";
 import { MAX_TOTAL_SEGMENTS } from "../../lib/table-io/scan";
 import { checkWritableFolder, withLocationErrors } from "../../lib/writable";
 
@@ -80,32 +80,30 @@ export async function backup(
     `the backup at ${formatLocation(out)} is incomplete (no manifest-summary.json). Resume it with:\n  ${resume}`;
   const result = await withInterruptNote(ctx.stderr, interrupted, () =>
     withLocationErrors("--out", out, () =>
-      cliErrors(() =>
-        backupTable({
-          client: dynamoClient(),
-          tableName: table,
-          out,
-          ...(opts.segments === undefined ? {} : { segments: opts.segments }),
-          ...(opts.readRate === undefined ? {} : { readRate: opts.readRate }),
-          consistentRead: opts.consistent === true,
-          resume: opts.resume === true,
-          maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * BYTES_PER_MIB,
-          pageLimit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
-          onStart: ({ approximateItems, resumedItems }) => {
-            if (approximateItems !== undefined && approximateItems > 0) progress.setTotal(approximateItems);
-            if (resumedItems > 0) progress.set(resumedItems);
-          },
-          onProgress: (n) => progress.set(n),
-          onNote: (m) => {
-            if (!silent) ctx.stderr.write(`note: ${m}\n`);
-            segmentBar ??= new Progress({ label: "segments", unit: "segments", stream: ctx.stderr, silent });
-          },
-          onSegmentProgress: (done, total) => {
-            segmentBar?.setTotal(total);
-            segmentBar?.set(done);
-          },
-        }),
-      ),
+      backupTable({
+        client: dynamoClient(),
+        tableName: table,
+        out,
+        ...(opts.segments === undefined ? {} : { segments: opts.segments }),
+        ...(opts.readRate === undefined ? {} : { readRate: opts.readRate }),
+        consistentRead: opts.consistent === true,
+        resume: opts.resume === true,
+        maxFileBytes: (opts.maxFileMb ?? DEFAULT_MAX_FILE_MB) * BYTES_PER_MIB,
+        pageLimit: opts.pageSize ?? DEFAULT_PAGE_SIZE,
+        onStart: ({ approximateItems, resumedItems }) => {
+          if (approximateItems !== undefined && approximateItems > 0) progress.setTotal(approximateItems);
+          if (resumedItems > 0) progress.set(resumedItems);
+        },
+        onProgress: (n) => progress.set(n),
+        onNote: (m) => {
+          if (!silent) ctx.stderr.write(`note: ${m}\n`);
+          segmentBar ??= new Progress({ label: "segments", unit: "segments", stream: ctx.stderr, silent });
+        },
+        onSegmentProgress: (done, total) => {
+          segmentBar?.setTotal(total);
+          segmentBar?.set(done);
+        },
+      }),
     ),
   );
   segmentBar?.finish("done");

@@ -15,7 +15,7 @@ import {
   TerraformFlags,
   projectCatalog,
   terraformFlags,
-} from "../../lib/dr/cli-options";
+} from "../../lib/cli/dr-options";
 import {
   ImportExecution,
   describePrepared,

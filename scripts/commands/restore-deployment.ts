@@ -8,7 +8,7 @@ import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
 import { TableCatalog, physicalTableName } from "../../lib/catalog";
 import { CommandContext, CommandSpec, ParsedValues, choiceFlag, requireString } from "../../lib/cli/command";
-import { NotFoundError, PreconditionError, UsageError } from "../../lib/cli/errors";
+import { NotFoundError, PreconditionError, UsageError } from "../../lib/errors";
 import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
 import {
@@ -29,7 +29,7 @@ import {
   projectCatalog,
   terraformFlags,
   waitMinutesFlag,
-} from "../../lib/dr/cli-options";
+} from "../../lib/cli/dr-options";
 import {
   ImportExecution,
   PreparedImport,

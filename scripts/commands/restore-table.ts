@@ -7,7 +7,7 @@ import { DEFAULT_MODULE_ADDRESS, tableAddress } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
 import { TableCatalog, findTable, physicalTableName } from "../../lib/catalog";
 import { CommandContext, CommandSpec, ParsedValues, requireString, optionalString } from "../../lib/cli/command";
-import { UsageError } from "../../lib/cli/errors";
+import { UsageError } from "../../lib/errors";
 import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
 import { CarryOverItem, notCarriedOver, renderCarryOver } from "../../lib/dr/carry-over";
@@ -21,7 +21,7 @@ import {
   terraformFlags,
   waitMinutesFlag,
   DEFAULT_WAIT_MINUTES,
-} from "../../lib/dr/cli-options";
+} from "../../lib/cli/dr-options";
 import {
   ImportExecution,
   PreparedImport,

@@ -17,7 +17,7 @@ import { confirm } from "../../lib/cli/prompt";
 import { checkTableNameFlag } from "../../lib/dr/names";
 import { UsageError } from "../../lib/errors";
 import { formatLocation } from "../../lib/export-format";
-import { cliErrors, locationFlag, rateFlag } from "../../lib/table-io/cli";
+import { locationFlag, rateFlag } from "../../lib/table-io/cli";
 import {
   DEFAULT_RESTORE_CONCURRENCY,
   restoreTable,
@@ -73,21 +73,19 @@ export async function restore(
   const interrupted = (): string => `restore into ${table} stopped part-way. Resume it with:\n  ${resume}`;
   const result = await withInterruptNote(ctx.stderr, interrupted, () =>
     withLocationErrors("<source>", source, () =>
-      cliErrors(() =>
-        restoreTable({
-          client: dynamoClient(),
-          source,
-          tableName: table,
-          createTable: opts.createTable === true,
-          concurrency: opts.concurrency ?? DEFAULT_RESTORE_CONCURRENCY,
-          ...(opts.writeRate === undefined ? {} : { writeRate: opts.writeRate }),
-          resume: opts.resume === true,
-          verifyFirst: opts.skipVerify !== true,
-          ...(checkpoint === undefined ? {} : { checkpointPath: checkpoint }),
-          cwd: ctx.cwd,
-          ...progressCallbacks(opts, ctx, bar),
-        }),
-      ),
+      restoreTable({
+        client: dynamoClient(),
+        source,
+        tableName: table,
+        createTable: opts.createTable === true,
+        concurrency: opts.concurrency ?? DEFAULT_RESTORE_CONCURRENCY,
+        ...(opts.writeRate === undefined ? {} : { writeRate: opts.writeRate }),
+        resume: opts.resume === true,
+        verifyFirst: opts.skipVerify !== true,
+        ...(checkpoint === undefined ? {} : { checkpointPath: checkpoint }),
+        cwd: ctx.cwd,
+        ...progressCallbacks(opts, ctx, bar),
+      }),
     ),
   );
   bar.finish(`${result.writtenItems.toLocaleString("en-US")} items written`);

@@ -14,7 +14,7 @@ import { Progress } from "../../lib/cli/progress";
 import { checkTableNameFlag } from "../../lib/dr/names";
 import { UsageError, VerificationError } from "../../lib/errors";
 import { openExport, verifyExport, type OpenedExport, type VerifyReport } from "../../lib/export-format";
-import { cliErrors, locationFlag } from "../../lib/table-io/cli";
+import { locationFlag } from "../../lib/table-io/cli";
 import {
   checkCompareTarget,
   compareExportWithTable,
@@ -65,40 +65,38 @@ export async function verify(
   const table = opts.table === undefined ? undefined : checkTableNameFlag("--table", opts.table);
   const source = locationFlag("<source>", opts.source, ctx.cwd);
   const silent = opts.quiet === true;
-  return withLocationErrors("<source>", source, () =>
-    cliErrors(async () => {
-      const exp = await openExport(source);
-      if (table !== undefined) await checkCompareTarget(exp, dynamoClient(), table);
-      const bar = new Progress({
-        label: "verify files",
-        total: exp.files.length,
-        unit: "files",
-        stream: ctx.stderr,
-        silent,
+  return withLocationErrors("<source>", source, async () => {
+    const exp = await openExport(source);
+    if (table !== undefined) await checkCompareTarget(exp, dynamoClient(), table);
+    const bar = new Progress({
+      label: "verify files",
+      total: exp.files.length,
+      unit: "files",
+      stream: ctx.stderr,
+      silent,
+    });
+    const files = await verifyExport(exp, { onFile: () => bar.add(1) });
+    bar.finish(files.ok ? "ok" : `${files.problems.length} problem(s)`);
+    let compared: CompareReport | undefined;
+    if (table !== undefined && files.ok) {
+      const cmp = new Progress({ label: `compare with ${table}`, stream: ctx.stderr, silent });
+      compared = await compareExportWithTable(exp, {
+        client: dynamoClient(),
+        tableName: table,
+        sampleKeys: opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS,
+        onProgress: (_phase, n) => cmp.set(n),
       });
-      const files = await verifyExport(exp, { onFile: () => bar.add(1) });
-      bar.finish(files.ok ? "ok" : `${files.problems.length} problem(s)`);
-      let compared: CompareReport | undefined;
-      if (table !== undefined && files.ok) {
-        const cmp = new Progress({ label: `compare with ${table}`, stream: ctx.stderr, silent });
-        compared = await compareExportWithTable(exp, {
-          client: dynamoClient(),
-          tableName: table,
-          sampleKeys: opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS,
-          onProgress: (_phase, n) => cmp.set(n),
-        });
-        cmp.finish(compared.ok ? "identical" : "differences found");
-      }
-      const result: VerifyCommandResult = {
-        command: "verify",
-        ok: files.ok && (compared?.ok ?? true),
-        files,
-        ...(compared === undefined ? {} : { table: compared }),
-      };
-      if (!result.ok) throw new VerificationError(problemLines(exp, files, table, compared).join("\n"));
-      return result;
-    }),
-  );
+      cmp.finish(compared.ok ? "identical" : "differences found");
+    }
+    const result: VerifyCommandResult = {
+      command: "verify",
+      ok: files.ok && (compared?.ok ?? true),
+      files,
+      ...(compared === undefined ? {} : { table: compared }),
+    };
+    if (!result.ok) throw new VerificationError(problemLines(exp, files, table, compared).join("\n"));
+    return result;
+  });
 }
 
 function problemLines(

@@ -14,7 +14,8 @@ import type { AddressInfo } from "node:net";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { resetClients } from "../../lib/aws";
 import { AwsCallError, classifyAwsError } from "../../lib/cli/aws-errors";
-import { EXIT, UsageError } from "../../lib/cli/errors";
+import { EXIT } from "../../lib/cli/errors";
+import { UsageError } from "../../lib/errors";
 import { runDr, useEndpoint } from "./helpers";
 
 interface Refusal {

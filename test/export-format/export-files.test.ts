@@ -210,7 +210,7 @@ describe("incomplete and foreign exports", () => {
     await writeCheckpoint(store, { tableName: "prefix-GranulesTable" });
     const err = await openExport(out).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ExportFormatError);
-    expect((err as ExportFormatError).kind).toBe("incomplete");
+    expect((err as ExportFormatError).problem).toBe("incomplete");
     expect((err as Error).message).toContain(`${out} is an INCOMPLETE backup: it has no manifest-summary.json`);
     expect((err as Error).message).toContain(`dynamo-dr backup --table prefix-GranulesTable --out ${out} --resume`);
     expect(readFileSync(join(out, CHECKPOINT_FILE), "utf8")).toContain("prefix-GranulesTable");

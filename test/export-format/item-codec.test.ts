@@ -88,7 +88,7 @@ describe("encodeItemLine / decodeItemLine", () => {
       caught = err;
     }
     expect(caught).toBeInstanceOf(ExportFormatError);
-    expect((caught as ExportFormatError).kind).toBe("corrupt");
+    expect((caught as ExportFormatError).problem).toBe("corrupt");
     expect((caught as Error).message).toMatch(/^data\/f\.json\.gz line 3: /);
     expect((caught as Error).message).toMatch(message);
   });

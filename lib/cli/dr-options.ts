@@ -3,10 +3,10 @@
  */
 import { DEFAULT_MODULE_ADDRESS } from "../addresses";
 import { TableCatalog } from "../catalog";
-import { OptionSpec, ParsedValues, choiceFlag, intFlag, optionalString } from "../cli/command";
-import { UsageError } from "../cli/errors";
+import { OptionSpec, ParsedValues, choiceFlag, intFlag, optionalString } from "./command";
+import { UsageError } from "../errors";
 import { PROJECT_ROOT, loadProjectCatalog } from "../project-config";
-import { checkModuleAddress } from "./import-plan";
+import { checkModuleAddress } from "../dr/import-plan";
 
 /** How the terraform steps are printed (machine output is --json; `--format json` is its deprecated alias). */
 export const OUTPUT_FORMATS = ["sh", "hcl"] as const;
