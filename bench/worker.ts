@@ -5,7 +5,8 @@
  * named by AWS_ENDPOINT_URL (loopback, fake credentials — set by bench/run.ts).
  *
  *   raw-write        {table, items, from?, concurrency, orderFrom?}  ceiling: generated items → BatchWriteItem loop, no files
- *   raw-scan         {table, segments}                    ceiling: parallel Scan, items counted and dropped
+ *   raw-scan         {table, segments, wire?}             ceiling: parallel Scan, items counted and dropped (no wire:
+ *                                                         SDK objects, bench/lib/sdk-scan.ts)
  *   backup           {table, out, segments}               ours: dynamo-dr backup
  *   restore          {source, table, concurrency}         ours: dynamo-dr restore-files --create-table
  *   baseline-backup  {table, out, limit?}                 cumulus-api shape: one Scan stream → one JSON file
@@ -33,6 +34,7 @@ import { wireKeyString } from "../lib/table-io/wire";
 import { backup } from "../scripts/commands/backup";
 import { restore } from "../scripts/commands/restore";
 import { benchItem } from "./lib/items";
+import { sdkParallelScan } from "./lib/sdk-scan";
 import type { Measurement } from "./lib/measure";
 
 type Args = Record<string, string | number | undefined>;
@@ -124,13 +126,15 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
+/** The scan ceiling: the product's wire scan (`wire` "lines" or "items"), or, without `wire`, the SDK-object reference. */
 async function rawScan(a: Args): Promise<number> {
+  if (a.wire === undefined) return sdkParallelScan(dynamoClient(), String(a.table), Number(a.segments ?? 8));
   const totals = await parallelScan({
     client: dynamoClient(),
     tableName: String(a.table),
     totalSegments: Number(a.segments ?? 8),
     ...(a.pageLimit === undefined ? {} : { pageLimit: Number(a.pageLimit) }),
-    ...(a.wire === undefined ? {} : { wire: a.wire as "items" | "lines" }),
+    wire: a.wire as "items" | "lines",
     onPage: () => undefined,
   });
   return totals.items;

@@ -43,7 +43,8 @@ import {
 } from "../export-format";
 import { RateLimiter } from "./rate-limiter";
 import type { RetryPolicy } from "./retry";
-import { MAX_TOTAL_SEGMENTS, parallelScan, type Key, type ScanPage, type SegmentStart } from "./scan";
+import { MAX_TOTAL_SEGMENTS, parallelScan, type ScanPage, type SegmentStart } from "./scan";
+import type { Key } from "./wire";
 
 export const DEFAULT_SEGMENTS = 16;
 /** Segments scanned at once; more segments wait their turn (a bounded pool). */

@@ -3,11 +3,12 @@
  * backoff with jitter; throttling, 5xx and dropped connections are retried. Puts are idempotent, so re-sending an item
  * whose first write did land (a connection dropped after the server applied it) is harmless.
  *
- * Every item given to {@link BatchWriter.put} is either acknowledged by DynamoDB (counted in `written`) or reported in
- * the error that {@link BatchWriter.flush} throws — never silently dropped.
+ * Items travel in DynamoDB's JSON wire form (./wire.ts): their JSON text goes into the request body as it is, and
+ * UnprocessedItems come back in the same form and are matched by key. Every item given to {@link BatchWriter.putWire}
+ * is either acknowledged by DynamoDB (counted in `written`) or reported in the error that {@link BatchWriter.flush}
+ * throws — never silently dropped.
  */
-import { BatchWriteItemCommand, type DynamoDBClient, type WriteRequest } from "@aws-sdk/client-dynamodb";
-import { canonicalItem, itemKeyString, type Item } from "../export-format/item-codec";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { RateLimiter } from "./rate-limiter";
 import { batchWriteWire, wireKeyString } from "./wire";
 import { backoffDelay, DEFAULT_RETRY, sleep, withRetry, type RetryPolicy } from "./retry";
@@ -20,9 +21,9 @@ export interface BatchWriterOptions<T> {
   readonly tableName: string;
   /** Requests in flight. @default 16 */
   readonly concurrency?: number;
-  /** Key attribute names; when given, an item whose key is already in the open batch starts a new batch
-   * (DynamoDB rejects a batch with duplicate keys). @default - no check */
-  readonly keyNames?: readonly string[];
+  /** Key attribute names: UnprocessedItems are matched by key, and an item whose key is already in the open batch
+   * starts a new batch (DynamoDB rejects a batch with duplicate keys). */
+  readonly keyNames: readonly string[];
   readonly limiter?: RateLimiter;
   readonly retry?: RetryPolicy;
   /** Called when items are acknowledged, with the tag they were put with. */
@@ -42,11 +43,9 @@ export class BatchWriteError extends Error {
 }
 
 interface Entry<T> {
-  /** SDK form (put). */
-  readonly request?: WriteRequest;
-  /** Wire form (putWire): the item's JSON text and its key string. */
-  readonly json?: string;
-  readonly key?: string;
+  /** The item's JSON text and its key string. */
+  readonly json: string;
+  readonly key: string;
   readonly tag: T;
 }
 
@@ -78,26 +77,12 @@ export class BatchWriter<T = undefined> {
     return this.retries;
   }
 
-  /** Queues items; resolves once they are in a batch (waits while `concurrency` requests are in flight). */
-  async put(items: readonly Item[], tag: T): Promise<void> {
-    for (const item of items) {
-      this.throwIfFailed();
-      if (this.opts.keyNames !== undefined) {
-        const key = itemKeyString(item, this.opts.keyNames);
-        if (this.openKeys.has(key)) await this.dispatch();
-        this.openKeys.add(key);
-      }
-      this.open.push({ request: { PutRequest: { Item: item } }, tag });
-      if (this.open.length >= BATCH_WRITE_MAX_ITEMS) await this.dispatch();
-    }
-  }
-
   /**
    * Queues items already in wire form (JSON text + key string), e.g. lines of an export file: they go into the request
-   * body as they are, with no SDK serialization. Needs `keyNames` (UnprocessedItems are matched by key).
+   * body as they are, with no SDK serialization. Resolves once they are in a batch (waits while `concurrency`
+   * requests are in flight).
    */
   async putWire(entries: readonly WireEntry[], tag: T): Promise<void> {
-    if (this.opts.keyNames === undefined) throw new Error("BatchWriter.putWire needs keyNames");
     for (const e of entries) {
       this.throwIfFailed();
       if (this.openKeys.has(e.key)) await this.dispatch();
@@ -145,31 +130,7 @@ export class BatchWriter<T = undefined> {
     const max = this.opts.retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
     let pending = batch;
     for (let round = 0; ; round++) {
-      const wire = pending[0]?.json !== undefined;
-      const keyNames = this.opts.keyNames ?? [];
-      const unprocessedOf = async (): Promise<Entry<T>[]> => {
-        if (wire) {
-          const left = await batchWriteWire(
-            this.opts.client,
-            this.opts.tableName,
-            pending.map((e) => e.json as string),
-          );
-          if (left.length === 0) return [];
-          const keys = new Set(left.map((i) => wireKeyString(i, keyNames)));
-          const matched = pending.filter((e) => keys.has(e.key as string));
-          // If the keys came back in a form we cannot match, re-send the whole batch (puts are idempotent): an item
-          // is never counted as written unless DynamoDB acknowledged it.
-          return matched.length === left.length ? matched : pending;
-        }
-        const out = await this.opts.client.send(
-          new BatchWriteItemCommand({
-            RequestItems: { [this.opts.tableName]: pending.map((e) => e.request as WriteRequest) },
-          }),
-        );
-        const left = out.UnprocessedItems?.[this.opts.tableName] ?? [];
-        return left.length === 0 ? [] : matchUnprocessed(pending, left);
-      };
-      const stillPending = await withRetry(unprocessedOf, this.opts.retry, {
+      const stillPending = await withRetry(() => this.unprocessed(pending), this.opts.retry, {
         onRetry: (err) => {
           this.retries++;
           this.opts.onRetry?.((err as Error).name ?? "error");
@@ -198,32 +159,21 @@ export class BatchWriter<T = undefined> {
       pending = stillPending;
     }
   }
-}
 
-/**
- * Our entries that DynamoDB returned as UnprocessedItems (matched by content: the SDK hands back copies). When they
- * cannot all be matched, every pending entry is re-sent (puts are idempotent): an item is never counted as written
- * unless DynamoDB acknowledged it. (The SDK's deserializer turns a top-level attribute named "__proto__" into
- * `undefined`, so such items come back unmatchable; the wire path, putWire, matches by key and is not affected.)
- */
-function matchUnprocessed<T>(pending: readonly Entry<T>[], unprocessed: readonly WriteRequest[]): Entry<T>[] {
-  const counts = new Map<string, number>();
-  try {
-    for (const r of unprocessed) {
-      const k = canonicalItem(r.PutRequest?.Item ?? {});
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-  } catch {
-    return [...pending];
+  /**
+   * Sends one BatchWriteItem; returns the entries DynamoDB handed back as UnprocessedItems. If their keys cannot all be
+   * matched to what was sent, the whole batch is re-sent (puts are idempotent): an item is never counted as written
+   * unless DynamoDB acknowledged it.
+   */
+  private async unprocessed(pending: readonly Entry<T>[]): Promise<Entry<T>[]> {
+    const left = await batchWriteWire(
+      this.opts.client,
+      this.opts.tableName,
+      pending.map((e) => e.json),
+    );
+    if (left.length === 0) return [];
+    const keys = new Set(left.map((i) => wireKeyString(i, this.opts.keyNames)));
+    const matched = pending.filter((e) => keys.has(e.key));
+    return matched.length === left.length ? matched : [...pending];
   }
-  const remaining: Entry<T>[] = [];
-  for (const e of pending) {
-    const k = canonicalItem(e.request?.PutRequest?.Item ?? {});
-    const c = counts.get(k) ?? 0;
-    if (c > 0) {
-      counts.set(k, c - 1);
-      remaining.push(e);
-    }
-  }
-  return remaining.length === unprocessed.length ? remaining : [...pending];
 }

@@ -3,17 +3,10 @@
  * handled (one page of read-ahead per segment, so memory stays bounded by segments × 2 pages of 1 MB).
  * Every request is retried on throttling, 5xx and dropped connections; the page handler is awaited (backpressure).
  */
-import {
-  ScanCommand,
-  type AttributeValue,
-  type DynamoDBClient,
-  type ScanCommandOutput,
-} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { RateLimiter } from "./rate-limiter";
 import { withRetry, type RetryPolicy } from "./retry";
-import { scanWire, type WireItem } from "./wire";
-
-export type Key = Record<string, AttributeValue>;
+import { scanWire, type Key, type WireItem, type WireScanPage } from "./wire";
 
 export interface SegmentStart {
   /** Continue after this key (from a checkpoint). @default - from the start of the segment */
@@ -24,8 +17,6 @@ export interface SegmentStart {
 
 export interface ScanPage {
   readonly segment: number;
-  /** The page's items as SDK objects (empty in `wire` mode). */
-  readonly items: Record<string, AttributeValue>[];
   /** The page's items in DynamoDB's JSON wire form (only in `wire: "items"` mode). */
   readonly wireItems: WireItem[];
   /** The page as export lines, `{"Item":…}\n` per item, UTF-8 (only in `wire: "lines"` mode). */
@@ -43,12 +34,11 @@ export interface ParallelScanOptions {
   /** @default false */
   readonly consistentRead?: boolean;
   /**
-   * Deliver items in wire form ("items") or as ready export lines ("lines") instead of SDK objects (see ./wire.ts):
-   * much less CPU and memory when they are only written out again. Only the wire modes are lossless: the SDK's
-   * deserializer turns a top-level attribute named "__proto__" into `undefined` (in items and in LastEvaluatedKey, so
-   * SDK-object mode also cannot page through a table keyed by such an attribute). @default - SDK objects
+   * Items in wire form ("items") or as ready export lines ("lines"), never as SDK objects (see ./wire.ts): much less
+   * CPU and memory, and lossless — the SDK's deserializer turns a top-level attribute named "__proto__" into
+   * `undefined`, in items and in LastEvaluatedKey alike.
    */
-  readonly wire?: "items" | "lines";
+  readonly wire: "items" | "lines";
   /** Items per page. @default - DynamoDB's 1 MB pages */
   readonly pageLimit?: number;
   /** Fetch a segment's next page while the current one is handled (more memory, overlaps I/O). @default true */
@@ -77,95 +67,83 @@ export interface ScanTotals {
 /** Maximum segments DynamoDB allows in a parallel scan. */
 export const MAX_TOTAL_SEGMENTS = 1_000_000;
 
+/** Running totals of one parallel scan, shared by its segments. */
+interface ScanState {
+  items: number;
+  pages: number;
+  retries: number;
+  /** The first error of any segment: the others stop at their next page. */
+  failed: unknown;
+}
+
+/** Scans the segments, `concurrency` at a time; the first failure stops them all and is thrown. */
 export async function parallelScan(opts: ParallelScanOptions): Promise<ScanTotals> {
-  let items = 0;
-  let pages = 0;
-  let retries = 0;
-  let failed: unknown;
-  interface Fetched {
-    readonly items: Record<string, AttributeValue>[];
-    readonly wireItems: WireItem[];
-    readonly lines: Buffer;
-    readonly count: number;
-    readonly lastKey: Key | undefined;
-  }
-  const fetchPage = (segment: number, startKey: Key | undefined): Promise<Fetched> =>
-    withRetry(
-      async (): Promise<Fetched> => {
-        const input = {
-          TableName: opts.tableName,
-          Segment: segment,
-          TotalSegments: opts.totalSegments,
-          ConsistentRead: opts.consistentRead === true ? true : undefined,
-          ExclusiveStartKey: startKey,
-          Limit: opts.pageLimit,
-        };
-        if (opts.wire !== undefined) {
-          const page = await scanWire(opts.client, input, { asLines: opts.wire === "lines" });
-          return {
-            items: [],
-            wireItems: page.items,
-            lines: page.lines,
-            count: page.count,
-            lastKey: page.lastEvaluatedKey,
-          };
-        }
-        const res: ScanCommandOutput = await opts.client.send(new ScanCommand(input));
-        const items = res.Items ?? [];
-        return { items, wireItems: [], lines: Buffer.alloc(0), count: items.length, lastKey: res.LastEvaluatedKey };
-      },
-      opts.retry,
-      {
-        onRetry: (err) => {
-          retries++;
-          opts.onRetry?.(err);
-        },
-      },
-    );
-
-  const runSegment = async (segment: number): Promise<void> => {
-    const start = typeof opts.start === "function" ? opts.start(segment) : opts.start?.[segment];
-    if (start?.done === true) return;
-    let pending: Promise<Fetched> | undefined = fetchPage(segment, start?.exclusiveStartKey);
-    while (pending !== undefined) {
-      const res: Fetched = await pending;
-      if (failed !== undefined) return;
-      const lastKey = res.lastKey;
-      const readAhead = opts.readAhead ?? true;
-      pending = lastKey === undefined || !readAhead ? undefined : fetchPage(segment, lastKey);
-      // Keep the read-ahead from becoming an unhandled rejection while the page is handled.
-      pending?.catch(() => undefined);
-      const count = res.count;
-      items += count;
-      pages++;
-      if (opts.limiter !== undefined && count > 0) await opts.limiter.take(count);
-      await opts.onPage({
-        segment,
-        items: res.items,
-        wireItems: res.wireItems,
-        lines: res.lines,
-        count,
-        lastEvaluatedKey: lastKey,
-      });
-      if (pending === undefined && lastKey !== undefined) pending = fetchPage(segment, lastKey);
-    }
-  };
-
+  const state: ScanState = { items: 0, pages: 0, retries: 0, failed: undefined };
   let nextSegment = 0;
   const worker = async (): Promise<void> => {
-    while (failed === undefined && nextSegment < opts.totalSegments) {
+    while (state.failed === undefined && nextSegment < opts.totalSegments) {
       const segment = nextSegment++;
-      await runSegment(segment);
+      await scanSegment(opts, state, segment);
     }
   };
   const workers = Math.max(1, Math.min(opts.concurrency ?? opts.totalSegments, opts.totalSegments));
   await Promise.all(
     Array.from({ length: workers }, () =>
       worker().catch((err: unknown) => {
-        failed ??= err;
+        state.failed ??= err;
       }),
     ),
   );
-  if (failed !== undefined) throw failed;
-  return { items, pages, retries };
+  if (state.failed !== undefined) throw state.failed;
+  return { items: state.items, pages: state.pages, retries: state.retries };
+}
+
+/** One page of one segment, retried on throttling, 5xx and dropped connections. */
+function fetchPage(
+  opts: ParallelScanOptions,
+  state: ScanState,
+  segment: number,
+  startKey: Key | undefined,
+): Promise<WireScanPage> {
+  const input = {
+    TableName: opts.tableName,
+    Segment: segment,
+    TotalSegments: opts.totalSegments,
+    ConsistentRead: opts.consistentRead === true ? true : undefined,
+    ExclusiveStartKey: startKey,
+    Limit: opts.pageLimit,
+  };
+  return withRetry(() => scanWire(opts.client, input, { asLines: opts.wire === "lines" }), opts.retry, {
+    onRetry: (err) => {
+      state.retries++;
+      opts.onRetry?.(err);
+    },
+  });
+}
+
+/** Pages through one segment, fetching the next page while the handler works on this one (unless readAhead is off). */
+async function scanSegment(opts: ParallelScanOptions, state: ScanState, segment: number): Promise<void> {
+  const start = typeof opts.start === "function" ? opts.start(segment) : opts.start?.[segment];
+  if (start?.done === true) return;
+  const readAhead = opts.readAhead ?? true;
+  let pending: Promise<WireScanPage> | undefined = fetchPage(opts, state, segment, start?.exclusiveStartKey);
+  while (pending !== undefined) {
+    const page: WireScanPage = await pending;
+    if (state.failed !== undefined) return;
+    const lastKey = page.lastEvaluatedKey;
+    pending = lastKey === undefined || !readAhead ? undefined : fetchPage(opts, state, segment, lastKey);
+    // Keep the read-ahead from becoming an unhandled rejection while the page is handled.
+    pending?.catch(() => undefined);
+    state.items += page.count;
+    state.pages++;
+    if (opts.limiter !== undefined && page.count > 0) await opts.limiter.take(page.count);
+    await opts.onPage({
+      segment,
+      wireItems: page.items,
+      lines: page.lines,
+      count: page.count,
+      lastEvaluatedKey: lastKey,
+    });
+    if (pending === undefined && lastKey !== undefined) pending = fetchPage(opts, state, segment, lastKey);
+  }
 }

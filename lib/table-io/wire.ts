@@ -12,16 +12,19 @@ import {
   BatchWriteItemCommand,
   GetItemCommand,
   ScanCommand,
+  type AttributeValue,
   type DynamoDBClient,
   type GetItemCommandInput,
   type ScanCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { Readable } from "node:stream";
 import { decodeWireItem, itemToWireJson, type Item } from "../export-format/item-codec";
-import type { Key } from "./scan";
 import { splitScanItems } from "./split-items";
 
 const EMPTY: Buffer = Buffer.alloc(0);
+
+/** A table key (LastEvaluatedKey, ExclusiveStartKey) as the SDK types it. */
+export type Key = Record<string, AttributeValue>;
 
 /** An item as DynamoDB's JSON wire format has it: `{"attr":{"S":"…"}, "bin":{"B":"<base64>"}}`. */
 export type WireItem = Record<string, unknown>;
