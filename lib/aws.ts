@@ -2,6 +2,7 @@
  * Shared AWS SDK v3 clients. They take every setting from the SDK's standard configuration
  * (AWS_REGION, AWS_PROFILE, AWS_ENDPOINT_URL, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_S3, AWS_MAX_ATTEMPTS, …),
  * so the same code runs against AWS or a local endpoint with no project-specific flags.
+ * The bottom layer with lib/errors.ts: imports nothing from this project.
  */
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";

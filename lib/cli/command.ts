@@ -1,6 +1,11 @@
 /**
  * The shape of a CLI command and the single entry that runs one: parse flags, call the command's exported
  * async function, print its result (human text or --json), and map a typed error to the exit code.
+ *
+ * Subsystem lib/cli — owns the CLI framework: commands, flags and help, progress lines, confirmation prompts, the one
+ * map from error kinds to exit codes (./errors.ts), AWS failure messages (./aws-errors.ts) and the DR commands' shared
+ * flags (./dr-options.ts). May import the domain libraries, lib/aws.ts and lib/errors.ts; never scripts/
+ * (test/house/dependencies.test.ts holds the rules).
  */
 import { parseArgs } from "node:util";
 import { classifyAwsError } from "./aws-errors";

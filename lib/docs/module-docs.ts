@@ -1,6 +1,9 @@
 /**
  * README tables generated from the module itself: inputs and outputs from the synthesized variable and output
  * definitions, tables and addresses from the catalog. `npm run docs` writes them; a test fails when the README drifts.
+ *
+ * Subsystem lib/docs — the only part of lib/ that may import modules/ (it documents them), besides lib/synth and the
+ * core files (test/house/dependencies.test.ts holds the rules).
  */
 import { Testing } from "cdktf";
 import { TableCatalog, physicalTableName, shortKey, streamViewTypeOf } from "../catalog";

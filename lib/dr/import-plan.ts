@@ -2,6 +2,11 @@
  * The Terraform side of a restore as data: which addresses to forget, which tables to import at which address,
  * and which `table_name_overrides` entries keep the restored names. Every address comes from lib/addresses.ts,
  * every table fact from lib/catalog.ts. Renderers for `sh` live here, for `hcl` in ./hcl-render.ts.
+ *
+ * Subsystem lib/dr — owns the disaster-recovery domain: PITR and backup restores, the Terraform plan of a restore and
+ * running it safely (state backup, plan analysis, safety stops), restored-table names and checks. Throws DrErrors
+ * (lib/errors.ts). May import lib/table-io, lib/export-format, the core files, lib/aws.ts and lib/errors.ts; never
+ * lib/cli or scripts/ (test/house/dependencies.test.ts holds the rules).
  */
 import { AddressError, tableAddress, validateModuleAddress } from "../addresses";
 import { TableCatalog, findTable, physicalTableName } from "../catalog";

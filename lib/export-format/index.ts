@@ -1,6 +1,8 @@
 /**
  * THE export-format library: the one place that knows DynamoDB's export layout. Every producer and consumer in the
  * project uses it — the backup/restore/verify commands, the export and verify Lambdas, restore-from-export.
+ * Subsystem lib/export-format: may import only the core files, lib/aws.ts and lib/errors.ts
+ * (test/house/dependencies.test.ts holds the rules).
  *
  * ## The layout (AWS's Export to S3, DYNAMODB_JSON, plus our schema.json)
  *

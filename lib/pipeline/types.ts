@@ -1,5 +1,10 @@
 /**
  * The data the pipeline's steps pass to each other through the state machines (all JSON).
+ *
+ * Subsystem lib/pipeline — owns the export-and-verify pipeline: the Lambdas' logic (functions/ are thin handlers over
+ * it), the state machines, IAM and the layout of the backup bucket. Errors are PipelineError (./errors.ts: their names
+ * are the Step Functions contract). May import lib/table-io, lib/export-format, the core files, lib/aws.ts and
+ * lib/errors.ts (test/house/dependencies.test.ts holds the rules).
  */
 import type { TableConfig } from "./state-machine";
 

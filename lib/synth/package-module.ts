@@ -7,6 +7,10 @@
  * home folder, a file or a repository must never be deleted or replaced). The new folder is built in a work folder
  * that synth itself creates next to the destination and renamed into place, so it is never left half-written; no other
  * sibling is touched.
+ *
+ * Subsystem lib/synth — owns synthesis helpers: module variables, the Lambda bundles (./bundle-lambdas.ts) and the
+ * module folder. May import lib/pipeline (what to bundle), the core files and lib/errors.ts
+ * (test/house/dependencies.test.ts holds the rules).
  */
 import {
   cpSync,

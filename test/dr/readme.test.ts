@@ -7,11 +7,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_MODULE_ADDRESS, DYNAMODB_TABLE_RESOURCE_TYPE } from "../../lib/addresses";
 import { EXIT } from "../../lib/cli/errors";
-import { updateDrSamples } from "../../lib/dr/readme-samples";
 import { PROJECT_ROOT } from "../../lib/project-config";
 import { importRestoredTableCommand } from "../../scripts/commands/import-restored-table";
 import { restoreDeploymentCommand } from "../../scripts/commands/restore-deployment";
 import { restoreTableCommand } from "../../scripts/commands/restore-table";
+import { updateDrSamples } from "../../tools/readme-samples";
 
 const readme = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8");
 const BEGIN = "<!-- BEGIN SECTION: disaster-recovery -->";
@@ -34,7 +34,7 @@ describe("README disaster-recovery section", () => {
     }
   });
 
-  it("its samples are exactly what the commands render (regenerate: npx tsx lib/dr/readme-samples.ts)", () => {
+  it("its samples are exactly what the commands render (regenerate: npm run docs)", () => {
     expect(updateDrSamples(readme)).toBe(readme);
   });
 

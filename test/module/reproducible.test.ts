@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { synth } from "../../main";
-import { README_PATH, expectedReadme } from "../../scripts/update-readme";
+import { README_PATH, expectedReadme } from "../../tools/update-readme";
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir)

@@ -1,18 +1,15 @@
 /**
  * The sample outputs shown in the README's disaster-recovery section, rendered by the same code the commands use
  * (so the addresses in them come from lib/addresses.ts). A test checks the README against them; regenerate with
- * `npx tsx lib/dr/readme-samples.ts`.
+ * `npm run docs` (tools/update-readme.ts).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { DEFAULT_MODULE_ADDRESS } from "../addresses";
-import { DEFAULT_CATALOG, TableCatalog, physicalTableName } from "../catalog";
-import { validateCatalog } from "../catalog-schema";
-import { PROJECT_ROOT } from "../project-config";
-import { COMMAND_PERMISSIONS } from "../../scripts/commands/permissions";
-import { renderHcl } from "./hcl-render";
-import { restoredTablePlan, renderSh } from "./import-plan";
-import { defaultRestoredName, stateBackupFileName } from "./names";
+import { DEFAULT_MODULE_ADDRESS } from "../lib/addresses";
+import { DEFAULT_CATALOG, TableCatalog, physicalTableName } from "../lib/catalog";
+import { validateCatalog } from "../lib/catalog-schema";
+import { renderHcl } from "../lib/dr/hcl-render";
+import { restoredTablePlan, renderSh } from "../lib/dr/import-plan";
+import { defaultRestoredName, stateBackupFileName } from "../lib/dr/names";
+import { COMMAND_PERMISSIONS } from "../scripts/commands/permissions";
 
 /** The fixed moment of the samples (their timestamps must not change from run to run). */
 export const SAMPLE_NOW = new Date("2025-01-31T04:05:00Z");
@@ -51,7 +48,7 @@ export function permissionsTable(): string {
   return ["| command | actions | on | when |", "| --- | --- | --- | --- |", ...rows, "", ...notes].join("\n");
 }
 
-const begin = (name: string): string => `<!-- BEGIN GENERATED: ${name} (npx tsx lib/dr/readme-samples.ts) -->`;
+const begin = (name: string): string => `<!-- BEGIN GENERATED: ${name} (npm run docs) -->`;
 const end = (name: string): string => `<!-- END GENERATED: ${name} -->`;
 
 /** Replaces the sample blocks in a README text; throws when a block's markers are missing. */
@@ -64,12 +61,4 @@ export function updateDrSamples(readme: string, samples: Record<string, string> 
     out = `${out.slice(0, i + begin(name).length)}\n${body}\n${out.slice(j)}`;
   }
   return out;
-}
-
-if (require.main === module) {
-  const file = join(PROJECT_ROOT, "README.md");
-  const current = readFileSync(file, "utf8");
-  const next = updateDrSamples(current);
-  if (next !== current) writeFileSync(file, next);
-  console.log(next === current ? "README.md DR samples already up to date." : "README.md DR samples updated.");
 }
