@@ -1,6 +1,7 @@
 // Lint rules for the whole project. The important house rules are enforced here:
 // - deep imports only from @cdktf/provider-aws (the barrel costs ~10 s and ~600 MB per synth);
-// - `??` for defaults, never `||`.
+// - `??` for defaults, never `||`;
+// - functions fit on a screen: at most 60 lines in lib/ and scripts/ (blank lines and comments not counted).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
@@ -30,6 +31,29 @@ export default tseslint.config(
       "@typescript-eslint/no-floating-promises": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
+  },
+  {
+    files: ["lib/**/*.ts", "scripts/**/*.ts"],
+    rules: {
+      "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
+    // TEMPORARY: files whose long functions other changes are splitting right now (issue 8, item 4). Remove each entry
+    // as its change lands; never add one.
+    files: [
+      "lib/export-format/data-file.ts",
+      "lib/export-format/verify.ts",
+      "lib/pipeline/plan.ts",
+      "lib/pipeline/restore-drill.ts",
+      "lib/pipeline/scan-export.ts",
+      "lib/pipeline/state-machine.ts",
+      "lib/pipeline/verify.ts",
+      "lib/table-io/backup.ts",
+      "lib/table-io/compare.ts",
+      "lib/table-io/restore.ts",
+    ],
+    rules: { "max-lines-per-function": "off" },
   },
   {
     files: ["**/*.mjs", "**/*.js"],

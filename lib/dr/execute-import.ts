@@ -20,7 +20,7 @@ import {
 } from "./plan-analysis";
 import { shJoin } from "./shell";
 import { StateBackup, backupState } from "./state-backup";
-import { TerraformCommandError, TerraformRunner, tail } from "./terraform";
+import { StateResource, TerraformCommandError, TerraformRunner, tail } from "./terraform";
 
 export interface ExecuteIO {
   readonly cwd: string;
@@ -101,71 +101,11 @@ export async function prepareImport(opts: ExecuteImportOptions, io: ExecuteIO): 
   const { plan } = opts;
   if (plan.chdir === undefined) throw new UsageError("--execute needs --chdir <terraform root module folder>");
   const runner = TerraformRunner.create({ chdir: plan.chdir, cwd: io.cwd, env: io.env, log: io.log }, opts.why);
-  const state = await runner.stateResources();
-  const byAddress = new Map(state.map((r) => [r.address, r]));
-  const skipped: SkippedTarget[] = [];
-  const importTargets = new Set<string>();
-  const rmTargets = new Set<string>();
-  for (const t of plan.targets) {
-    const current = byAddress.get(t.address);
-    const currentName = typeof current?.values.name === "string" ? current.values.name : undefined;
-    if (t.stateRm) {
-      if (current === undefined) {
-        if (opts.skipStateRm !== true) {
-          const tables = state.filter((r) => r.type === DYNAMODB_TABLE_RESOURCE_TYPE).map((r) => r.address);
-          throw new NotFoundError(
-            `${t.address} is not in the Terraform state of ${plan.chdir}, so there is nothing to re-point. ${tables.length === 0 ? "The state has no DynamoDB tables at all.\n" : `DynamoDB tables in that state:\n  ${tables.join("\n  ")}\n`}Check --module-address and --chdir. If an earlier run already removed it, re-run with --skip-state-rm to import only.`,
-          );
-        }
-        importTargets.add(t.address);
-      } else if (currentName === t.tableName) {
-        skipped.push({ address: t.address, reason: `already manages ${t.tableName} (imported earlier)` });
-      } else {
-        if (opts.skipStateRm === true) {
-          throw new UsageError(
-            `--skip-state-rm: ${t.address} is still in the state (as ${currentName ?? "?"}); leave out --skip-state-rm so it is removed first`,
-          );
-        }
-        rmTargets.add(t.address);
-        importTargets.add(t.address);
-      }
-    } else if (current !== undefined) {
-      skipped.push({
-        address: t.address,
-        reason:
-          currentName === t.tableName
-            ? `already in the state as ${t.tableName}; the plan refreshes it`
-            : `already in the state as ${currentName ?? "?"} (not ${t.tableName}); left as it is — check the plan`,
-      });
-    } else {
-      importTargets.add(t.address);
-    }
-  }
-  const steps = terraformSteps(plan).filter((s) => (s.kind === "state-rm" ? rmTargets : importTargets).has(s.address));
-
-  let overrideVariable: PreparedImport["overrideVariable"];
-  const ours = plan.tableNameOverrides;
-  if (Object.keys(ours).length > 0 && opts.overrideInConfig !== true) {
-    if (plan.moduleAddress.includes("[")) {
-      throw new UsageError(
-        `--execute cannot pass ${TABLE_NAME_OVERRIDES_INPUT} to one instance of a module with count/for_each (${plan.moduleAddress}). Add the entry ${overrideEntries(ours).join(", ")} to that instance's configuration yourself, then re-run with --override-in-config.`,
-      );
-    }
-    const pre = await preflightPlan(runner, plan.varArgs);
-    const wiring = traceOverridesVariable(pre, plan.moduleAddress);
-    if (!wiring.ok) {
-      throw new PreconditionError(
-        `--execute passes the ${TABLE_NAME_OVERRIDES_INPUT} entry to the plan through a root variable, but ${wiring.problem}. Nothing was changed. Either wire it (in the module block: ${TABLE_NAME_OVERRIDES_INPUT} = var.${TABLE_NAME_OVERRIDES_INPUT}, with variable "${TABLE_NAME_OVERRIDES_INPUT}" { type = map(string), default = {} } in the root module), or add ${overrideEntries(ours).join(", ")} to the module's ${TABLE_NAME_OVERRIDES_INPUT} yourself and re-run with --override-in-config.`,
-      );
-    }
-    const existing = pre.variables?.[wiring.rootVariable]?.value;
-    const base =
-      existing !== null && typeof existing === "object" && !Array.isArray(existing)
-        ? (existing as Record<string, string>)
-        : {};
-    overrideVariable = { name: wiring.rootVariable, value: { ...base, ...ours } };
-  }
-
+  const targets = classifyTargets(plan, await runner.stateResources(), opts.skipStateRm === true);
+  const steps = terraformSteps(plan).filter((s) =>
+    (s.kind === "state-rm" ? targets.rm : targets.import).has(s.address),
+  );
+  const overrideVariable = opts.overrideInConfig === true ? undefined : await overrideVariableFor(runner, plan);
   const backupDir =
     opts.backupDir === undefined
       ? runner.dir
@@ -184,7 +124,86 @@ export async function prepareImport(opts: ExecuteImportOptions, io: ExecuteIO): 
       ? []
       : [`-var=${overrideVariable.name}=${JSON.stringify(overrideVariable.value)}`]),
   ];
-  return { runner, plan, steps, skipped, overrideVariable, backupDir, planFile, planArgs };
+  return { runner, plan, steps, skipped: targets.skipped, overrideVariable, backupDir, planFile, planArgs };
+}
+
+/** Which addresses to `state rm`, which to import, and which to leave as they are (with why). */
+interface TargetActions {
+  readonly rm: Set<string>;
+  readonly import: Set<string>;
+  readonly skipped: SkippedTarget[];
+}
+
+/** Decides, from the current state, what to do with each of the plan's targets. */
+function classifyTargets(plan: ImportPlan, state: readonly StateResource[], skipStateRm: boolean): TargetActions {
+  const byAddress = new Map(state.map((r) => [r.address, r]));
+  const out: TargetActions = { rm: new Set(), import: new Set(), skipped: [] };
+  for (const t of plan.targets) {
+    const current = byAddress.get(t.address);
+    const currentName = typeof current?.values.name === "string" ? current.values.name : undefined;
+    if (!t.stateRm) {
+      if (current === undefined) out.import.add(t.address);
+      else out.skipped.push({ address: t.address, reason: keptReason(currentName, t.tableName) });
+    } else if (current === undefined) {
+      if (!skipStateRm) throw notInState(plan, t.address, state);
+      out.import.add(t.address);
+    } else if (currentName === t.tableName) {
+      out.skipped.push({ address: t.address, reason: `already manages ${t.tableName} (imported earlier)` });
+    } else {
+      if (skipStateRm) {
+        throw new UsageError(
+          `--skip-state-rm: ${t.address} is still in the state (as ${currentName ?? "?"}); leave out --skip-state-rm so it is removed first`,
+        );
+      }
+      out.rm.add(t.address);
+      out.import.add(t.address);
+    }
+  }
+  return out;
+}
+
+/** Why a target that needs no state rm and is already in the state is left alone. */
+function keptReason(currentName: string | undefined, tableName: string): string {
+  return currentName === tableName
+    ? `already in the state as ${tableName}; the plan refreshes it`
+    : `already in the state as ${currentName ?? "?"} (not ${tableName}); left as it is — check the plan`;
+}
+
+function notInState(plan: ImportPlan, address: string, state: readonly StateResource[]): NotFoundError {
+  const tables = state.filter((r) => r.type === DYNAMODB_TABLE_RESOURCE_TYPE).map((r) => r.address);
+  return new NotFoundError(
+    `${address} is not in the Terraform state of ${plan.chdir}, so there is nothing to re-point. ${tables.length === 0 ? "The state has no DynamoDB tables at all.\n" : `DynamoDB tables in that state:\n  ${tables.join("\n  ")}\n`}Check --module-address and --chdir. If an earlier run already removed it, re-run with --skip-state-rm to import only.`,
+  );
+}
+
+/**
+ * The root variable that carries the module's table_name_overrides, with our entries merged into its current value —
+ * found by a read-only preflight plan. Undefined when the plan has no overrides to pass.
+ */
+async function overrideVariableFor(
+  runner: TerraformRunner,
+  plan: ImportPlan,
+): Promise<PreparedImport["overrideVariable"]> {
+  const ours = plan.tableNameOverrides;
+  if (Object.keys(ours).length === 0) return undefined;
+  if (plan.moduleAddress.includes("[")) {
+    throw new UsageError(
+      `--execute cannot pass ${TABLE_NAME_OVERRIDES_INPUT} to one instance of a module with count/for_each (${plan.moduleAddress}). Add the entry ${overrideEntries(ours).join(", ")} to that instance's configuration yourself, then re-run with --override-in-config.`,
+    );
+  }
+  const pre = await preflightPlan(runner, plan.varArgs);
+  const wiring = traceOverridesVariable(pre, plan.moduleAddress);
+  if (!wiring.ok) {
+    throw new PreconditionError(
+      `--execute passes the ${TABLE_NAME_OVERRIDES_INPUT} entry to the plan through a root variable, but ${wiring.problem}. Nothing was changed. Either wire it (in the module block: ${TABLE_NAME_OVERRIDES_INPUT} = var.${TABLE_NAME_OVERRIDES_INPUT}, with variable "${TABLE_NAME_OVERRIDES_INPUT}" { type = map(string), default = {} } in the root module), or add ${overrideEntries(ours).join(", ")} to the module's ${TABLE_NAME_OVERRIDES_INPUT} yourself and re-run with --override-in-config.`,
+    );
+  }
+  const existing = pre.variables?.[wiring.rootVariable]?.value;
+  const base =
+    existing !== null && typeof existing === "object" && !Array.isArray(existing)
+      ? (existing as Record<string, string>)
+      : {};
+  return { name: wiring.rootVariable, value: { ...base, ...ours } };
 }
 
 /** The commands an execution would run, for --dry-run and for the confirmation question. */
@@ -217,7 +236,29 @@ function stop(p: PreparedImport, backup: StateBackup, changed: boolean, headline
 export async function executeImport(p: PreparedImport, now: Date): Promise<ImportExecution> {
   const backup = await backupState(p.runner, p.backupDir, now);
   const commandsRun = [`${shJoin(p.runner.display(["state", "pull"]))} > ${backup.path}`];
-  let changed = false;
+  const done = await runSteps(p, backup);
+  commandsRun.push(...done);
+  const changed = done.length > 0;
+  const planExitCode = await runPlan(p, backup, changed);
+  commandsRun.push(shJoin(p.runner.display(p.planArgs)));
+  const shown = await p.runner.run(["show", "-json", p.planFile]);
+  const analysis = checkPlan(p, backup, changed, JSON.parse(shown.stdout) as PlanJson);
+  return {
+    stateBackup: backup.path,
+    planFile: p.planFile,
+    commandsRun,
+    skipped: p.skipped,
+    planExitCode,
+    analysis,
+    applyCommand: shJoin(p.runner.display(["apply", p.planFile])),
+    undoCommand: undoText(p, backup),
+    overrideVariable: p.overrideVariable,
+  };
+}
+
+/** Runs the state rm / import steps in order; a failure stops the rest. Returns the commands run. */
+async function runSteps(p: PreparedImport, backup: StateBackup): Promise<string[]> {
+  const run: string[] = [];
   for (const step of p.steps) {
     // Never let terraform wait for input in the middle of a restore.
     const args = step.kind === "import" ? ["import", "-input=false", ...step.args.slice(1)] : step.args;
@@ -225,41 +266,51 @@ export async function executeImport(p: PreparedImport, now: Date): Promise<Impor
       await p.runner.run(args, { echoOutput: true });
     } catch (err) {
       if (err instanceof TerraformCommandError) {
-        stop(p, backup, changed, `${shJoin(step.argv)} failed, so the remaining steps were not run.`, err.message);
+        stop(
+          p,
+          backup,
+          run.length > 0,
+          `${shJoin(step.argv)} failed, so the remaining steps were not run.`,
+          err.message,
+        );
       }
       throw err;
     }
-    changed = true;
-    commandsRun.push(shJoin(p.runner.display(args)));
+    run.push(shJoin(p.runner.display(args)));
   }
+  return run;
+}
 
-  const entries = overrideEntries(p.plan.tableNameOverrides);
-  let planExitCode: number;
+/** The final `terraform plan`; its exit code (0 no changes, 2 changes). A refusal is a safety stop. */
+async function runPlan(p: PreparedImport, backup: StateBackup, changed: boolean): Promise<number> {
   try {
-    planExitCode = (await p.runner.run(p.planArgs, { okCodes: [0, 2] })).code;
+    return (await p.runner.run(p.planArgs, { okCodes: [0, 2] })).code;
   } catch (err) {
     if (!(err instanceof TerraformCommandError)) throw err;
     const text = `${err.result.stderr}\n${err.result.stdout}`;
-    if (/prevent_destroy/.test(text)) {
-      stop(
-        p,
-        backup,
-        changed,
-        "terraform plan would destroy a DynamoDB table; lifecycle.prevent_destroy made it refuse.",
-        [
-          entries.length > 0
-            ? `The configuration does not yet name the restored table: the module must receive ${TABLE_NAME_OVERRIDES_INPUT} with ${entries.join(", ")}.`
-            : "The configuration asks for different tables than the ones imported; check prefix and table_name_overrides.",
-          "terraform said:",
-          tail(text, 25),
-        ].join("\n"),
-      );
+    if (!/prevent_destroy/.test(text)) {
+      stop(p, backup, changed, "terraform plan failed after the state was changed.", err.message);
     }
-    stop(p, backup, changed, "terraform plan failed after the state was changed.", err.message);
+    const entries = overrideEntries(p.plan.tableNameOverrides);
+    stop(
+      p,
+      backup,
+      changed,
+      "terraform plan would destroy a DynamoDB table; lifecycle.prevent_destroy made it refuse.",
+      [
+        entries.length > 0
+          ? `The configuration does not yet name the restored table: the module must receive ${TABLE_NAME_OVERRIDES_INPUT} with ${entries.join(", ")}.`
+          : "The configuration asks for different tables than the ones imported; check prefix and table_name_overrides.",
+        "terraform said:",
+        tail(text, 25),
+      ].join("\n"),
+    );
   }
-  commandsRun.push(shJoin(p.runner.display(p.planArgs)));
-  const shown = await p.runner.run(["show", "-json", p.planFile]);
-  const planJson = JSON.parse(shown.stdout) as PlanJson;
+}
+
+/** Stops unless the plan keeps every table and names each restored one as restored. */
+function checkPlan(p: PreparedImport, backup: StateBackup, changed: boolean, planJson: PlanJson): PlanAnalysis {
+  const entries = overrideEntries(p.plan.tableNameOverrides);
   const analysis = analyzePlan(planJson);
   if (analysis.destroyedOrReplaced.length > 0) {
     stop(
@@ -288,17 +339,7 @@ export async function executeImport(p: PreparedImport, now: Date): Promise<Impor
       );
     }
   }
-  return {
-    stateBackup: backup.path,
-    planFile: p.planFile,
-    commandsRun,
-    skipped: p.skipped,
-    planExitCode,
-    analysis,
-    applyCommand: shJoin(p.runner.display(["apply", p.planFile])),
-    undoCommand: undoText(p, backup),
-    overrideVariable: p.overrideVariable,
-  };
+  return analysis;
 }
 
 /** Human report of an execution. */

@@ -3,7 +3,7 @@
  * (SYSTEM by default: the `<table>$DeletedTableBackup` AWS makes when a PITR table is deleted) to its own name,
  * then `terraform import` each one (printed, or run with --execute) before the first apply.
  */
-import { RestoreTableFromBackupCommandInput } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, RestoreTableFromBackupCommandInput } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
 import { TableCatalog, physicalTableName } from "../../lib/catalog";
@@ -78,28 +78,11 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
   const catalog = opts.catalog ?? projectCatalog(io.env);
   const now = opts.now ?? new Date();
   const backupType = opts.backupType ?? "SYSTEM";
-  const overrides: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.nameOverrides ?? {})) {
-    overrides[catalogTable(catalog, k, "--name-override")] = checkTableNameFlag("--name-override", v);
-  }
-  for (const t of catalog.tables) {
-    if (overrides[t.name] === undefined) {
-      checkTableNameFlag(
-        "--prefix",
-        physicalTableName(opts.prefix, t.name),
-        " The table names are <prefix>-<CatalogName>.",
-      );
-    }
-  }
+  const overrides = checkedNameOverrides(catalog, opts.prefix, opts.nameOverrides ?? {});
   const client = dynamoClient();
   const tables = await surveyDeployment(client, catalog, opts.prefix, backupType, overrides);
   const toRestore = tables.filter((t) => t.status === "restore");
-  const missing = tables.filter((t) => t.status === "no-backup");
-  if (toRestore.length === 0 && missing.length > 0) {
-    throw new NotFoundError(
-      `no ${backupType === "ALL" ? "" : `${backupType} `}backup found for any missing table in ${await clientRegion(client)} (looked for: ${missing.map((t) => t.tableName).join(", ")}). ${backupType === "SYSTEM" ? "AWS makes a SYSTEM backup only when a table with PITR enabled is deleted; try --backup-type USER or ALL, and check --prefix and AWS_REGION." : "Check --prefix, AWS_REGION and --backup-type."}`,
-    );
-  }
+  await refuseWithoutBackups(client, tables, backupType);
   // Every table that will exist needs to be in the state: restored ones and survivors alike.
   const present = tables.filter((t) => t.status !== "no-backup").map((t) => t.catalogName);
   const plan = deploymentPlan({
@@ -112,13 +95,13 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
     varArgs: opts.varArgs,
     stateBackupFile: stateBackupFileName(now),
   });
-  let prepared: PreparedImport | undefined;
-  if (opts.execute === true) {
-    prepared = await prepareImport(
-      { plan, backupDir: opts.backupDir, now, why: "restore-backups --execute" },
-      { cwd: io.cwd, env: io.env, log: io.stderr },
-    );
-  }
+  const prepared =
+    opts.execute === true
+      ? await prepareImport(
+          { plan, backupDir: opts.backupDir, now, why: "restore-backups --execute" },
+          { cwd: io.cwd, env: io.env, log: io.stderr },
+        )
+      : undefined;
   const requests = await Promise.all(toRestore.map((t) => backupRestoreInput(client, t)));
   const base = {
     command: "restore-backups" as const,
@@ -130,24 +113,87 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
     notCarriedOver: notCarriedOver(undefined, true),
     recipe: recipeOf(plan),
   };
-  const wouldRun = [
+  if (opts.dryRun === true) return { ...base, mode: "dry-run", wouldRun: wouldRun(requests, prepared) };
+  if (requests.length > 0 || prepared !== undefined) {
+    await confirm(confirmQuestion(backupType, toRestore, prepared === undefined ? undefined : plan.chdir), {
+      yes: opts.yes === true,
+      input: io.stdin,
+      output: io.stderr,
+    });
+  }
+  await restoreAndWait(client, requests, opts, io);
+  const restored = { ...base, mode: "restored" as const };
+  if (prepared === undefined) return restored;
+  return { ...restored, execution: await executeImport(prepared, now) };
+}
+
+/** The --name-override entries keyed by catalog name, and every default `<prefix>-<CatalogName>`, checked as names. */
+function checkedNameOverrides(
+  catalog: TableCatalog,
+  prefix: string,
+  nameOverrides: Readonly<Record<string, string>>,
+): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [k, v] of Object.entries(nameOverrides)) {
+    overrides[catalogTable(catalog, k, "--name-override")] = checkTableNameFlag("--name-override", v);
+  }
+  for (const t of catalog.tables) {
+    if (overrides[t.name] === undefined) {
+      checkTableNameFlag("--prefix", physicalTableName(prefix, t.name), " The table names are <prefix>-<CatalogName>.");
+    }
+  }
+  return overrides;
+}
+
+/** Refuses when no missing table has a backup to restore from. */
+async function refuseWithoutBackups(
+  client: DynamoDBClient,
+  tables: readonly DeploymentTable[],
+  backupType: BackupTypeChoice,
+): Promise<void> {
+  const missing = tables.filter((t) => t.status === "no-backup");
+  if (tables.some((t) => t.status === "restore") || missing.length === 0) return;
+  throw new NotFoundError(
+    `no ${backupType === "ALL" ? "" : `${backupType} `}backup found for any missing table in ${await clientRegion(client)} (looked for: ${missing.map((t) => t.tableName).join(", ")}). ${backupType === "SYSTEM" ? "AWS makes a SYSTEM backup only when a table with PITR enabled is deleted; try --backup-type USER or ALL, and check --prefix and AWS_REGION." : "Check --prefix, AWS_REGION and --backup-type."}`,
+  );
+}
+
+function wouldRun(
+  requests: readonly RestoreTableFromBackupCommandInput[],
+  prepared: PreparedImport | undefined,
+): string[] {
+  return [
     ...requests.map((r) => `aws dynamodb restore-table-from-backup --cli-input-json ${shQuote(JSON.stringify(r))}`),
     ...(prepared === undefined ? [] : describePrepared(prepared)),
   ];
-  if (opts.dryRun === true) return { ...base, mode: "dry-run", wouldRun };
-  if (requests.length > 0 || prepared !== undefined) {
-    await confirm(
-      [
-        `Restore ${requests.length} table(s) from ${backupType} backups to their original names:`,
-        ...toRestore.map((t) => `  ${t.tableName} <- ${t.backup?.name ?? t.backup?.arn} (${t.backup?.created ?? "?"})`),
-        ...(prepared === undefined
-          ? []
-          : [`then change the Terraform state in ${plan.chdir} (terraform import; no table is deleted).`]),
-        "Proceed?",
-      ].join("\n"),
-      { yes: opts.yes === true, input: io.stdin, output: io.stderr },
-    );
-  }
+}
+
+/** The confirmation question; `chdir` when the Terraform state will be changed too. */
+function confirmQuestion(
+  backupType: BackupTypeChoice,
+  toRestore: readonly DeploymentTable[],
+  chdir: string | undefined,
+): string {
+  return [
+    `Restore ${toRestore.length} table(s) from ${backupType} backups to their original names:`,
+    ...toRestore.map((t) => `  ${t.tableName} <- ${t.backup?.name ?? t.backup?.arn} (${t.backup?.created ?? "?"})`),
+    ...(chdir === undefined
+      ? []
+      : [`then change the Terraform state in ${chdir} (terraform import; no table is deleted).`]),
+    "Proceed?",
+  ].join("\n");
+}
+
+/**
+ * Starts every restore, then waits for all of them to be ACTIVE. When a start fails after others began, the error says
+ * which are already restoring (they go on in AWS) and that a re-run skips them.
+ */
+async function restoreAndWait(
+  client: DynamoDBClient,
+  requests: readonly RestoreTableFromBackupCommandInput[],
+  opts: RestoreDeploymentOptions,
+  io: DrIO,
+): Promise<void> {
   const started: string[] = [];
   for (const r of requests) {
     io.stderr.write(`Restoring ${r.TargetTableName} from ${r.BackupArn}\n`);
@@ -161,23 +207,19 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
     }
     started.push(r.TargetTableName as string);
   }
-  if (started.length > 0) {
-    const progress = new Progress({
-      label: "restored tables ACTIVE",
-      total: started.length,
-      unit: "tables",
-      stream: io.stderr,
-    });
-    await waitForActive(client, started, {
-      timeoutMs: (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000,
-      pollMs: opts.pollMs,
-      progress,
-    });
-    progress.finish("all ACTIVE");
-  }
-  const restored = { ...base, mode: "restored" as const };
-  if (prepared === undefined) return restored;
-  return { ...restored, execution: await executeImport(prepared, now) };
+  if (started.length === 0) return;
+  const progress = new Progress({
+    label: "restored tables ACTIVE",
+    total: started.length,
+    unit: "tables",
+    stream: io.stderr,
+  });
+  await waitForActive(client, started, {
+    timeoutMs: (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000,
+    pollMs: opts.pollMs,
+    progress,
+  });
+  progress.finish("all ACTIVE");
 }
 
 function tableLines(r: RestoreDeploymentResult): string[] {

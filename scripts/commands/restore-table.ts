@@ -2,7 +2,11 @@
  * restore-pitr (formerly restore-table): point-in-time restore of one catalog table to a new table, then the Terraform steps that make
  * the module manage it (printed, or run with --execute).
  */
-import { DescribeContinuousBackupsCommand, RestoreTableToPointInTimeCommandInput } from "@aws-sdk/client-dynamodb";
+import {
+  DescribeContinuousBackupsCommand,
+  DynamoDBClient,
+  RestoreTableToPointInTimeCommandInput,
+} from "@aws-sdk/client-dynamodb";
 import { DEFAULT_MODULE_ADDRESS, tableAddress } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
 import { TableCatalog, findTable, physicalTableName } from "../../lib/catalog";
@@ -24,7 +28,6 @@ import {
 } from "../../lib/cli/dr-options";
 import {
   ImportExecution,
-  PreparedImport,
   describePrepared,
   executeImport,
   prepareImport,
@@ -84,24 +87,7 @@ export async function restorePitr(opts: RestoreTableOptions, io: DrIO): Promise<
   const now = opts.now ?? new Date();
   const table = catalogTable(catalog, opts.table);
   const spec = findTable(catalog, table);
-  if ((opts.at === undefined) === (opts.latest !== true)) {
-    throw new UsageError(
-      "give exactly one of --at <ISO time> (e.g. 2025-01-31T04:05:00Z) and --latest (the latest restorable time)",
-    );
-  }
-  const sourceName = checkTableNameFlag(
-    "--prefix",
-    physicalTableName(opts.prefix, table),
-    " The table name is <prefix>-<CatalogName>; check --prefix.",
-  );
-  const targetName =
-    opts.targetName === undefined
-      ? checkTableNameFlag(
-          "--target-name",
-          defaultRestoredName(sourceName, now),
-          " The default <table>-restored-<timestamp> is too long here: give a shorter --target-name.",
-        )
-      : checkTableNameFlag("--target-name", opts.targetName);
+  const { sourceName, targetName } = checkedNames(opts, table, now);
   const plan = restoredTablePlan({
     catalog,
     table,
@@ -111,7 +97,6 @@ export async function restorePitr(opts: RestoreTableOptions, io: DrIO): Promise<
     varArgs: opts.varArgs,
     stateBackupFile: stateBackupFileName(now),
   });
-
   const client = dynamoClient();
   const check = await checkPitrRestore(client, {
     catalogName: table,
@@ -120,13 +105,14 @@ export async function restorePitr(opts: RestoreTableOptions, io: DrIO): Promise<
     at: opts.at,
     latest: opts.latest === true,
   });
-  let prepared: PreparedImport | undefined;
-  if (opts.execute === true) {
-    prepared = await prepareImport(
-      { plan, overrideInConfig: opts.overrideInConfig, backupDir: opts.backupDir, now, why: "restore-pitr --execute" },
-      { cwd: io.cwd, env: io.env, log: io.stderr },
-    );
-  }
+  const why = "restore-pitr --execute";
+  const prepared =
+    opts.execute === true
+      ? await prepareImport(
+          { plan, overrideInConfig: opts.overrideInConfig, backupDir: opts.backupDir, now, why },
+          { cwd: io.cwd, env: io.env, log: io.stderr },
+        )
+      : undefined;
   const base = {
     command: "restore-pitr" as const,
     format: opts.format ?? "sh",
@@ -143,13 +129,71 @@ export async function restorePitr(opts: RestoreTableOptions, io: DrIO): Promise<
   const wouldRun = [awsCall, ...(prepared === undefined ? [] : describePrepared(prepared))];
   if (opts.dryRun === true) return { ...base, mode: "dry-run", wouldRun };
 
-  const when = opts.latest === true ? "its latest restorable time" : (opts.at as Date).toISOString();
-  await confirm(
-    `Restore ${sourceName} as of ${when} to the NEW table ${targetName}${prepared === undefined ? "" : `, then change the Terraform state in ${plan.chdir} (state rm + import; no table is deleted)`}? Proceed?`,
-    { yes: opts.yes === true, input: io.stdin, output: io.stderr },
+  await confirm(confirmQuestion(opts, sourceName, targetName, prepared === undefined ? undefined : plan.chdir), {
+    yes: opts.yes === true,
+    input: io.stdin,
+    output: io.stderr,
+  });
+  const restoredPitr = await restoreAndWait(client, check.input, opts, io);
+  const restored = { ...base, mode: "restored" as const, restoredPointInTimeRecovery: restoredPitr };
+  if (prepared === undefined) return restored;
+  await checkImportableTable(client, spec, targetName, "--target-name");
+  return { ...restored, execution: await executeImport(prepared, now) };
+}
+
+/**
+ * Checks the flags that need no AWS call: exactly one of --at and --latest, the source table's physical name and the
+ * new table's (given, or `<source>-restored-<timestamp>`).
+ */
+function checkedNames(
+  opts: RestoreTableOptions,
+  table: string,
+  now: Date,
+): { readonly sourceName: string; readonly targetName: string } {
+  if ((opts.at === undefined) === (opts.latest !== true)) {
+    throw new UsageError(
+      "give exactly one of --at <ISO time> (e.g. 2025-01-31T04:05:00Z) and --latest (the latest restorable time)",
+    );
+  }
+  const sourceName = checkTableNameFlag(
+    "--prefix",
+    physicalTableName(opts.prefix, table),
+    " The table name is <prefix>-<CatalogName>; check --prefix.",
   );
-  io.stderr.write(`Restoring ${sourceName} -> ${targetName} (RestoreTableToPointInTime)\n`);
-  await startPitrRestore(client, check.input);
+  const targetName =
+    opts.targetName === undefined
+      ? checkTableNameFlag(
+          "--target-name",
+          defaultRestoredName(sourceName, now),
+          " The default <table>-restored-<UTC timestamp> is too long here: give a shorter --target-name.",
+        )
+      : checkTableNameFlag("--target-name", opts.targetName);
+  return { sourceName, targetName };
+}
+
+/** The confirmation question; `chdir` when the Terraform state will be changed too. */
+function confirmQuestion(
+  opts: RestoreTableOptions,
+  sourceName: string,
+  targetName: string,
+  chdir: string | undefined,
+): string {
+  const when = opts.latest === true ? "its latest restorable time" : (opts.at as Date).toISOString();
+  const stateChange =
+    chdir === undefined ? "" : `, then change the Terraform state in ${chdir} (state rm + import; no table is deleted)`;
+  return `Restore ${sourceName} as of ${when} to the NEW table ${targetName}${stateChange}? Proceed?`;
+}
+
+/** Starts the point-in-time restore and waits for the new table to be ACTIVE; returns its PITR status. */
+async function restoreAndWait(
+  client: DynamoDBClient,
+  input: RestoreTableToPointInTimeCommandInput,
+  opts: RestoreTableOptions,
+  io: DrIO,
+): Promise<string | undefined> {
+  const targetName = input.TargetTableName as string;
+  io.stderr.write(`Restoring ${input.SourceTableName} -> ${targetName} (RestoreTableToPointInTime)\n`);
+  await startPitrRestore(client, input);
   const progress = new Progress({
     label: `waiting for ${targetName} to be ACTIVE`,
     total: 1,
@@ -162,12 +206,8 @@ export async function restorePitr(opts: RestoreTableOptions, io: DrIO): Promise<
     progress,
   });
   progress.finish("ACTIVE");
-  const restoredPitr = (await client.send(new DescribeContinuousBackupsCommand({ TableName: targetName })))
+  return (await client.send(new DescribeContinuousBackupsCommand({ TableName: targetName })))
     .ContinuousBackupsDescription?.PointInTimeRecoveryDescription?.PointInTimeRecoveryStatus;
-  const restored = { ...base, mode: "restored" as const, restoredPointInTimeRecovery: restoredPitr };
-  if (prepared === undefined) return restored;
-  await checkImportableTable(client, spec, targetName, "--target-name");
-  return { ...restored, execution: await executeImport(prepared, now) };
 }
 
 export function renderRestoreTable(r: RestoreTableResult): string {
