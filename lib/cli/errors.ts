@@ -33,4 +33,3 @@ export const EXIT_CODE_BY_KIND: Readonly<Record<ErrorKind, number>> = {
 export function exitCodeFor(err: unknown): number {
   return err instanceof DrError ? EXIT_CODE_BY_KIND[err.kind] : EXIT.unexpected;
 }
-
