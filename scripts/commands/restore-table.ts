@@ -165,7 +165,7 @@ function checkedNames(
       ? checkTableNameFlag(
           "--target-name",
           defaultRestoredName(sourceName, now),
-          " The default <table>-restored-<UTC timestamp> is too long here: give a shorter --target-name.",
+          " The default <table>-restored-<timestamp> is too long here: give a shorter --target-name.",
         )
       : checkTableNameFlag("--target-name", opts.targetName);
   return { sourceName, targetName };
