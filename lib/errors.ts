@@ -23,6 +23,10 @@ export type ErrorKind =
   /** The user declined a confirmation, or no confirmation was possible without --yes, or Ctrl-C. */
   | "aborted";
 
+/**
+ * The base of every domain error. `name` is the class's own name; a class that can reach a minified Lambda bundle sets
+ * it again in its constructor (minification renames classes), as ExportFormatError does.
+ */
 export abstract class DrError extends Error {
   abstract readonly kind: ErrorKind;
   constructor(message: string, options?: ErrorOptions) {
