@@ -241,8 +241,7 @@ export async function executeImport(p: PreparedImport, now: Date): Promise<Impor
   const changed = done.length > 0;
   const planExitCode = await runPlan(p, backup, changed);
   commandsRun.push(shJoin(p.runner.display(p.planArgs)));
-  const shown = await p.runner.run(["show", "-json", p.planFile]);
-  const analysis = checkPlan(p, backup, changed, JSON.parse(shown.stdout) as PlanJson);
+  const analysis = checkPlan(p, backup, changed, await showPlan(p, backup, changed));
   return {
     stateBackup: backup.path,
     planFile: p.planFile,
@@ -304,6 +303,22 @@ async function runPlan(p: PreparedImport, backup: StateBackup, changed: boolean)
         "terraform said:",
         tail(text, 25),
       ].join("\n"),
+    );
+  }
+}
+
+/** The checked plan as JSON (`terraform show -json`); a failure is a safety stop, since the state may have changed. */
+async function showPlan(p: PreparedImport, backup: StateBackup, changed: boolean): Promise<PlanJson> {
+  try {
+    return JSON.parse((await p.runner.run(["show", "-json", p.planFile])).stdout) as PlanJson;
+  } catch (err) {
+    if (!(err instanceof TerraformCommandError)) throw err;
+    stop(
+      p,
+      backup,
+      changed,
+      `terraform show could not read the plan ${p.planFile}, so it was not checked.`,
+      err.message,
     );
   }
 }

@@ -31,8 +31,11 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** A terraform command exited with a code it should not have. */
-export class TerraformCommandError extends Error {
+/**
+ * A terraform command exited with a code it should not have. The --execute steps turn it into a message that says what
+ * was changed; one that escapes them is still a typed error (exit 3, terraform's own output in the message).
+ */
+export class TerraformCommandError extends PreconditionError {
   constructor(
     readonly command: string,
     readonly result: RunResult,

@@ -240,6 +240,19 @@ describe.skipIf(skip)("import-restored-table --execute with a fake terraform", (
     expect(res.stderr).toContain("Error: Cannot import non-existent remote object");
   });
 
+  it("stops when terraform cannot show the checked plan, and says the state was changed", async () => {
+    tf.setScenario({ ...OK, showPlanError: "Error: Failed to read the given file as a state or plan file\n" });
+    const res = await runDr(args("--yes"), { env: tf.env() });
+    expect(res.code).toBe(EXIT.safetyStop);
+    expect(kinds(tf.calls()).slice(3)).toEqual(["state pull", "state rm", "import", "plan", "show <plan>"]);
+    expect(res.stderr).toMatch(
+      /error: SAFETY STOP: terraform show could not read the plan .*\.tfplan, so it was not checked\.\n/,
+    );
+    expect(res.stderr).toContain("but the Terraform state WAS changed (state rm / import).");
+    expect(res.stderr).toContain("  To undo the state change:  terraform ");
+    expect(res.stderr).toContain("Error: Failed to read the given file as a state or plan file");
+  });
+
   it("address absent from state: exit 4, lists the DynamoDB addresses it found, runs nothing else", async () => {
     tf.setScenario({ ...OK, pulled: stateWith({ [tableAddress("UsersTable")]: "ex-UsersTable" }) });
     const res = await runDr(args("--yes"), { env: tf.env() });

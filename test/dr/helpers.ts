@@ -74,6 +74,8 @@ export interface FakeScenario {
   planCode?: number;
   /** stderr and code 1 for the final plan. */
   planError?: string;
+  /** stderr and code 1 for `terraform show -json` of the final plan. */
+  showPlanError?: string;
   /** A subcommand ("import", "state rm") that fails with this stderr. */
   fail?: { readonly command: string; readonly stderr: string };
 }
@@ -101,6 +103,7 @@ if (cmd === "show") {
   const file = rest.slice(1).find((a) => !a.startsWith("-"));
   if (file === undefined) { process.stdout.write(JSON.stringify(s.state ?? {})); process.exit(0); }
   const kind = fs.readFileSync(file, "utf8");
+  if (kind === "final" && s.showPlanError) { process.stderr.write(s.showPlanError); process.exit(1); }
   process.stdout.write(JSON.stringify(kind === "preflight" ? (s.preflightPlan ?? {}) : (s.plan ?? {})));
   process.exit(0);
 }
