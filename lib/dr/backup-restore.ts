@@ -14,7 +14,7 @@ import {
 import { TableCatalog, physicalTableName } from "../catalog";
 import { PreconditionError } from "../errors";
 import { sseOverride } from "./pitr-restore";
-import { describeTable } from "./tables";
+import { describeTable } from "../table-io/tables";
 
 export const BACKUP_TYPE_CHOICES = ["SYSTEM", "USER", "ALL"] as const;
 export type BackupTypeChoice = (typeof BACKUP_TYPE_CHOICES)[number];

@@ -12,7 +12,7 @@ import {
   TableDescription,
 } from "@aws-sdk/client-dynamodb";
 import { NotFoundError, PreconditionError } from "../errors";
-import { clientRegion, describeTable, isNotFound } from "./tables";
+import { clientRegion, describeTable, isNotFound } from "../table-io/tables";
 
 export interface PitrRestoreRequest {
   /** Catalog name, for messages. */

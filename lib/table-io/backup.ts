@@ -16,7 +16,7 @@ import {
   type TimeToLiveDescription,
 } from "@aws-sdk/client-dynamodb";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { describeTable } from "../dr/tables";
+import { describeTable } from "./tables";
 import { NotFoundError, PreconditionError, UsageError } from "../errors";
 import {
   DATA_DIR,

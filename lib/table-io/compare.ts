@@ -6,7 +6,7 @@
  */
 import type { DynamoDBClient, TableDescription } from "@aws-sdk/client-dynamodb";
 import { createHash } from "node:crypto";
-import { clientRegion, describeTable, keysDiffer, keyText } from "../dr/tables";
+import { clientRegion, describeTable, keysDiffer, keyText } from "./tables";
 import { NotFoundError, PreconditionError } from "../errors";
 import {
   canonicalItem,

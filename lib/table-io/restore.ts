@@ -20,7 +20,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { describeTable, keysDiffer, keyText, TABLE_ACTIVE_TIMEOUT_MS, waitForTableActive } from "../dr/tables";
+import { describeTable, keysDiffer, keyText, TABLE_ACTIVE_TIMEOUT_MS, waitForTableActive } from "./tables";
 import { NotFoundError, PreconditionError, VerificationError } from "../errors";
 import {
   assertVerified,

@@ -34,7 +34,7 @@ import {
 } from "../../lib/dr/import-plan";
 import { checkTableNameFlag, stateBackupFileName } from "../../lib/dr/names";
 import { shJoin } from "../../lib/dr/shell";
-import { checkImportableTable } from "../../lib/dr/tables";
+import { checkImportableTable } from "../../lib/table-io/tables";
 
 /** The I/O a DR command needs besides stdout (its result is returned, not printed). */
 export type DrIO = Pick<CommandIO, "cwd" | "env" | "stderr" | "stdin">;

@@ -41,7 +41,7 @@ import {
 import { catalogTable, deploymentPlan } from "../../lib/dr/import-plan";
 import { checkTableNameFlag, stateBackupFileName } from "../../lib/dr/names";
 import { shQuote } from "../../lib/dr/shell";
-import { clientRegion, waitForActive } from "../../lib/dr/tables";
+import { clientRegion, waitForActive } from "../../lib/table-io/tables";
 import { DrIO, TerraformRecipe, recipeOf } from "./import-restored-table";
 
 export interface RestoreDeploymentOptions extends Partial<TerraformFlags> {

@@ -37,7 +37,7 @@ import { catalogTable, overrideEntries, restoredTablePlan } from "../../lib/dr/i
 import { checkTableNameFlag, defaultRestoredName, stateBackupFileName } from "../../lib/dr/names";
 import { RestorableWindow, checkPitrRestore, startPitrRestore } from "../../lib/dr/pitr-restore";
 import { shQuote } from "../../lib/dr/shell";
-import { checkImportableTable, waitForActive } from "../../lib/dr/tables";
+import { checkImportableTable, waitForActive } from "../../lib/table-io/tables";
 import { DrIO, TerraformRecipe, recipeOf } from "./import-restored-table";
 
 export interface RestoreTableOptions extends Partial<TerraformFlags> {

@@ -29,7 +29,8 @@ const LAYERS: readonly Layer[] = [
                                    "lib/deploy-config.ts", "lib/logger.ts", "lib/duration.ts", "lib/progress-sink.ts"],
                                                             mayImport: ["errors"] },
   { name: "export-format", paths: ["lib/export-format/"],   mayImport: [...FOUNDATION] },
-  { name: "table-io",      paths: ["lib/table-io/"],        mayImport: ["export-format", ...FOUNDATION] },
+  { name: "writable",      paths: ["lib/writable.ts"],      mayImport: ["export-format", ...FOUNDATION] },
+  { name: "table-io",      paths: ["lib/table-io/"],        mayImport: ["writable", "export-format", ...FOUNDATION] },
   { name: "pipeline",      paths: ["lib/pipeline/"],        mayImport: ["table-io", "export-format", ...FOUNDATION] },
   { name: "dr",            paths: ["lib/dr/"],              mayImport: ["table-io", "export-format", ...FOUNDATION] },
   { name: "synth",         paths: ["lib/synth/"],           mayImport: ["pipeline", ...FOUNDATION] },
@@ -37,9 +38,9 @@ const LAYERS: readonly Layer[] = [
   { name: "docs",          paths: ["lib/docs/"],            mayImport: ["modules", "synth", ...FOUNDATION] },
   { name: "modules",       paths: ["modules/"],             mayImport: ["synth", "pipeline", ...FOUNDATION] },
   { name: "functions",     paths: ["functions/"],           mayImport: ["pipeline", "table-io", "export-format", ...FOUNDATION] },
-  { name: "commands",      paths: ["scripts/"],             mayImport: ["cli", "dr", "table-io", "export-format", "pipeline", ...FOUNDATION] },
+  { name: "commands",      paths: ["scripts/"],             mayImport: ["cli", "dr", "table-io", "writable", "export-format", "pipeline", ...FOUNDATION] },
   { name: "app",           paths: ["main.ts"],              mayImport: ["modules", "synth", "docs", ...FOUNDATION] },
-  { name: "tools",         paths: ["tools/"],               mayImport: ["commands", "cli", "docs", "dr", "table-io", "export-format", "pipeline", "synth", "modules", ...FOUNDATION] },
+  { name: "tools",         paths: ["tools/"],               mayImport: ["commands", "cli", "docs", "dr", "table-io", "writable", "export-format", "pipeline", "synth", "modules", ...FOUNDATION] },
 ];
 
 /**
@@ -71,14 +72,17 @@ function sourceFiles(): string[] {
 function importsOf(file: string): string[] {
   const text = readFileSync(join(PROJECT_ROOT, file), "utf8");
   const { importedFiles } = ts.preProcessFile(text, true, true);
-  return importedFiles
-    .map((i) => i.fileName)
-    .filter((spec) => spec.startsWith("."))
-    .map((spec) => {
-      const base = resolve(PROJECT_ROOT, dirname(file), spec);
-      const hit = [`${base}.ts`, join(base, "index.ts"), base].find((c) => existsSync(c) && statSync(c).isFile());
-      return relative(PROJECT_ROOT, hit ?? base);
-    });
+  return (
+    importedFiles
+      .map((i) => i.fileName)
+      // Project code only: a relative import of data (package.json for --version) is not a layering question.
+      .filter((spec) => spec.startsWith(".") && !spec.endsWith(".json"))
+      .map((spec) => {
+        const base = resolve(PROJECT_ROOT, dirname(file), spec);
+        const hit = [`${base}.ts`, join(base, "index.ts"), base].find((c) => existsSync(c) && statSync(c).isFile());
+        return relative(PROJECT_ROOT, hit ?? base);
+      })
+  );
 }
 
 function layerOf(file: string): Layer | undefined {

@@ -8,7 +8,7 @@ import { EXIT, EXIT_CODE_BY_KIND, exitCodeFor } from "../../lib/cli/errors";
 import { TerraformCommandError } from "../../lib/dr/terraform";
 import { DrError } from "../../lib/errors";
 import { ExportFormatError, type ExportFormatProblem } from "../../lib/export-format";
-import { BackupError, RestoreError, RestoreIncompleteError } from "../../lib/table-io";
+import { RestoreIncompleteError } from "../../lib/table-io";
 
 describe("the error model", () => {
   it("lib/cli/errors.ts holds the exit codes and the one kind → code map, and nothing else", () => {
@@ -40,12 +40,7 @@ describe("the error model", () => {
     }
   });
 
-  it("table I/O and terraform errors are DrErrors with the right codes", () => {
-    expect(exitCodeFor(new BackupError("no table", "not-found"))).toBe(EXIT.notFound);
-    expect(exitCodeFor(new BackupError("--segments", "usage"))).toBe(EXIT.usage);
-    expect(exitCodeFor(new BackupError("checkpoint of another table", "precondition"))).toBe(EXIT.precondition);
-    expect(exitCodeFor(new RestoreError("differs", "verification"))).toBe(EXIT.verification);
-    expect(exitCodeFor(new RestoreError("table has items", "precondition"))).toBe(EXIT.precondition);
+  it("the restore's incomplete error and terraform errors are DrErrors with the right codes", () => {
     const incomplete = new RestoreIncompleteError("2 items missing", 10, 8);
     expect([incomplete.name, incomplete.missing, exitCodeFor(incomplete)]).toEqual([
       "RestoreIncompleteError",

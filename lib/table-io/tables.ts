@@ -1,6 +1,6 @@
 /**
- * DynamoDB reads the DR commands share: describe-or-undefined, the one key-schema comparison, the one wait for ACTIVE
- * (the SDK's waiter plus a check that every GSI is ACTIVE).
+ * DynamoDB table reads that table I/O and the DR commands share: describe-or-undefined, the one key-schema comparison,
+ * the one wait for ACTIVE (the SDK's waiter plus a check that every GSI is ACTIVE).
  */
 import {
   DescribeTableCommand,
