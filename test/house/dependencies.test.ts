@@ -25,32 +25,33 @@ const LAYERS: readonly Layer[] = [
   // layer            files                     may import (besides itself)
   { name: "errors",        paths: ["lib/errors.ts"],        mayImport: [] },
   { name: "aws",           paths: ["lib/aws.ts"],           mayImport: [] },
-  { name: "core",          paths: ["lib/catalog.ts", "lib/addresses.ts", "lib/hcl.ts", "lib/project-config.ts",
-                                   "lib/deploy-config.ts", "lib/logger.ts", "lib/duration.ts", "lib/progress-sink.ts"],
+  { name: "core",          paths: ["lib/catalog.ts", "lib/catalog-schema.ts", "lib/schema-errors.ts", "lib/addresses.ts",
+                                   "lib/hcl.ts", "lib/project-config.ts", "lib/logger.ts", "lib/duration.ts",
+                                   "lib/progress-sink.ts"],
                                                             mayImport: ["errors"] },
   { name: "export-format", paths: ["lib/export-format/"],   mayImport: [...FOUNDATION] },
   { name: "writable",      paths: ["lib/writable.ts"],      mayImport: ["export-format", ...FOUNDATION] },
   { name: "table-io",      paths: ["lib/table-io/"],        mayImport: ["writable", "export-format", ...FOUNDATION] },
   { name: "pipeline",      paths: ["lib/pipeline/"],        mayImport: ["table-io", "export-format", ...FOUNDATION] },
+  { name: "capture",       paths: ["lib/capture/"],         mayImport: ["pipeline", "export-format", ...FOUNDATION] },
+  { name: "module-inputs", paths: ["lib/module-inputs/"],   mayImport: ["pipeline", ...FOUNDATION] },
+  { name: "deploy-config", paths: ["lib/deploy-config.ts"], mayImport: ["module-inputs", ...FOUNDATION] },
   { name: "dr",            paths: ["lib/dr/"],              mayImport: ["table-io", "export-format", ...FOUNDATION] },
-  { name: "synth",         paths: ["lib/synth/"],           mayImport: ["pipeline", ...FOUNDATION] },
+  { name: "synth",         paths: ["lib/synth/"],           mayImport: ["pipeline", "capture", "module-inputs", ...FOUNDATION] },
   { name: "cli",           paths: ["lib/cli/"],             mayImport: ["dr", "table-io", "export-format", "pipeline", ...FOUNDATION] },
   { name: "docs",          paths: ["lib/docs/"],            mayImport: ["modules", "synth", ...FOUNDATION] },
-  { name: "modules",       paths: ["modules/"],             mayImport: ["synth", "pipeline", ...FOUNDATION] },
-  { name: "functions",     paths: ["functions/"],           mayImport: ["pipeline", "table-io", "export-format", ...FOUNDATION] },
+  { name: "modules",       paths: ["modules/"],             mayImport: ["synth", "pipeline", "module-inputs", "deploy-config", ...FOUNDATION] },
+  { name: "functions",     paths: ["functions/"],           mayImport: ["pipeline", "capture", "table-io", "export-format", ...FOUNDATION] },
   { name: "commands",      paths: ["scripts/"],             mayImport: ["cli", "dr", "table-io", "writable", "export-format", "pipeline", ...FOUNDATION] },
-  { name: "app",           paths: ["main.ts"],              mayImport: ["modules", "synth", "docs", ...FOUNDATION] },
-  { name: "tools",         paths: ["tools/"],               mayImport: ["commands", "cli", "docs", "dr", "table-io", "writable", "export-format", "pipeline", "synth", "modules", ...FOUNDATION] },
+  { name: "app",           paths: ["main.ts"],              mayImport: ["modules", "synth", "docs", "deploy-config", "cli", ...FOUNDATION] },
+  { name: "tools",         paths: ["tools/"],               mayImport: ["commands", "cli", "docs", "dr", "table-io", "writable", "export-format", "pipeline", "synth", "modules", "module-inputs", "deploy-config", "capture", ...FOUNDATION] },
 ];
 
 /**
  * Violations another change is fixing right now, as "from -> to". Each entry must still exist (the test fails when one is
  * fixed, so the entry is removed with the fix): nothing new can hide here.
  */
-const KNOWN_VIOLATIONS: readonly string[] = [
-  // lib/deploy-config.ts types its inputs from the module construct; the deploy schema ("schema" change) removes this.
-  "lib/deploy-config.ts -> modules/data-persistence.ts",
-];
+const KNOWN_VIOLATIONS: readonly string[] = [];
 
 /** The checked sources: everything the product ships or runs (tests, benchmarks and examples may import anything). */
 const ROOTS = ["main.ts", "lib", "modules", "functions", "scripts", "tools"];
