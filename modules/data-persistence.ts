@@ -4,6 +4,8 @@ import { TableCatalog, findTable, hasStream, shortKey } from "../lib/catalog";
 import { LambdaBundles, bundleLambdas } from "../lib/synth/bundle-lambdas";
 import { BackupPlan } from "./backup-plan";
 import { BackupPlanInputValues, BackupPlanVariables } from "./backup-plan-variables";
+import { ChangeCapture } from "./change-capture";
+import { ChangeCaptureInputValues, ChangeCaptureVariables } from "./change-capture-variables";
 import { DataPersistenceInputValues, DataPersistenceVariables } from "./data-persistence-variables";
 import { DynamoTables } from "./dynamo-tables";
 import { ExportPipeline } from "./export-pipeline";
@@ -13,7 +15,8 @@ import { PipelineContext } from "./pipeline-context";
 /** Values for every module input, by Terraform variable name (the deployable stack's `deploy.inputs`). */
 export type DataPersistenceModuleInputs = DataPersistenceInputValues &
   ExportPipelineInputValues &
-  BackupPlanInputValues;
+  BackupPlanInputValues &
+  ChangeCaptureInputValues;
 
 export interface DataPersistenceProps {
   readonly catalog: TableCatalog;
@@ -33,6 +36,7 @@ export class DataPersistence extends Construct {
   public readonly tables: DynamoTables;
   public readonly exportPipeline: ExportPipeline;
   public readonly backupPlan: BackupPlan;
+  public readonly changeCapture: ChangeCapture;
 
   constructor(scope: Construct, id: string, props: DataPersistenceProps) {
     super(scope, id);
@@ -47,8 +51,14 @@ export class DataPersistence extends Construct {
       tables: this.tables.tables,
       prefixExpr: "var.prefix",
     });
-    this.exportPipeline = this.createExportPipeline(props, context);
+    const pipelineVariables = new ExportPipelineVariables(this, "export_pipeline_variables", {
+      catalog: props.catalog,
+      defaults: props.defaults,
+    });
+    const bundles = props.lambdaBundles ?? bundleLambdas();
+    this.exportPipeline = this.createExportPipeline(props, context, pipelineVariables, bundles);
     this.backupPlan = this.createBackupPlan(props, context);
+    this.changeCapture = this.createChangeCapture(props, context, pipelineVariables, bundles);
     this.tableOutputs(props.catalog);
     this.capabilityOutputs();
   }
@@ -66,15 +76,17 @@ export class DataPersistence extends Construct {
     });
   }
 
-  private createExportPipeline(props: DataPersistenceProps, context: PipelineContext): ExportPipeline {
+  private createExportPipeline(
+    props: DataPersistenceProps,
+    context: PipelineContext,
+    variables: ExportPipelineVariables,
+    bundles: LambdaBundles,
+  ): ExportPipeline {
     return new ExportPipeline(this, "pipeline", {
       catalog: props.catalog,
       context,
-      variables: new ExportPipelineVariables(this, "export_pipeline_variables", {
-        catalog: props.catalog,
-        defaults: props.defaults,
-      }),
-      bundles: props.lambdaBundles ?? bundleLambdas(),
+      variables,
+      bundles,
       prefixExpr: "var.prefix",
       pointInTimeTablesExpr: "var.enable_point_in_time_tables",
       kmsKeyArnExpr: "var.kms_key_arn",
@@ -90,6 +102,41 @@ export class DataPersistence extends Construct {
         defaults: props.defaults,
       }),
       kmsKeyArnExpr: "var.kms_key_arn",
+      tagsExpr: "var.tags",
+    });
+  }
+
+  /** Change capture (switched by `change_capture_tables`): uses the pipeline's bucket, key, topic and Lambda inputs. */
+  private createChangeCapture(
+    props: DataPersistenceProps,
+    context: PipelineContext,
+    pipelineVariables: ExportPipelineVariables,
+    bundles: LambdaBundles,
+  ): ChangeCapture {
+    const pipeline = this.exportPipeline.outputs;
+    return new ChangeCapture(this, "capture", {
+      catalog: props.catalog,
+      context,
+      tables: this.tables.tables,
+      variables: new ChangeCaptureVariables(this, "change_capture_variables", {
+        catalog: props.catalog,
+        defaults: props.defaults,
+      }),
+      pipeline: {
+        countExpr: this.exportPipeline.countExpr,
+        bucketName: pipeline.bucket_name as string,
+        bucketArn: pipeline.bucket_arn as string,
+        kmsKeyArn: pipeline.kms_key_arn as string,
+        alarmTopicArn: pipeline.alarm_topic_arn as string,
+      },
+      captureBundle: bundles["capture-changes"],
+      sealBundle: bundles["seal-capture"],
+      lambda: {
+        runtime: pipelineVariables.lambdaRuntime.fqn,
+        architecture: pipelineVariables.lambdaArchitecture.fqn,
+        logRetentionDays: pipelineVariables.lambdaLogRetentionDays.fqn,
+      },
+      prefixExpr: "var.prefix",
       tagsExpr: "var.tags",
     });
   }
@@ -125,7 +172,7 @@ export class DataPersistence extends Construct {
     });
   }
 
-  /** `export_pipeline` and `backup_plan`. */
+  /** `export_pipeline`, `backup_plan` and `change_capture`. */
   private capabilityOutputs(): void {
     output(this, "export_pipeline", {
       description:
@@ -137,6 +184,12 @@ export class DataPersistence extends Construct {
         "The AWS Backup plan: { vault_name, vault_arn, plan_id, plan_arn, role_arn, tables }. Values are null (tables empty) when enable_backup_plan is false.",
       value: expressionMap(this.backupPlan.outputs),
     });
+    // cdktf 0.20 does not write an output's `precondition`: it is added as an override.
+    output(this, "change_capture", {
+      description:
+        "Change capture: { tables, capture_function_name, seal_function_name, failure_queue_url, failure_queue_arn }. Values are null (tables empty) when change_capture_tables is empty.",
+      value: expressionMap(this.changeCapture.outputs),
+    }).addOverride("precondition", [this.changeCapture.requirement]);
   }
 }
 
@@ -145,7 +198,12 @@ function expressionMap(expressions: Readonly<Record<string, string>>): Record<st
   return Object.fromEntries(Object.entries(expressions).map(([k, e]) => [k, `\${${e}}`]));
 }
 
-function output(scope: Construct, name: string, config: ConstructorParameters<typeof TerraformOutput>[2]): void {
+function output(
+  scope: Construct,
+  name: string,
+  config: ConstructorParameters<typeof TerraformOutput>[2],
+): TerraformOutput {
   const o = new TerraformOutput(scope, name, config);
   o.overrideLogicalId(name);
+  return o;
 }

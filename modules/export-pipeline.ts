@@ -99,6 +99,8 @@ interface PipelineMachines {
 export class ExportPipeline extends Construct {
   /** Expressions (without `${}`) for the module's outputs; null when the pipeline is off. */
   public readonly outputs: Readonly<Record<string, string>>;
+  /** 1 when the pipeline (backup bucket, key, alarm topic) exists, else 0 (an expression without `${}`). */
+  public readonly countExpr: string;
   private readonly props: ExportPipelineProps;
   private readonly ctx: PipelineContext;
   private readonly locals: PipelineLocals;
@@ -108,6 +110,7 @@ export class ExportPipeline extends Construct {
     this.props = props;
     this.ctx = props.context;
     this.locals = this.defineLocals();
+    this.countExpr = this.locals.count;
     const key = this.createKey();
     const kmsKeyArn = this.keyInUse(key);
     const bucket = this.createBucket(kmsKeyArn);

@@ -1,0 +1,102 @@
+/**
+ * Least-privilege IAM policies of change capture, as plain data (the same shape as lib/pipeline/iam.ts): the capture
+ * function, the seal function and the scheduler that starts the seal. Resources are HCL list expressions (without
+ * `${}`), built from the module's own resources' attributes.
+ */
+import { EXPORTS_PREFIX, STATE_PREFIX } from "../lib/pipeline/config";
+import { PolicyStatementSpec } from "../lib/pipeline/iam";
+
+/** Captured changes: `changes/<CatalogName>/<yyyy>/<mm>/<dd>/<hh>/…` and each hour's manifest. */
+export const CHANGES_PREFIX = "changes";
+/** The capture function's per-shard pointers (the last object written for each shard). */
+export const CAPTURE_STATE_PREFIX = `${STATE_PREFIX}/capture`;
+
+/** References (HCL expressions without `${}`, or tokens) the capture policies are scoped to. */
+export interface CapturePolicyRefs {
+  /** List of the captured tables' stream ARNs. */
+  readonly streamArns: string;
+  readonly bucketArn: string;
+  readonly kmsKeyArn: string;
+  readonly failureQueueArn: string;
+  readonly topicArn: string;
+}
+
+/** `["<bucket arn>/<prefix>/*", …]` */
+function objects(refs: CapturePolicyRefs, ...prefixes: string[]): string {
+  return `[${prefixes.map((p) => `"\${${refs.bucketArn}}/${p}/*"`).join(", ")}]`;
+}
+
+function useKey(refs: CapturePolicyRefs): PolicyStatementSpec {
+  return { sid: "UseBackupKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: `[${refs.kmsKeyArn}]` };
+}
+
+function writeLogs(logGroupArn: string): PolicyStatementSpec {
+  return {
+    sid: "WriteOwnLogs",
+    actions: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    resources: `["\${${logGroupArn}}:*"]`,
+  };
+}
+
+/** The capture function: read the captured streams, write its prefixes, send failed batches' descriptions. */
+export function captureFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: string): PolicyStatementSpec[] {
+  return [
+    {
+      // What Lambda's event source mapping checks the function's role for. ListStreams has no resource type, so
+      // scoped to the streams it grants nothing more; it is listed because Lambda's check asks for it.
+      sid: "ReadCapturedStreams",
+      actions: ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"],
+      resources: refs.streamArns,
+    },
+    {
+      sid: "WriteChangesAndShardPointers",
+      actions: ["s3:PutObject"],
+      resources: objects(refs, CHANGES_PREFIX, CAPTURE_STATE_PREFIX),
+    },
+    { sid: "ReadShardPointers", actions: ["s3:GetObject"], resources: objects(refs, CAPTURE_STATE_PREFIX) },
+    {
+      // Lambda sends the failed batch's description to the on-failure queue with the function's role.
+      sid: "SendFailedBatches",
+      actions: ["sqs:SendMessage"],
+      resources: `[${refs.failureQueueArn}]`,
+    },
+    useKey(refs),
+    writeLogs(logGroupArn),
+  ];
+}
+
+/** The seal function: read captured changes and exports, write manifests and coverage, alert. */
+export function sealFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: string): PolicyStatementSpec[] {
+  return [
+    {
+      sid: "ReadChangesExportsAndState",
+      actions: ["s3:GetObject"],
+      resources: objects(refs, CHANGES_PREFIX, EXPORTS_PREFIX, STATE_PREFIX),
+    },
+    {
+      sid: "WriteManifestsAndCoverage",
+      actions: ["s3:PutObject"],
+      resources: objects(refs, CHANGES_PREFIX, CAPTURE_STATE_PREFIX),
+    },
+    {
+      sid: "ListOwnPrefixes",
+      actions: ["s3:ListBucket"],
+      resources: `[${refs.bucketArn}]`,
+      conditions: [
+        {
+          test: "StringLike",
+          variable: "s3:prefix",
+          values: [CHANGES_PREFIX, EXPORTS_PREFIX, STATE_PREFIX].map((p) => `${p}/*`),
+        },
+      ],
+    },
+    { sid: "PublishSealFailures", actions: ["sns:Publish"], resources: `[${refs.topicArn}]` },
+    useKey(refs),
+    writeLogs(logGroupArn),
+  ];
+}
+
+/** The scheduler's role for the seal: invoke the seal function only. */
+export function sealSchedulerPolicy(sealFunctionArn: string): PolicyStatementSpec[] {
+  return [{ sid: "InvokeSeal", actions: ["lambda:InvokeFunction"], resources: `[${sealFunctionArn}]` }];
+}
