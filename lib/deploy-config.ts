@@ -68,6 +68,7 @@ export const LOCAL_ENDPOINT_SERVICES = [
   "scheduler",
   "sfn",
   "sns",
+  "sqs",
   "sts",
 ] as const;
 

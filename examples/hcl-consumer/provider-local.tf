@@ -30,6 +30,7 @@ provider "aws" {
     kms        = var.aws_endpoint
     lambda     = var.aws_endpoint
     sns        = var.aws_endpoint
+    sqs        = var.aws_endpoint
     scheduler  = var.aws_endpoint
     cloudwatch = var.aws_endpoint
     sfn        = var.aws_endpoint
