@@ -26,6 +26,20 @@ function objects(refs: CapturePolicyRefs, ...prefixes: string[]): string {
   return `[${prefixes.map((p) => `"\${${refs.bucketArn}}/${p}/*"`).join(", ")}]`;
 }
 
+/**
+ * `s3:ListBucket` for the given prefixes. The capture functions read objects that may not exist yet (a new shard's
+ * pointer, the first coverage file): S3 answers 404 rather than 403 only to a caller allowed to list the bucket, and a
+ * GetObject request carries no `s3:prefix`, hence `…IfExists`. Explicit listings stay limited to the prefixes.
+ */
+function listPrefixes(refs: CapturePolicyRefs, ...prefixes: string[]): PolicyStatementSpec {
+  return {
+    sid: "ListOwnPrefixes",
+    actions: ["s3:ListBucket"],
+    resources: `[${refs.bucketArn}]`,
+    conditions: [{ test: "StringLikeIfExists", variable: "s3:prefix", values: prefixes.map((p) => `${p}/*`) }],
+  };
+}
+
 function useKey(refs: CapturePolicyRefs): PolicyStatementSpec {
   return { sid: "UseBackupKey", actions: ["kms:Decrypt", "kms:GenerateDataKey"], resources: `[${refs.kmsKeyArn}]` };
 }
@@ -54,6 +68,7 @@ export function captureFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: stri
       resources: objects(refs, CHANGES_PREFIX, CAPTURE_STATE_PREFIX),
     },
     { sid: "ReadShardPointers", actions: ["s3:GetObject"], resources: objects(refs, CAPTURE_STATE_PREFIX) },
+    listPrefixes(refs, CAPTURE_STATE_PREFIX),
     {
       // Lambda sends the failed batch's description to the on-failure queue with the function's role.
       sid: "SendFailedBatches",
@@ -65,31 +80,20 @@ export function captureFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: stri
   ];
 }
 
-/** The seal function: read captured changes and exports, write manifests and coverage, alert. */
+/** The seal function: read captured changes, incremental exports and its coverage; write manifests and coverage; alert. */
 export function sealFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: string): PolicyStatementSpec[] {
   return [
     {
-      sid: "ReadChangesExportsAndState",
+      sid: "ReadChangesExportsAndCoverage",
       actions: ["s3:GetObject"],
-      resources: objects(refs, CHANGES_PREFIX, EXPORTS_PREFIX, STATE_PREFIX),
+      resources: objects(refs, CHANGES_PREFIX, EXPORTS_PREFIX, CAPTURE_STATE_PREFIX),
     },
     {
       sid: "WriteManifestsAndCoverage",
       actions: ["s3:PutObject"],
       resources: objects(refs, CHANGES_PREFIX, CAPTURE_STATE_PREFIX),
     },
-    {
-      sid: "ListOwnPrefixes",
-      actions: ["s3:ListBucket"],
-      resources: `[${refs.bucketArn}]`,
-      conditions: [
-        {
-          test: "StringLike",
-          variable: "s3:prefix",
-          values: [CHANGES_PREFIX, EXPORTS_PREFIX, STATE_PREFIX].map((p) => `${p}/*`),
-        },
-      ],
-    },
+    listPrefixes(refs, CHANGES_PREFIX, EXPORTS_PREFIX, CAPTURE_STATE_PREFIX),
     { sid: "PublishSealFailures", actions: ["sns:Publish"], resources: `[${refs.topicArn}]` },
     useKey(refs),
     writeLogs(logGroupArn),

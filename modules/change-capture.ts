@@ -124,6 +124,7 @@ export class ChangeCapture extends Construct {
       environment: {
         ...common,
         CAPTURE_TABLES: `\${${captureTables}}`,
+        CAPTURE_KMS_KEY_ARN: `\${${props.pipeline.kmsKeyArn}}`,
         ALARM_TOPIC_ARN: `\${${props.pipeline.alarmTopicArn}}`,
       },
       memoryMb: 1024,
@@ -308,7 +309,7 @@ export class ChangeCapture extends Construct {
     new CloudwatchMetricAlarm(this, "seal_errors_alarm", {
       ...common,
       alarmName: `${prefix}-capture-seal-errors`,
-      alarmDescription: `The hourly seal of captured changes failed to run: the last hour is not sealed, so nothing treats it as complete. A seal that runs and finds a hole, a damaged object or a disagreement with an export publishes its own message to this topic instead. Read the seal function's log for the error, fix the cause and run the seal again. ${CAPTURE_RUNBOOK}`,
+      alarmDescription: `The hourly seal of captured changes failed: it could not run, or it found a hole, a damaged object, a record the stream trimmed or a disagreement with an incremental export (its own message on this topic then names the table, the hour and the keys). Those hours are not sealed, so nothing treats them as complete; the next hourly run tries again. Read that message and the seal function's log, and fix the cause. ${CAPTURE_RUNBOOK}`,
       namespace: "AWS/Lambda",
       metricName: "Errors",
       dimensions: { FunctionName: `\${${names.sealFunction}}` },
