@@ -122,7 +122,7 @@ function tablesVariable(scope: Construct, catalog: TableCatalog, defaultValue: r
   return variable(scope, "change_capture_tables", {
     nullable: false,
     type: VariableType.list(VariableType.STRING),
-    description: `Catalog names of the tables whose every change is captured into the backup bucket (changes/<TableName>/…) from the table's ${CAPTURE_STREAM_VIEW_TYPE} stream; [] turns change capture off. Needs the export pipeline (enable_export_pipeline = true, exporting at least one table), whose bucket, key and alarm topic it uses. Valid values: ${capturableTables(catalog).join(", ")}.`,
+    description: `Catalog names of the tables whose every change is captured into the backup bucket (changes/<TableName>/…) from the table's ${CAPTURE_STREAM_VIEW_TYPE} stream; [] turns change capture off. Needs the export pipeline (enable_export_pipeline = true, exporting at least one table), whose bucket, key and alarm topic it uses. Valid values: ${validText(catalog)}.`,
     default: [...defaultValue],
     validation: [
       {
@@ -135,6 +135,12 @@ function tablesVariable(scope: Construct, catalog: TableCatalog, defaultValue: r
       },
     ],
   });
+}
+
+/** The capturable tables as text, or why there is none. */
+function validText(catalog: TableCatalog): string {
+  const valid = capturableTables(catalog);
+  return valid.length > 0 ? valid.join(", ") : `none (no catalog table has a ${CAPTURE_STREAM_VIEW_TYPE} stream)`;
 }
 
 /** `${…}` condition: `var.<name>` is a whole number from min to max. */

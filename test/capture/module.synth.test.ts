@@ -1,0 +1,55 @@
+/**
+ * Change capture as synthesized for a custom catalog (no terraform needed): the valid table names and the stream rule
+ * come from the catalog, and nothing of capture may reference another resource by a hand-written address.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { TableCatalog, validateCatalog } from "../../lib/catalog";
+import { PROJECT_ROOT } from "../../lib/project-config";
+import { moduleJsonFor } from "../../lib/docs/module-docs";
+
+const catalog = (tables: object[]): TableCatalog => validateCatalog({ tables });
+
+describe("change_capture_tables for a custom catalog", () => {
+  it("lists only the tables with a NEW_AND_OLD_IMAGES stream as valid, and names what each other table has", () => {
+    const mod = moduleJsonFor(
+      catalog([
+        { name: "OrdersTable", attributes: { id: "S" }, hashKey: "id" },
+        { name: "LocksTable", attributes: { id: "S" }, hashKey: "id", streamViewType: null },
+        { name: "KeysTable", attributes: { id: "S" }, hashKey: "id", streamViewType: "KEYS_ONLY" },
+      ]),
+    );
+    const v = mod.variable?.change_capture_tables as {
+      description: string;
+      default: unknown;
+      validation: { condition: string; error_message: string }[];
+    };
+    expect(v.default).toEqual([]);
+    expect(v.description).toMatch(/Valid values: OrdersTable\.$/);
+    expect(v.validation[0]?.error_message).toBe(
+      "change_capture_tables may only name catalog tables. Known tables: OrdersTable, LocksTable, KeysTable.",
+    );
+    expect(v.validation[1]?.condition).toContain('{ "LocksTable" = "no stream", "KeysTable" = "a KEYS_ONLY stream" }');
+  });
+
+  it("says so when no catalog table can be captured", () => {
+    const mod = moduleJsonFor(
+      catalog([{ name: "LocksTable", attributes: { id: "S" }, hashKey: "id", streamViewType: null }]),
+    );
+    expect((mod.variable?.change_capture_tables as { description: string }).description).toMatch(
+      /Valid values: none \(no catalog table has a NEW_AND_OLD_IMAGES stream\)\.$/,
+    );
+  });
+});
+
+describe("change capture's constructs", () => {
+  it("reference other resources through their attributes, never by a hand-written Terraform address", () => {
+    const dir = join(PROJECT_ROOT, "modules");
+    const files = readdirSync(dir).filter((f) => f.startsWith("change-capture"));
+    expect(files.length).toBeGreaterThanOrEqual(3);
+    for (const f of files) {
+      expect(readFileSync(join(dir, f), "utf8"), f).not.toMatch(/\b(data\.)?aws_[a-z0-9_]+\.[a-z0-9_]+/);
+    }
+  });
+});
