@@ -109,10 +109,18 @@ export const RESOURCE_NAMES = {
   fullExportSchedule: "full_export_schedule",
   incrementalExportSchedule: "incremental_export_schedule",
   restoreDrillSchedule: "restore_drill_schedule",
+  /** Change capture (modules/change-capture.ts). */
+  captureFailureQueue: "capture_failed_batches",
+  captureStreamMapping: "capture_stream",
+  captureIteratorAgeAlarm: "capture_iterator_age_alarm",
+  captureErrorsAlarm: "capture_errors_alarm",
+  captureFailedBatchesAlarm: "capture_failed_batches_alarm",
+  captureSealErrorsAlarm: "capture_seal_errors_alarm",
+  sealCaptureSchedule: "seal_capture_schedule",
 } as const;
 
 /** Name bases of the module's IAM roles that belong to no function or state machine. */
-export const ROLE_BASES = { backup: "backup", scheduler: "scheduler" } as const;
+export const ROLE_BASES = { backup: "backup", scheduler: "scheduler", sealScheduler: "seal_scheduler" } as const;
 /** Name bases of the state machines (their roles are `<base>_sfn_…`). */
 export const STATE_MACHINE_BASES = { export: "export", restoreDrill: "restore_drill" } as const;
 

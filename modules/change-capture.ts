@@ -1,9 +1,11 @@
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { Fn, TerraformIterator, TerraformLocal, TerraformResource, Token } from "cdktf";
+import { TerraformIterator, Token } from "cdktf";
 import { Construct } from "constructs";
+import { RESOURCE_NAMES, ROLE_BASES, functionBase } from "../lib/addresses";
 import { TableCatalog } from "../lib/catalog";
 import { hclString } from "../lib/hcl";
 import { LambdaBundle } from "../lib/synth/bundle-lambdas";
@@ -15,9 +17,10 @@ import {
   sealSchedulerPolicy,
 } from "./change-capture-policies";
 import { PipelineFunction } from "./lambda-function";
-import { PipelineContext } from "./pipeline-context";
+import { PipelineContext, local } from "./pipeline-context";
 import { PipelineRole } from "./pipeline-role";
 import { PipelineSchedule } from "./pipeline-schedule";
+import { localRef, oneOrNull } from "./refs";
 
 /** Lambda retries a failing batch (halved each time by bisect-on-error) this many times before giving up on it. */
 export const CAPTURE_MAX_RETRY_ATTEMPTS = 10;
@@ -84,12 +87,9 @@ export class ChangeCapture extends Construct {
     const vars = props.variables;
     const tablesVar = vars.changeCaptureTables.fqn;
     const requested = `length(${tablesVar}) > 0`;
-    const countLocal = new TerraformLocal(
-      this,
-      "count",
-      `\${${requested} && ${props.pipeline.countExpr} == 1 ? 1 : 0}`,
+    const countExpr = localRef(
+      local(this, "capture_count", `\${${requested} && ${props.pipeline.countExpr} == 1 ? 1 : 0}`),
     );
-    const countExpr = countLocal.fqn;
     const sources = this.sources(props);
     // Catalog name → stream ARN of each captured table (empty while capture is off).
     const streams = `{ for t in ${tablesVar} : t => ${sources}[t].stream_arn if ${countExpr} == 1 }`;
@@ -100,7 +100,7 @@ export class ChangeCapture extends Construct {
       streamArns: `values(${streams})`,
       bucketArn: props.pipeline.bucketArn,
       kmsKeyArn: props.pipeline.kmsKeyArn,
-      failureQueueArn: one(queue, "arn"),
+      failureQueueArn: oneOrNull(queue, "arn"),
       topicArn: props.pipeline.alarmTopicArn,
     };
     const common = { DEPLOYMENT: `\${${props.prefixExpr}}`, BACKUP_BUCKET: `\${${props.pipeline.bucketName}}` };
@@ -132,12 +132,12 @@ export class ChangeCapture extends Construct {
       description: "Seals each closed hour of captured changes: checks, manifests, coverage, cross-check.",
     });
 
-    this.streamMappings(props, streams, one(capture, "function_name"), one(queue, "arn"));
-    this.sealSchedule(props, countExpr, one(seal, "arn"));
+    this.streamMappings(props, streams, oneOrNull(capture, "functionName"), oneOrNull(queue, "arn"));
+    this.sealSchedule(props, countExpr, oneOrNull(seal, "arn"));
     this.alarms(props, countExpr, {
-      captureFunction: one(capture, "function_name"),
-      sealFunction: one(seal, "function_name"),
-      queueName: one(queue, "name"),
+      captureFunction: oneOrNull(capture, "functionName"),
+      sealFunction: oneOrNull(seal, "functionName"),
+      queueName: oneOrNull(queue, "name"),
     });
 
     this.requirement = {
@@ -147,10 +147,10 @@ export class ChangeCapture extends Construct {
     };
     this.outputs = {
       tables: `${countExpr} == 1 ? ${tablesVar} : []`,
-      capture_function_name: one(capture, "function_name"),
-      seal_function_name: one(seal, "function_name"),
-      failure_queue_url: one(queue, "url"),
-      failure_queue_arn: one(queue, "arn"),
+      capture_function_name: oneOrNull(capture, "functionName"),
+      seal_function_name: oneOrNull(seal, "functionName"),
+      failure_queue_url: oneOrNull(queue, "url"),
+      failure_queue_arn: oneOrNull(queue, "arn"),
     };
   }
 
@@ -161,17 +161,19 @@ export class ChangeCapture extends Construct {
       if (table === undefined) throw new Error(`ChangeCapture: no table resource for catalog table ${name}`);
       return [name, { table_name: table.name, stream_arn: table.streamArn }] as const;
     });
-    return new TerraformLocal(this, "sources", Object.fromEntries(entries)).fqn;
+    return localRef(local(this, "capture_sources", Object.fromEntries(entries)));
   }
 
   private failureQueue(props: ChangeCaptureProps, countExpr: string): SqsQueue {
-    return new SqsQueue(this, "failure_queue", {
+    const queue = new SqsQueue(this, "failure_queue", {
       count: Token.asNumber(`\${${countExpr}}`),
       name: `\${${props.context.nameBaseExpr}}-capture-failed-batches`,
       kmsMasterKeyId: `\${${props.pipeline.kmsKeyArn}}`,
       messageRetentionSeconds: FAILURE_QUEUE_RETENTION_SECONDS,
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
+    queue.overrideLogicalId(RESOURCE_NAMES.captureFailureQueue);
+    return queue;
   }
 
   private lambdaFunction(
@@ -186,10 +188,10 @@ export class ChangeCapture extends Construct {
       timeoutSeconds: number;
       description: string;
     },
-  ): TerraformResource {
+  ): LambdaFunction {
     const base = props.context.nameBaseExpr;
     return new PipelineFunction(this, f.name, {
-      logicalBase: f.name.replace(/-/g, "_"),
+      logicalBase: functionBase(f.name),
       bundle: f.bundle,
       functionName: `\${${base}}-ddb-${f.name}`,
       roleName: `\${${base}}-ddb-${f.name}`,
@@ -206,14 +208,14 @@ export class ChangeCapture extends Construct {
     }).function;
   }
 
-  /** One event source mapping per captured table: its stream → the capture function. */
+  /** One event source mapping per captured table: its stream → the capture function (expressions without `${}`). */
   private streamMappings(props: ChangeCaptureProps, streams: string, functionName: string, queueArn: string): void {
     const each = TerraformIterator.fromMap(Token.asAnyMap(`\${${streams}}`));
     const vars = props.variables;
-    new LambdaEventSourceMapping(this, "stream", {
+    const mapping = new LambdaEventSourceMapping(this, "stream", {
       forEach: each,
       eventSourceArn: Token.asString(each.value),
-      functionName,
+      functionName: `\${${functionName}}`,
       startingPosition: "TRIM_HORIZON",
       batchSize: vars.captureBatchSize.numberValue,
       maximumBatchingWindowInSeconds: vars.captureBatchingWindowSeconds.numberValue,
@@ -221,16 +223,17 @@ export class ChangeCapture extends Construct {
       functionResponseTypes: ["ReportBatchItemFailures"],
       maximumRetryAttempts: CAPTURE_MAX_RETRY_ATTEMPTS,
       maximumRecordAgeInSeconds: CAPTURE_MAX_RECORD_AGE_SECONDS,
-      destinationConfig: { onFailure: { destinationArn: queueArn } },
+      destinationConfig: { onFailure: { destinationArn: `\${${queueArn}}` } },
       tags: Token.asStringMap(`\${${props.tagsExpr}}`),
     });
+    mapping.overrideLogicalId(RESOURCE_NAMES.captureStreamMapping);
   }
 
   /** The hourly seal, started by EventBridge Scheduler with a role that may invoke the seal function only. */
   private sealSchedule(props: ChangeCaptureProps, countExpr: string, sealArn: string): void {
     const base = props.context.nameBaseExpr;
     const role = new PipelineRole(this, "seal_scheduler", {
-      logicalBase: "seal_scheduler",
+      logicalBase: ROLE_BASES.sealScheduler,
       roleName: `\${${base}}-ddb-seal-scheduler`,
       servicePrincipal: "scheduler.amazonaws.com",
       statements: sealSchedulerPolicy(sealArn),
@@ -239,13 +242,13 @@ export class ChangeCapture extends Construct {
       sourceAccountExpr: props.context.accountIdExpr,
     });
     new PipelineSchedule(this, "seal_schedule", {
-      logicalId: "seal_capture_schedule",
+      logicalId: RESOURCE_NAMES.sealCaptureSchedule,
       name: `\${${base}}-ddb-seal-capture`,
       description: "Seals the last closed hour of captured changes of each captured table.",
       scheduleExpr: hclString(SEAL_SCHEDULE),
       timezoneExpr: hclString(SEAL_SCHEDULE_TIMEZONE),
       stateMachineArnExpr: sealArn,
-      roleArnExpr: one(role.role, "arn"),
+      roleArnExpr: oneOrNull(role.role, "arn"),
       input: {},
       countExpr,
     });
@@ -261,7 +264,7 @@ export class ChangeCapture extends Construct {
     const prefix = `\${${props.prefixExpr}}`;
     const common = { count, alarmActions: [topic], tags: Token.asStringMap(`\${${props.tagsExpr}}`) };
     const lagMinutes = props.variables.maxCaptureLagMinutes;
-    new CloudwatchMetricAlarm(this, "iterator_age_alarm", {
+    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureIteratorAgeAlarm, {
       ...common,
       alarmName: `${prefix}-capture-iterator-age`,
       alarmDescription: `Change capture is more than \${${lagMinutes.fqn}} minutes behind a captured table's stream (Lambda IteratorAge). A stream keeps records for 24 hours: past that, changes are lost from the capture. Look at the capture function's errors, throttles and duration; raise capture_batch_size or the function's concurrency if it cannot keep up. ${CAPTURE_RUNBOOK}`,
@@ -276,8 +279,8 @@ export class ChangeCapture extends Construct {
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
       okActions: [topic],
-    });
-    new CloudwatchMetricAlarm(this, "capture_errors_alarm", {
+    }).overrideLogicalId(RESOURCE_NAMES.captureIteratorAgeAlarm);
+    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureErrorsAlarm, {
       ...common,
       alarmName: `${prefix}-capture-errors`,
       alarmDescription: `The change-capture function failed on a batch of stream records. Lambda retries it (halving the batch each time) and, if it keeps failing, sends the batch's description to the failed-batches queue: those changes are then not captured. Read the function's log for the error. ${CAPTURE_RUNBOOK}`,
@@ -290,8 +293,8 @@ export class ChangeCapture extends Construct {
       threshold: 1,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       treatMissingData: "notBreaching",
-    });
-    new CloudwatchMetricAlarm(this, "failed_batches_alarm", {
+    }).overrideLogicalId(RESOURCE_NAMES.captureErrorsAlarm);
+    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureFailedBatchesAlarm, {
       ...common,
       alarmName: `${prefix}-capture-failed-batches`,
       alarmDescription: `A batch of stream records could not be captured and its description (stream, shard, first and last sequence number) is in the failed-batches queue: those changes are missing from the capture and the hour will not seal. Read the message, fix the cause, and re-read the records from the stream while it still holds them (24 hours), then delete the message. ${CAPTURE_RUNBOOK}`,
@@ -305,8 +308,8 @@ export class ChangeCapture extends Construct {
       comparisonOperator: "GreaterThanThreshold",
       treatMissingData: "notBreaching",
       okActions: [topic],
-    });
-    new CloudwatchMetricAlarm(this, "seal_errors_alarm", {
+    }).overrideLogicalId(RESOURCE_NAMES.captureFailedBatchesAlarm);
+    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureSealErrorsAlarm, {
       ...common,
       alarmName: `${prefix}-capture-seal-errors`,
       alarmDescription: `The hourly seal of captured changes failed: it could not run, or it found a hole, a damaged object, a record the stream trimmed or a disagreement with an incremental export (its own message on this topic then names the table, the hour and the keys). Those hours are not sealed, so nothing treats them as complete; the next hourly run tries again. Read that message and the seal function's log, and fix the cause. ${CAPTURE_RUNBOOK}`,
@@ -319,11 +322,6 @@ export class ChangeCapture extends Construct {
       threshold: 1,
       comparisonOperator: "GreaterThanOrEqualToThreshold",
       treatMissingData: "notBreaching",
-    });
+    }).overrideLogicalId(RESOURCE_NAMES.captureSealErrorsAlarm);
   }
-}
-
-/** `one(<resource>[*].<attribute>)`: an attribute of a resource that exists only when its count is 1 (else null). */
-function one(resource: TerraformResource, attribute: string): string {
-  return Token.asString(Fn.one(Fn.lookupNested(resource, ["*", attribute])));
 }
