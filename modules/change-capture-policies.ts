@@ -3,13 +3,13 @@
  * function, the seal function and the scheduler that starts the seal. Resources are HCL list expressions (without
  * `${}`), built from the module's own resources' attributes.
  */
+import { CAPTURE_STATE_DIR, CHANGES_PREFIX } from "../lib/capture/config";
 import { EXPORTS_PREFIX, STATE_PREFIX } from "../lib/pipeline/config";
 import { PolicyStatementSpec } from "../lib/pipeline/iam";
 
-/** Captured changes: `changes/<CatalogName>/<yyyy>/<mm>/<dd>/<hh>/…` and each hour's manifest. */
-export const CHANGES_PREFIX = "changes";
-/** The capture function's per-shard pointers (the last object written for each shard). */
-export const CAPTURE_STATE_PREFIX = `${STATE_PREFIX}/capture`;
+export { CHANGES_PREFIX };
+/** `state/capture`: the per-shard chain pointers and the coverage files (lib/capture/layout.ts). */
+export const CAPTURE_STATE_PREFIX = `${STATE_PREFIX}/${CAPTURE_STATE_DIR}`;
 
 /** References (HCL expressions without `${}`, or tokens) the capture policies are scoped to. */
 export interface CapturePolicyRefs {

@@ -38,7 +38,8 @@ export const SEAL_SCHEDULE_TIMEZONE = "UTC";
 export const CAPTURE_ALARM_PERIOD_SECONDS = 300;
 export const SEAL_ALARM_PERIOD_SECONDS = 3600;
 /** The README section that explains every capture alarm and what to do about it. */
-export const CAPTURE_RUNBOOK = "See the README section 'Change capture' > 'Turning it on'.";
+export const CAPTURE_RUNBOOK =
+  "See the README section 'Change capture' > 'Alarms: what each one means and what to do'.";
 
 /** What change capture uses from the export pipeline: HCL expressions (without `${}`) or tokens. */
 export interface CapturePipelineRefs {

@@ -1,9 +1,10 @@
 /**
- * Every input of the data-persistence module, from the three declarative tables, and the type of their values.
+ * Every input of the data-persistence module, from the four declarative tables, and the type of their values.
  * Imports the input tables only.
  */
 import type { TableCatalog } from "../catalog";
 import { BackupPlanInputValues, backupPlanInputs } from "./backup-plan-inputs";
+import { ChangeCaptureInputValues, changeCaptureInputs } from "./change-capture-inputs";
 import { ExportPipelineInputValues, exportPipelineInputs } from "./export-pipeline-inputs";
 import { DataPersistenceInputValues, dataPersistenceInputs } from "./table-inputs";
 import type { ModuleInput } from "./types";
@@ -11,9 +12,15 @@ import type { ModuleInput } from "./types";
 /** Values for every module input, by Terraform variable name (the deployable stack's `deploy.inputs`). */
 export type DataPersistenceModuleInputs = DataPersistenceInputValues &
   ExportPipelineInputValues &
-  BackupPlanInputValues;
+  BackupPlanInputValues &
+  ChangeCaptureInputValues;
 
 /** Every module input, in declaration order. */
 export function moduleInputs(catalog: TableCatalog): readonly ModuleInput<keyof DataPersistenceModuleInputs>[] {
-  return [...dataPersistenceInputs(catalog), ...exportPipelineInputs(catalog), ...backupPlanInputs(catalog)];
+  return [
+    ...dataPersistenceInputs(catalog),
+    ...exportPipelineInputs(catalog),
+    ...backupPlanInputs(catalog),
+    ...changeCaptureInputs(catalog),
+  ];
 }

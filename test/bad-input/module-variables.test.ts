@@ -32,7 +32,7 @@ describe("the declarative input tables", () => {
   });
 
   it("document in `@default` the default each row really has", () => {
-    const files = ["table-inputs.ts", "export-pipeline-inputs.ts", "backup-plan-inputs.ts"];
+    const files = ["table-inputs.ts", "export-pipeline-inputs.ts", "backup-plan-inputs.ts", "change-capture-inputs.ts"];
     const docs = files.flatMap((f) => [
       ...readFileSync(join(PROJECT_ROOT, "lib", "module-inputs", f), "utf8").matchAll(
         /\/\*\* @default (.+?) \*\/\n\s+readonly (\w+)\?/g,
@@ -104,6 +104,33 @@ const PLAN_ROWS: readonly PlanRow[] = [
     label: "export_schedule_timezone in the wrong case",
     args: { export_schedule_timezone: "utc" },
     messages: [BAD_TIMEZONE],
+    exitCode: 1,
+  },
+  {
+    label: "change_capture_tables naming an unknown table and a table without a stream",
+    args: { change_capture_tables: ["CollectionsTable", "Collections", "SemaphoresTable"] },
+    messages: [
+      "change_capture_tables may only name catalog tables. Known tables: AccessTokensTable, AsyncOperationsTable, CollectionsTable, ExecutionsTable, FilesTable, GranulesTable, PdrsTable, ProvidersTable, ReconciliationReportsTable, RulesTable, SemaphoresTable, UsersTable.",
+      'change_capture_tables: SemaphoresTable has no stream, but change capture reads a NEW_AND_OLD_IMAGES stream. Set streamViewType to "NEW_AND_OLD_IMAGES" for that table in the table catalog (or leave it out: that is the default) and synthesize the module again, or remove the table from change_capture_tables.',
+    ],
+    exitCode: 1,
+  },
+  {
+    label: "change capture's numbers out of range",
+    args: { max_capture_lag_minutes: 1441, capture_batch_size: 10001, capture_batching_window_seconds: -1 },
+    messages: [
+      "max_capture_lag_minutes must be a whole number from 1 to 1440 (a DynamoDB stream keeps records for 24 hours, so a larger lag means lost changes).",
+      "capture_batch_size must be a whole number from 1 to 10000 (Lambda's limit for DynamoDB streams).",
+      "capture_batching_window_seconds must be a whole number from 0 to 300 (Lambda's limit).",
+    ],
+    exitCode: 1,
+  },
+  {
+    label: "change capture without the export pipeline",
+    args: { change_capture_tables: ["CollectionsTable"] },
+    messages: [
+      "change_capture_tables needs the export pipeline: capture writes to its backup bucket with its key and alarms on its topic, which exist only when enable_export_pipeline is true and the pipeline exports at least one table (export_tables, or enable_point_in_time_tables when export_tables is null). Turn the export pipeline on, or set change_capture_tables = [].",
+    ],
     exitCode: 1,
   },
   {

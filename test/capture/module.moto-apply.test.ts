@@ -196,7 +196,9 @@ describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)"
     );
     for (const a of alarms.MetricAlarms) {
       expect(a.AlarmActions).toEqual([topicArn]);
-      expect(String(a.AlarmDescription)).toMatch(/\. See the README section 'Change capture' > 'Turning it on'\.$/);
+      expect(String(a.AlarmDescription)).toMatch(
+        /\. See the README section 'Change capture' > 'Alarms: what each one means and what to do'\.$/,
+      );
     }
     const byName = new Map(alarms.MetricAlarms.map((a) => [a.AlarmName as string, a]));
     expect(byName.get(`${PREFIX}-capture-iterator-age`)).toMatchObject({

@@ -3,7 +3,8 @@
  * come from the catalog. (That no construct hand-types an address is test/module/wiring.test.ts's.)
  */
 import { describe, expect, it } from "vitest";
-import { TableCatalog, validateCatalog } from "../../lib/catalog";
+import { TableCatalog } from "../../lib/catalog";
+import { validateCatalog } from "../../lib/catalog-schema";
 import { moduleJsonFor } from "../../lib/docs/module-docs";
 
 const catalog = (tables: object[]): TableCatalog => validateCatalog({ tables });
