@@ -3,13 +3,15 @@
  * function, the seal function and the scheduler that starts the seal. Resources are HCL list expressions (without
  * `${}`), built from the module's own resources' attributes.
  */
-import { CAPTURE_STATE_DIR, CHANGES_PREFIX } from "../lib/capture/config";
 import { EXPORTS_PREFIX, STATE_PREFIX } from "../lib/pipeline/config";
 import { PolicyStatementSpec } from "../lib/pipeline/iam";
 
-export { CHANGES_PREFIX };
-/** `state/capture`: the per-shard chain pointers and the coverage files (lib/capture/layout.ts). */
-export const CAPTURE_STATE_PREFIX = `${STATE_PREFIX}/${CAPTURE_STATE_DIR}`;
+/**
+ * The capture layout's top prefixes (lib/capture/config.ts, which modules/ may not import; test/capture/module.synth
+ * checks they agree): captured changes, and `state/capture` (per-shard chain pointers, coverage files).
+ */
+export const CHANGES_PREFIX = "changes";
+export const CAPTURE_STATE_PREFIX = `${STATE_PREFIX}/capture`;
 
 /** References (HCL expressions without `${}`, or tokens) the capture policies are scoped to. */
 export interface CapturePolicyRefs {

@@ -5,7 +5,10 @@
 import { describe, expect, it } from "vitest";
 import { TableCatalog } from "../../lib/catalog";
 import { validateCatalog } from "../../lib/catalog-schema";
+import { CAPTURE_STATE_DIR, CHANGES_PREFIX as LAYOUT_CHANGES_PREFIX } from "../../lib/capture/config";
 import { moduleJsonFor } from "../../lib/docs/module-docs";
+import { STATE_PREFIX } from "../../lib/pipeline/config";
+import { CAPTURE_STATE_PREFIX, CHANGES_PREFIX } from "../../modules/change-capture-policies";
 
 const catalog = (tables: object[]): TableCatalog => validateCatalog({ tables });
 
@@ -38,5 +41,12 @@ describe("change_capture_tables for a custom catalog", () => {
     expect((mod.variable?.change_capture_tables as { description: string }).description).toMatch(
       /Valid values: none \(no catalog table has a NEW_AND_OLD_IMAGES stream\)\.$/,
     );
+  });
+});
+
+describe("the capture roles' prefixes", () => {
+  it("are the capture layout's (lib/capture/config.ts)", () => {
+    expect(CHANGES_PREFIX).toBe(LAYOUT_CHANGES_PREFIX);
+    expect(CAPTURE_STATE_PREFIX).toBe(`${STATE_PREFIX}/${CAPTURE_STATE_DIR}`);
   });
 });
