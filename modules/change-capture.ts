@@ -29,6 +29,11 @@ export const CAPTURE_MAX_RETRY_ATTEMPTS = 10;
  * while the stream still holds the records for another 18 hours, so they can be read again by hand.
  */
 export const CAPTURE_MAX_RECORD_AGE_SECONDS = 6 * 3600;
+/**
+ * Tumbling windows are on only so that Lambda names the shard of each batch (`shardId` in the event): a plain stream
+ * event does not, and without it the seal cannot chain several shards delivered at once. Capture keeps no window state.
+ */
+export const CAPTURE_TUMBLING_WINDOW_SECONDS = 60;
 /** The failure queue keeps a failed batch's description for SQS's longest retention, 14 days. */
 export const FAILURE_QUEUE_RETENTION_SECONDS = 14 * 24 * 3600;
 /** The seal runs hourly, a few minutes past the hour (the hour before is closed by then). */
@@ -222,6 +227,7 @@ export class ChangeCapture extends Construct {
       maximumBatchingWindowInSeconds: vars.captureBatchingWindowSeconds.numberValue,
       bisectBatchOnFunctionError: true,
       functionResponseTypes: ["ReportBatchItemFailures"],
+      tumblingWindowInSeconds: CAPTURE_TUMBLING_WINDOW_SECONDS,
       maximumRetryAttempts: CAPTURE_MAX_RETRY_ATTEMPTS,
       maximumRecordAgeInSeconds: CAPTURE_MAX_RECORD_AGE_SECONDS,
       destinationConfig: { onFailure: { destinationArn: `\${${queueArn}}` } },

@@ -16,6 +16,17 @@ export interface BatchItemFailure {
 
 export interface CaptureResult {
   readonly batchItemFailures: BatchItemFailure[];
+  /**
+   * Tumbling-window invocations only (the module turns windows on so that Lambda names the shard in `shardId`): Lambda
+   * counts a window response without `state` as a failure. Capture keeps no state across calls, so it is always `{}`.
+   */
+  readonly state?: Record<string, string>;
+}
+
+/** The response for `event`: `{ batchItemFailures }`, plus `state` when Lambda sent a tumbling-window event. */
+function respond(event: unknown, batchItemFailures: BatchItemFailure[]): CaptureResult {
+  const windowed = typeof event === "object" && event !== null && "window" in event;
+  return windowed ? { batchItemFailures, state: {} } : { batchItemFailures };
 }
 
 export interface CaptureDeps {
@@ -37,7 +48,7 @@ export function catalogNameOf(settings: CaptureSettings, tableName: string, stre
 
 export async function captureChanges(event: unknown, deps: CaptureDeps): Promise<CaptureResult> {
   const batch = parseStreamEvent(event);
-  if (batch === undefined) return { batchItemFailures: [] };
+  if (batch === undefined) return respond(event, []);
   const table = catalogNameOf(deps.settings, batch.tableName, batch.streamArn);
   const first = batch.records[0]!.SequenceNumber;
   let written: WrittenObject[];
@@ -55,7 +66,7 @@ export async function captureChanges(event: unknown, deps: CaptureDeps): Promise
       records: batch.records.length,
       error: err,
     });
-    return { batchItemFailures: [{ itemIdentifier: first }] };
+    return respond(event, [{ itemIdentifier: first }]);
   }
   deps.log?.info("batch captured", {
     table,
@@ -63,5 +74,5 @@ export async function captureChanges(event: unknown, deps: CaptureDeps): Promise
     records: batch.records.length,
     objects: written.map((w) => w.key),
   });
-  return { batchItemFailures: [] };
+  return respond(event, []);
 }

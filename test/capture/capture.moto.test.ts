@@ -125,6 +125,13 @@ describe.skipIf(skip)("change capture (moto, hand-made events)", () => {
     await expect(handler(event([batch2[1]!]))).resolves.toEqual({ batchItemFailures: [] });
   });
 
+  it("answers a tumbling-window call (how the module's mapping names the shard) with state, and a plain call without", async () => {
+    const window = { start: "2026-11-30T11:00:00Z", end: "2026-11-30T11:01:00Z" };
+    const finalCall = { shardId: SHARD, window, state: {}, isFinalInvokeForWindow: true, Records: [] };
+    await expect(handler(finalCall)).resolves.toEqual({ batchItemFailures: [], state: {} });
+    await expect(handler({ Records: [] })).resolves.toEqual({ batchItemFailures: [] });
+  });
+
   it("keeps TTL deletes recognisable", async () => {
     const seqOf = (r: Record<string, unknown>): string => (r.dynamodb as { SequenceNumber: string }).SequenceNumber;
     const key = changeObjectKey(CATALOG, "2026-11-30T11", SHARD, seqOf(batch2[1]!), seqOf(batch2[1]!));
