@@ -2,7 +2,7 @@
  * rebuild: a table as of any time T from its history in the backup bucket (a full export, then incremental exports
  * and captured changes up to T), written as an export that `dynamo-dr restore` loads and ImportTable could.
  */
-import { access, mkdir, stat } from "node:fs/promises";
+import { access, rm, stat } from "node:fs/promises";
 import { constants as fsConstants } from "node:fs";
 import { dirname } from "node:path";
 import { tmpdir } from "node:os";
@@ -111,8 +111,8 @@ export async function rebuild(
   const silent = opts.quiet === true;
   const check = new Progress({ label: "check inputs", unit: "files", stream: ctx.stderr, silent });
   const write = new Progress({ label: "rebuild", unit: "items", stream: ctx.stderr, silent });
+  const created = out.location.kind === "local" && (await stat(out.location.dir).catch(() => undefined)) === undefined;
   return cliErrors(async () => {
-    if (out.location.kind === "local") await mkdir(out.location.dir, { recursive: true });
     const result = await rebuildTable({
       source,
       spec,
@@ -130,7 +130,11 @@ export async function rebuild(
     });
     check.finish("md5 ok");
     write.finish(`${result.items} items`);
-    return { command: "rebuild", ...result };
+    return { command: "rebuild" as const, ...result };
+  }).catch(async (err: unknown) => {
+    // A refused or failed rebuild leaves nothing behind: a folder it created goes too (the writer removed its files).
+    if (created && out.location.kind === "local") await rm(out.location.dir, { recursive: true, force: true });
+    throw err;
   });
 }
 
