@@ -17,7 +17,7 @@
  * Capture times are ApproximateCreationDateTime: T is applied at the stream's timestamp precision (whole seconds for
  * Lambda's events), so two writes of one key within the same second are told apart by order, not by T.
  */
-import type { SqlDialect } from "./dialect";
+import type { JsonField, SqlDialect } from "./dialect";
 
 export const TIER = { base: 0, incremental: 1, capture: 2 } as const;
 /** Width of the ordering digits: WriteTimestampMicros (µs since 1970: 16 digits today), sequence numbers (≤ 40). */
@@ -43,35 +43,53 @@ export interface RebuildInputs {
   readonly keepTtlDeleted: boolean;
 }
 
+/** The key attributes as fields under `under` (Item or Keys), named k0, k1. */
+function keyFields(under: string, attrs: readonly string[]): JsonField[] {
+  return attrs.map((a, i) => ({ name: `k${i}`, path: [under, a], as: "json" as const }));
+}
+
 /** The key of a record: each key attribute's JSON value text, joined by a character JSON never leaves unescaped. */
-function keyOf(d: SqlDialect, expr: string, under: string, attrs: readonly string[]): string {
-  const parts = attrs.map((a) => d.json(expr, [under, a]));
-  return parts.length === 1 ? parts[0]! : d.concat(...parts.flatMap((p, i) => (i === 0 ? [p] : [d.keySeparator, p])));
+function keyOf(d: SqlDialect, attrs: readonly string[]): string {
+  return attrs.length === 1
+    ? "k0"
+    : d.concat(...attrs.flatMap((_, i) => (i === 0 ? ["k0"] : [d.keySeparator, `k${i}`])));
 }
 
 function baseRecords(d: SqlDialect, inp: RebuildInputs): string {
-  return `SELECT file, ${TIER.base} AS tier, ${keyOf(d, "line", "Item", inp.keyAttributes)} AS k, ${d.str("0")} AS o,
+  const lines = d.withFields(d.readLines("base", inp.baseFiles), keyFields("Item", inp.keyAttributes));
+  return `SELECT file, ${TIER.base} AS tier, ${keyOf(d, inp.keyAttributes)} AS k, ${d.str("0")} AS o,
     CAST(NULL AS BIGINT) AS t, ${d.itemImage("line")} AS img, FALSE AS ttl
-  FROM ${d.readLines("base", inp.baseFiles)}`;
+  FROM ${lines}`;
 }
 
 function incrementalRecords(d: SqlDialect, inp: RebuildInputs): string {
-  const micros = d.jsonString("line", ["Metadata", "WriteTimestampMicros", "N"]);
-  return `SELECT file, ${TIER.incremental} AS tier, ${keyOf(d, "line", "Keys", inp.keyAttributes)} AS k,
-    ${d.concat(d.str("1"), d.padDigits(micros, MICROS_WIDTH))} AS o, ${d.bigint(micros)} AS t,
-    ${d.json("line", ["NewImage"])} AS img, FALSE AS ttl
-  FROM ${d.readLines("incremental", inp.incrementalFiles)}`;
+  const lines = d.withFields(d.readLines("incremental", inp.incrementalFiles), [
+    ...keyFields("Keys", inp.keyAttributes),
+    { name: "micros", path: ["Metadata", "WriteTimestampMicros", "N"], as: "string" },
+    { name: "new_image", path: ["NewImage"], as: "json" },
+  ]);
+  return `SELECT file, ${TIER.incremental} AS tier, ${keyOf(d, inp.keyAttributes)} AS k,
+    ${d.concat(d.str("1"), d.padDigits("micros", MICROS_WIDTH))} AS o, ${d.bigint("micros")} AS t,
+    new_image AS img, FALSE AS ttl
+  FROM ${lines}`;
 }
 
 function captureRecords(d: SqlDialect, inp: RebuildInputs): string {
-  const ttl = `(${d.jsonString("line", ["eventName"])} = ${d.str("REMOVE")}
-      AND ${d.jsonString("line", ["userIdentity", "type"])} = ${d.str(TTL_PRINCIPAL.type)}
-      AND ${d.jsonString("line", ["userIdentity", "principalId"])} = ${d.str(TTL_PRINCIPAL.principalId)})`;
-  return `SELECT file, ${TIER.capture} AS tier, ${keyOf(d, "line", "Keys", inp.keyAttributes)} AS k,
-    ${d.concat(d.str("2"), d.padDigits(d.jsonString("line", ["SequenceNumber"]), SEQUENCE_WIDTH))} AS o,
-    ${d.microsFromSeconds(d.jsonString("line", ["ApproximateCreationDateTime"]))} AS t,
-    ${d.json("line", ["NewImage"])} AS img, COALESCE(${ttl}, FALSE) AS ttl
-  FROM ${d.readLines("capture", inp.captureFiles)}`;
+  const lines = d.withFields(d.readLines("capture", inp.captureFiles), [
+    ...keyFields("Keys", inp.keyAttributes),
+    { name: "seq", path: ["SequenceNumber"], as: "string" },
+    { name: "created", path: ["ApproximateCreationDateTime"], as: "string" },
+    { name: "new_image", path: ["NewImage"], as: "json" },
+    { name: "event_name", path: ["eventName"], as: "string" },
+    { name: "identity_type", path: ["userIdentity", "type"], as: "string" },
+    { name: "principal", path: ["userIdentity", "principalId"], as: "string" },
+  ]);
+  const ttl = `(event_name = ${d.str("REMOVE")} AND identity_type = ${d.str(TTL_PRINCIPAL.type)}
+      AND principal = ${d.str(TTL_PRINCIPAL.principalId)})`;
+  return `SELECT file, ${TIER.capture} AS tier, ${keyOf(d, inp.keyAttributes)} AS k,
+    ${d.concat(d.str("2"), d.padDigits("seq", SEQUENCE_WIDTH))} AS o, ${d.microsFromSeconds("created")} AS t,
+    new_image AS img, COALESCE(${ttl}, FALSE) AS ttl
+  FROM ${lines}`;
 }
 
 /**

@@ -4,6 +4,13 @@
  * engine-specific lives behind this interface; the definition never writes engine syntax itself. DuckDB's renderer
  * is lib/history/duckdb-dialect.ts; an Athena (Trino) renderer implements the same interface.
  */
+/** A value taken from each line's JSON: its column name, its path (object keys), JSON text or a string. */
+export interface JsonField {
+  readonly name: string;
+  readonly path: readonly string[];
+  readonly as: "json" | "string";
+}
+
 export interface SqlDialect {
   readonly name: string;
   /** A string literal. */
@@ -13,6 +20,11 @@ export interface SqlDialect {
    * (the file it came from, as `files` names it). `source` names the group of files (Athena reads a table instead).
    */
   readLines(source: "base" | "incremental" | "capture", files: readonly string[]): string;
+  /**
+   * `relation` (with `file` and `line`) plus one column per field, each line parsed once (fields absent are NULL; "json"
+   * fields are JSON text, printed the way JSON.stringify prints).
+   */
+  withFields(relation: string, fields: readonly JsonField[]): string;
   /** The JSON text of the value at `path` (object keys, in order) in the JSON text `expr`, or NULL when absent. */
   json(expr: string, path: readonly string[]): string;
   /** The string (or number, as text) at `path` in the JSON text `expr`, or NULL when absent. */
