@@ -44,7 +44,14 @@ async function writeBase(dir: string, n: number): Promise<void> {
     files.push(await f.close());
   }
   const t = new Date(BASE_TIME);
-  await finishExport(store, { files, exportId: "01764460800000-bench000", tableArn: null, startTime: t, endTime: t, exportTime: t });
+  await finishExport(store, {
+    files,
+    exportId: "01764460800000-bench000",
+    tableArn: null,
+    startTime: t,
+    endTime: t,
+    exportTime: t,
+  });
 }
 
 async function put(dir: string, rel: string, body: string | Buffer): Promise<void> {
@@ -64,7 +71,16 @@ export async function writeBenchHistory(dir: string, baseItems: number, changes:
   };
   const heads = new Map<string, ObjectRef>();
   const manifests = new Map<string, string[]>();
-  const cov: Coverage = { version: 1, table: BENCH_TABLE, updatedAt: "", firstHour: null, lastHour: null, hours: {}, heads: {}, crossChecks: {} };
+  const cov: Coverage = {
+    version: 1,
+    table: BENCH_TABLE,
+    updatedAt: "",
+    firstHour: null,
+    lastHour: null,
+    hours: {},
+    heads: {},
+    crossChecks: {},
+  };
   const spanMs = ((HOURS - 0.5) * 3_600_000) / changes;
   let seq = 10n ** 20n;
   for (let start = 0; start < changes; start += RECORDS_PER_OBJECT) {
@@ -92,7 +108,12 @@ export async function writeBenchHistory(dir: string, baseItems: number, changes:
         ...(old === undefined ? {} : { OldImage: old }),
       } as ChangeLine);
     }
-    const obj = encodeChangeObject(lines, shard, "arn:aws:dynamodb:us-east-1:123456789012:table/b/stream/x", heads.get(shard) ?? null);
+    const obj = encodeChangeObject(
+      lines,
+      shard,
+      "arn:aws:dynamodb:us-east-1:123456789012:table/b/stream/x",
+      heads.get(shard) ?? null,
+    );
     const first = lines[0]!.SequenceNumber;
     const last = lines[lines.length - 1]!.SequenceNumber;
     const key = changeObjectKey(BENCH_TABLE, hour, shard, first, last);
@@ -106,7 +127,14 @@ export async function writeBenchHistory(dir: string, baseItems: number, changes:
     const hour = hourIdOf(BASE_TIME + h * 3_600_000);
     const entries = manifests.get(hour) ?? [];
     await put(dir, hourManifestFilesKey(BENCH_TABLE, hour), entries.map((e) => `${e}\n`).join(""));
-    cov.hours[hour] = { status: "SEALED", records: 0, objects: entries.length, sealedAt: "", problemCount: 0, problems: [] };
+    cov.hours[hour] = {
+      status: "SEALED",
+      records: 0,
+      objects: entries.length,
+      sealedAt: "",
+      problemCount: 0,
+      problems: [],
+    };
     cov.firstHour ??= hour;
     cov.lastHour = hour;
   }

@@ -19,9 +19,13 @@ async function gzFiles(dir: string): Promise<string[]> {
 async function ceiling(dir: string): Promise<number> {
   let lines = 0;
   for (const file of await gzFiles(dir)) {
-    await pipeline(createReadStream(file, { highWaterMark: 1 << 20 }), createGunzip({ chunkSize: 256 * 1024 }), async (src: AsyncIterable<Buffer>) => {
-      for await (const chunk of src) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
-    });
+    await pipeline(
+      createReadStream(file, { highWaterMark: 1 << 20 }),
+      createGunzip({ chunkSize: 256 * 1024 }),
+      async (src: AsyncIterable<Buffer>) => {
+        for await (const chunk of src) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      },
+    );
   }
   return lines;
 }
@@ -48,7 +52,9 @@ async function main(): Promise<void> {
     records = r.records;
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`${JSON.stringify({ mode, records, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ mode, records, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
 }
 
 main().catch((err: unknown) => {

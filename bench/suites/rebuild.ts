@@ -50,7 +50,13 @@ async function measureSize(opts: BenchOptions, n: number): Promise<{ n: number; 
   opts.log(`rebuild: ceiling (read + gunzip) at ${n}`);
   const ceiling = await worker(["ceiling", join(dir, "bucket")]);
   opts.log(`rebuild: rebuild at ${n}`);
-  const rebuild = await worker(["rebuild", join(dir, "bucket"), join(dir, "out"), join(dir, "temp"), REBUILD_MEMORY_LIMIT]);
+  const rebuild = await worker([
+    "rebuild",
+    join(dir, "bucket"),
+    join(dir, "out"),
+    join(dir, "temp"),
+    REBUILD_MEMORY_LIMIT,
+  ]);
   return { n, ceiling, rebuild };
 }
 
@@ -65,7 +71,15 @@ export const rebuildSuite: BenchSuite = {
     const budgetMb = memoryLimitBytes(REBUILD_MEMORY_LIMIT) / 1024 / 1024 + REBUILD_RSS_HEADROOM_MB;
     const rate = (r: Run): number => Math.round(r.records / r.seconds);
     const rows = results.flatMap((r) => [
-      [`${r.n} + ${r.n}`, "read + gunzip (ceiling)", rate(r.ceiling), r.ceiling.seconds.toFixed(1), r.ceiling.peakRssMb.toFixed(0), "", ""],
+      [
+        `${r.n} + ${r.n}`,
+        "read + gunzip (ceiling)",
+        rate(r.ceiling),
+        r.ceiling.seconds.toFixed(1),
+        r.ceiling.peakRssMb.toFixed(0),
+        "",
+        "",
+      ],
       [
         `${r.n} + ${r.n}`,
         `rebuild (DuckDB, ${REBUILD_MEMORY_LIMIT})`,

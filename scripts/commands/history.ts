@@ -12,12 +12,11 @@ import {
   type CommandSpec,
   type ParsedValues,
 } from "../../lib/cli/command";
-import { projectCatalog } from "../../lib/dr/cli-options";
+import { projectCatalog } from "../../lib/cli/dr-options";
 import { catalogTable } from "../../lib/dr/import-plan";
 import { readHistory, type CaptureHourInfo } from "../../lib/history/inventory";
 import { parseHistorySource } from "../../lib/history/source";
 import { isoSecond, summarize, type HistorySummary } from "../../lib/history/summary";
-import { cliErrors } from "../../lib/table-io/cli";
 
 export interface HistoryCommandOptions {
   readonly bucket: string;
@@ -92,7 +91,7 @@ export async function history(
   const table = catalogTable(catalog, opts.table);
   findTable(catalog, table);
   const source = await parseHistorySource(opts.bucket, ctx.cwd);
-  return cliErrors(async () => {
+  return (async () => {
     const now = (opts.now ?? new Date()).getTime();
     const h = await readHistory(source, table);
     const s = summarize(h, { unsealedUsable: source.s3 !== undefined }, now);
@@ -127,7 +126,7 @@ export async function history(
       pitr,
       summary: `${table}: ${s.sentence}${pitrText}.`,
     };
-  });
+  })();
 }
 
 export function historyOptionsFromFlags(values: ParsedValues): HistoryCommandOptions {

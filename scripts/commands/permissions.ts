@@ -105,7 +105,7 @@ const PERMISSIONS = {
     groups: [
       {
         actions: ["s3:GetObject"],
-        on: "arn:aws:s3:::<bucket>/exports/<CatalogName>/*, …/changes/<CatalogName>/*, …/state/capture/<CatalogName>/*",
+        on: "arn:aws:s3:::<bucket>/* (reads exports/<CatalogName>/, changes/<CatalogName>/, state/)",
       },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)" },
       { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
@@ -116,15 +116,15 @@ const PERMISSIONS = {
     groups: [
       {
         actions: ["s3:GetObject"],
-        on: "arn:aws:s3:::<bucket>/exports/<CatalogName>/*, …/changes/<CatalogName>/*, …/state/capture/<CatalogName>/*",
+        on: "arn:aws:s3:::<bucket>/* (reads exports/<CatalogName>/, changes/<CatalogName>/, state/)",
       },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)" },
       {
         actions: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
-        on: "arn:aws:s3:::<out bucket>/<prefix>/*",
+        on: "arn:aws:s3:::<out-bucket>/<prefix>/*",
         when: "--out s3://…",
       },
-      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<out bucket> (prefix-scoped)", when: "--out s3://…" },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<out-bucket> (prefix-scoped)", when: "--out s3://…" },
       { actions: ["kms:Decrypt", "kms:GenerateDataKey"], on: "the buckets' KMS keys", when: "a bucket uses SSE-KMS" },
     ],
     note: "A local folder mirroring the bucket (--bucket file:///path) needs no AWS access.",

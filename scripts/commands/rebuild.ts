@@ -16,7 +16,7 @@ import {
   type ParsedValues,
 } from "../../lib/cli/command";
 import { Progress } from "../../lib/cli/progress";
-import { parseInstant, projectCatalog } from "../../lib/dr/cli-options";
+import { parseInstant, projectCatalog } from "../../lib/cli/dr-options";
 import { catalogTable } from "../../lib/dr/import-plan";
 import { UsageError } from "../../lib/errors";
 import { formatLocation, openStore, parseLocation, type ExportStore } from "../../lib/export-format";
@@ -24,7 +24,6 @@ import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN } from "../../lib/history/du
 import { STREAM_RESOLUTION_MS } from "../../lib/history/plan";
 import { rebuildTable, type RebuildResult } from "../../lib/history/rebuild";
 import { parseHistorySource } from "../../lib/history/source";
-import { cliErrors } from "../../lib/table-io/cli";
 
 export const ENGINES = ["duckdb"] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -112,7 +111,7 @@ export async function rebuild(
   const check = new Progress({ label: "check inputs", unit: "files", stream: ctx.stderr, silent });
   const write = new Progress({ label: "rebuild", unit: "items", stream: ctx.stderr, silent });
   const created = out.location.kind === "local" && (await stat(out.location.dir).catch(() => undefined)) === undefined;
-  return cliErrors(async () => {
+  return (async () => {
     const result = await rebuildTable({
       source,
       spec,
@@ -131,7 +130,7 @@ export async function rebuild(
     check.finish("md5 ok");
     write.finish(`${result.items} items`);
     return { command: "rebuild" as const, ...result };
-  }).catch(async (err: unknown) => {
+  })().catch(async (err: unknown) => {
     // A refused or failed rebuild leaves nothing behind: a folder it created goes too (the writer removed its files).
     if (created && out.location.kind === "local") await rm(out.location.dir, { recursive: true, force: true });
     throw err;

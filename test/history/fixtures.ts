@@ -15,7 +15,8 @@ import {
 import { encodeChangeObject, type ObjectRef } from "../../lib/capture/change-object";
 import type { ChangeLine } from "../../lib/capture/records";
 import type { Coverage } from "../../lib/capture/coverage";
-import { validateCatalog, type TableSpec } from "../../lib/catalog";
+import type { TableSpec } from "../../lib/catalog";
+import { validateCatalog } from "../../lib/catalog-schema";
 import {
   finishExport,
   openDataFile,

@@ -15,7 +15,7 @@ import { handler } from "../../functions/capture-changes";
 import { resetClients } from "../../lib/aws";
 import { keyString } from "../../lib/capture/continuity";
 import { runSeal } from "../../lib/capture/seal-run";
-import { validateCatalog } from "../../lib/catalog";
+import { validateCatalog } from "../../lib/catalog-schema";
 import {
   canonicalItem,
   decodeItemLine,
