@@ -4,8 +4,8 @@
  * result is streamed chunk by chunk to the caller, which writes it into the export-format writer. No sort is written
  * here: DuckDB sorts and windows.
  */
-import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { VerificationError } from "../errors";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { ToolMissingError, VerificationError } from "../errors";
 import { countsPerFileSql, rebuiltLinesSql, recordsSql, type RebuildInputs } from "./definition";
 import { duckdbDialect } from "./duckdb-dialect";
 
@@ -30,7 +30,21 @@ export function memoryLimitBytes(limit: string): number {
   return Number(m[1]) * base ** (" KMGT".indexOf(m[2] as string) as number);
 }
 
+/** The engine's package: loaded when first needed (a native module, kept out of the bundled CLI: tools/build-cli.ts). */
+export const DUCKDB_PACKAGE = "@duckdb/node-api";
+
+async function loadDuckDb(): Promise<typeof import("@duckdb/node-api")> {
+  try {
+    return await import("@duckdb/node-api");
+  } catch (err) {
+    throw new ToolMissingError(
+      `this command needs the DuckDB engine (${DUCKDB_PACKAGE}, a native module that cannot be bundled) and it is not installed (${(err as Error).message}); install it next to dynamo-dr: npm install -g ${DUCKDB_PACKAGE}@1.5.6-r.1`,
+    );
+  }
+}
+
 export async function openDuckDb(settings: EngineSettings): Promise<{ conn: DuckDBConnection; close(): void }> {
+  const { DuckDBInstance } = await loadDuckDb();
   const instance = await DuckDBInstance.create(":memory:", {
     memory_limit: settings.memoryLimit,
     temp_directory: settings.tempDir,

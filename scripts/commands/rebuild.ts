@@ -181,7 +181,7 @@ export const rebuildCommand: CommandSpec<RebuildCommandResult> = {
     "(which also holds the downloaded input). --bucket also takes a local folder mirroring the bucket (file:///path).",
     "",
     "Exit codes: 0 rebuilt, 2 bad flags, 3 a gap in the history (nothing written), 4 nothing to rebuild from,",
-    "6 a damaged input file (named), 8 AWS refused.",
+    "5 the DuckDB engine (@duckdb/node-api) is not installed, 6 a damaged input file (named), 8 AWS refused.",
   ].join("\n"),
   options: {
     bucket: {
