@@ -74,6 +74,8 @@ export function bundleCli(root: string = PROJECT_ROOT): string {
     entryPoints: [join(root, CLI_ENTRY)],
     absWorkingDir: root,
     bundle: true,
+    // DuckDB (rebuild, verify --table) is a native module: loaded at run time when installed beside the CLI.
+    external: ["@duckdb/node-api"],
     platform: "node",
     target: CLI_NODE_TARGET,
     format: "cjs",

@@ -6,5 +6,6 @@ import type { BenchSuite } from "../lib/types";
 import { backupRestoreSuite } from "./backup-restore";
 import { captureSuite } from "./capture";
 import { lambdasSuite } from "./lambdas";
+import { rebuildSuite } from "./rebuild";
 
-export const SUITES: readonly BenchSuite[] = [backupRestoreSuite, lambdasSuite, captureSuite];
+export const SUITES: readonly BenchSuite[] = [backupRestoreSuite, lambdasSuite, captureSuite, rebuildSuite];

@@ -151,7 +151,11 @@ function manifestEntry(o: CheckedChangeObject, etag: string): HourManifestEntry 
   };
 }
 
-export async function sealHour(s3: S3Client, input: SealInput): Promise<HourSeal> {
+/** What sealing checks, without writing anything: every object's md5 and count, the chains, image continuity. */
+export async function inspectHour(
+  s3: S3Client,
+  input: SealInput,
+): Promise<{ readonly seal: HourSeal; readonly entries: readonly HourManifestEntry[] }> {
   const { bucket, table, hour } = input;
   const keys = (await listKeys(s3, bucket, `${hourDir(table, hour)}/`)).filter((k) => k.endsWith(CHANGE_OBJECT_SUFFIX));
   const objs = await readObjects(s3, bucket, hour, keys);
@@ -179,6 +183,11 @@ export async function sealHour(s3: S3Client, input: SealInput): Promise<HourSeal
     problems,
     heads,
   };
+  return { seal, entries };
+}
+
+export async function sealHour(s3: S3Client, input: SealInput): Promise<HourSeal> {
+  const { seal, entries } = await inspectHour(s3, input);
   await writeHourManifests(s3, input, seal, entries);
   return seal;
 }

@@ -1,6 +1,7 @@
 /**
  * Compares an export with a live table, item by item (by primary key): which keys are missing from the table, which
- * are in the table but not the export, and which differ. Memory: one 16-byte digest plus the key per exported item.
+ * are in the table but not the export, and which differ. Memory stays flat: the key and a 16-byte digest of every item
+ * go into DuckDB (./compare-store.ts), which keeps them within its memory limit and spills to a temp folder.
  * The table is read in DynamoDB's wire form and decoded by the export codec (./wire.ts), never through SDK objects:
  * the SDK's deserializer loses attributes named "__proto__", which would make a faithful restore look different.
  */
@@ -16,6 +17,8 @@ import {
   readExportItems,
   type OpenedExport,
 } from "../export-format";
+import type { EngineSettings } from "../history/duckdb-engine";
+import { openDigestSets, type DigestSets } from "./compare-store";
 import { parallelScan } from "./scan";
 import type { RetryPolicy } from "./retry";
 
@@ -50,6 +53,8 @@ export interface CompareOptions {
   readonly sampleKeys?: number;
   readonly retry?: RetryPolicy;
   readonly onProgress?: (phase: "export" | "table", items: number) => void;
+  /** DuckDB's memory limit and spill folder for the comparison. @default 1GB, the system's temp folder */
+  readonly engine?: Partial<EngineSettings>;
 }
 
 function keyOrRefuse(
@@ -97,59 +102,45 @@ export async function checkCompareTarget(
 export async function compareExportWithTable(exp: OpenedExport, opts: CompareOptions): Promise<CompareReport> {
   const desc = await checkCompareTarget(exp, opts.client, opts.tableName);
   const keyNames = keyAttributeNames({ table: { KeySchema: desc.KeySchema ?? [] } });
-  const sample = opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS;
-  const fromExport = await exportDigests(exp, keyNames, opts);
-  const expected = fromExport.digests;
-  const t = await matchTable(expected, keyNames, sample, opts);
-  const missing: string[] = [];
-  for (const key of expected.keys()) {
-    if (missing.length >= sample) break;
-    missing.push(key);
+  const sets = await openDigestSets(opts.engine);
+  try {
+    const exportItems = await addExport(exp, sets, keyNames, opts);
+    const tableItems = await addTable(sets, keyNames, opts);
+    const r = await sets.compare(opts.sampleKeys ?? DEFAULT_SAMPLE_KEYS);
+    return {
+      ok: r.missingCount === 0 && r.extraCount === 0 && r.differentCount === 0 && r.duplicateExportKeys === 0,
+      tableName: opts.tableName,
+      exportItems,
+      tableItems,
+      ...r,
+    };
+  } finally {
+    await sets.close();
   }
-  const missingCount = expected.size;
-  const { duplicateExportKeys, exportItems } = fromExport;
-  return {
-    ok: missingCount === 0 && t.extraCount === 0 && t.differentCount === 0 && duplicateExportKeys === 0,
-    tableName: opts.tableName,
-    exportItems,
-    tableItems: t.tableItems,
-    matching: t.matching,
-    missingCount,
-    extraCount: t.extraCount,
-    differentCount: t.differentCount,
-    missing: missing.sort(),
-    extra: t.extra.sort(),
-    different: t.different.sort(),
-    duplicateExportKeys,
-  };
 }
 
-/** Phase 1: key → digest of every exported item. */
-async function exportDigests(
+/** Phase 1: key and digest of every exported item. */
+async function addExport(
   exp: OpenedExport,
+  sets: DigestSets,
   keyNames: string[],
   opts: CompareOptions,
-): Promise<{ digests: Map<string, string>; exportItems: number; duplicateExportKeys: number }> {
-  const digests = new Map<string, string>();
+): Promise<number> {
   let exportItems = 0;
-  let duplicateExportKeys = 0;
   for (const entry of exp.files) {
     for await (const batch of readExportItems(exp, entry)) {
       for (const item of batch) {
-        const key = keyOrRefuse(item, keyNames, opts.tableName, exp.location);
-        if (digests.has(key)) duplicateExportKeys++;
-        digests.set(key, digest(canonicalItem(item)));
+        sets.add("e", keyOrRefuse(item, keyNames, opts.tableName, exp.location), digest(canonicalItem(item)));
       }
       exportItems += batch.length;
       opts.onProgress?.("export", exportItems);
     }
   }
-  return { digests, exportItems, duplicateExportKeys };
+  return exportItems;
 }
 
-/** Phase 2: the table scanned against the digests; matched keys are removed, so what is left is missing. */
-async function matchTable(expected: Map<string, string>, keyNames: string[], sample: number, opts: CompareOptions) {
-  const r = { extra: [] as string[], different: [] as string[], extraCount: 0, differentCount: 0, matching: 0 };
+/** Phase 2: key and digest of every item of the table. */
+async function addTable(sets: DigestSets, keyNames: string[], opts: CompareOptions): Promise<number> {
   let tableItems = 0;
   await parallelScan({
     client: opts.client,
@@ -159,21 +150,12 @@ async function matchTable(expected: Map<string, string>, keyNames: string[], sam
     wire: "items",
     onPage: ({ wireItems }) => {
       for (const wireItem of wireItems) {
-        tableItems++;
         const item = decodeWireItem(wireItem, `table ${opts.tableName}`);
-        const key = itemKeyString(item, keyNames);
-        const want = expected.get(key);
-        if (want === undefined) {
-          r.extraCount++;
-          if (r.extra.length < sample) r.extra.push(key);
-          continue;
-        }
-        expected.delete(key);
-        if (want === digest(canonicalItem(item))) r.matching++;
-        else if (++r.differentCount <= sample) r.different.push(key);
+        sets.add("t", itemKeyString(item, keyNames), digest(canonicalItem(item)));
       }
+      tableItems += wireItems.length;
       opts.onProgress?.("table", tableItems);
     },
   });
-  return { ...r, tableItems };
+  return tableItems;
 }

@@ -11,6 +11,9 @@ import { restoreTableCommand } from "./restore-table";
 import { backupCommand } from "./backup";
 import { restoreCommand } from "./restore";
 import { verifyCommand } from "./verify";
+// Table history and rebuild as of any time (issue 11).
+import { historyCommand } from "./history";
+import { rebuildCommand } from "./rebuild";
 
 /**
  * The names the commands had before they said which source they restore from. Each still runs its command, with a
@@ -40,6 +43,8 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   backupCommand,
   restoreCommand, // restore-files
   verifyCommand,
+  historyCommand,
+  rebuildCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
 ) as CommandSpec<never>[];

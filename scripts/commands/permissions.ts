@@ -101,6 +101,34 @@ const PERMISSIONS = {
       { actions: ["dynamodb:DescribeTable", "dynamodb:Scan"], on: "the table", when: "--table" },
     ],
   },
+  history: {
+    groups: [
+      {
+        actions: ["s3:GetObject"],
+        on: "arn:aws:s3:::<bucket>/* (reads exports/<CatalogName>/, changes/<CatalogName>/, state/)",
+      },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)" },
+      { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
+      { actions: ["dynamodb:DescribeContinuousBackups"], on: "the table <prefix>-<CatalogName>", when: "--prefix" },
+    ],
+  },
+  rebuild: {
+    groups: [
+      {
+        actions: ["s3:GetObject"],
+        on: "arn:aws:s3:::<bucket>/* (reads exports/<CatalogName>/, changes/<CatalogName>/, state/)",
+      },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)" },
+      {
+        actions: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        on: "arn:aws:s3:::<out-bucket>/<prefix>/*",
+        when: "--out s3://…",
+      },
+      { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<out-bucket> (prefix-scoped)", when: "--out s3://…" },
+      { actions: ["kms:Decrypt", "kms:GenerateDataKey"], on: "the buckets' KMS keys", when: "a bucket uses SSE-KMS" },
+    ],
+    note: "A local folder mirroring the bucket (--bucket file:///path) needs no AWS access.",
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type PermissionedCommand = keyof typeof PERMISSIONS;

@@ -64,6 +64,8 @@ describe("renamed commands", () => {
       "backup",
       "restore-files",
       "verify",
+      "history",
+      "rebuild",
     ]);
     expect(DEPRECATED_COMMAND_NAMES).toEqual({
       "restore-files": ["restore"],

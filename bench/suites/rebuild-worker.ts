@@ -1,0 +1,63 @@
+/**
+ * One measurement of the rebuild benchmark in its own process (so peak RSS is its own): `ceiling <dir>` reads and
+ * gunzips every input file and counts lines; `rebuild <dir> <out> <temp> <memoryLimit>` runs `dynamo-dr rebuild`.
+ * Prints one JSON line: records, seconds, peak RSS.
+ */
+import { createReadStream } from "node:fs";
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import { rebuild } from "../../scripts/commands/rebuild";
+import { BENCH_AT, BENCH_TABLE } from "./rebuild-history";
+
+async function gzFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isFile() && e.name.endsWith(".json.gz")).map((e) => join(e.parentPath, e.name));
+}
+
+async function ceiling(dir: string): Promise<number> {
+  let lines = 0;
+  for (const file of await gzFiles(dir)) {
+    await pipeline(
+      createReadStream(file, { highWaterMark: 1 << 20 }),
+      createGunzip({ chunkSize: 256 * 1024 }),
+      async (src: AsyncIterable<Buffer>) => {
+        for await (const chunk of src) for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) lines++;
+      },
+    );
+  }
+  return lines;
+}
+
+async function main(): Promise<void> {
+  const [mode, dir, out, temp, memoryLimit] = process.argv.slice(2) as [string, string, string, string, string];
+  const started = process.hrtime.bigint();
+  let records: number;
+  if (mode === "ceiling") records = await ceiling(dir);
+  else {
+    const r = await rebuild(
+      {
+        bucket: dir,
+        table: BENCH_TABLE,
+        at: BENCH_AT.toISOString(),
+        out,
+        tempDir: temp,
+        memoryLimit,
+        quiet: true,
+        catalog: { tables: [{ name: BENCH_TABLE, attributes: { pk: "S", sk: "N" }, hashKey: "pk", rangeKey: "sk" }] },
+      },
+      { cwd: process.cwd(), env: process.env, stderr: process.stderr },
+    );
+    records = r.records;
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stdout.write(
+    `${JSON.stringify({ mode, records, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+  );
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});

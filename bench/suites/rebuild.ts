@@ -1,0 +1,110 @@
+/**
+ * `npm run bench -- --suite rebuild`: `dynamo-dr rebuild` over a history of 1,000,000 base items + 1,000,000 captured
+ * changes (generated on local disk in the bucket layout), records/s and peak RSS, beside — in the same run, on the same
+ * files — the ceiling of just reading and gunzipping them; and a history a quarter that size, to show that peak RSS
+ * does not grow with the history. Targets: ≥ 0.5× the ceiling; peak RSS ≤ the engine's memory limit + 150 MB.
+ */
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { memoryLimitBytes } from "../../lib/history/duckdb-engine";
+import type { BenchOptions, BenchSuite, SuiteResult } from "../lib/types";
+import { writeBenchHistory } from "./rebuild-history";
+
+export const REBUILD_RECORDS = 1_000_000;
+export const REBUILD_MEMORY_LIMIT = "1GB";
+export const REBUILD_RSS_HEADROOM_MB = 150;
+export const REBUILD_SPEED_TARGET = 0.5;
+
+interface Run {
+  readonly mode: string;
+  readonly records: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+}
+
+function worker(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(__dirname, "rebuild-worker.ts"), ...args], {
+      env: { PATH: process.env.PATH, AWS_EC2_METADATA_DISABLED: "true", AWS_REGION: "us-east-1" },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on("exit", (code) => {
+      const line = out.trim().split("\n").pop() ?? "";
+      if (code !== 0 || !line.startsWith("{")) reject(new Error(`rebuild bench worker failed (${code}): ${err}`));
+      else resolve(JSON.parse(line) as Run);
+    });
+  });
+}
+
+async function measureSize(opts: BenchOptions, n: number): Promise<{ n: number; ceiling: Run; rebuild: Run }> {
+  const dir = join(opts.workDir, `rebuild-${n}`);
+  mkdirSync(join(dir, "temp"), { recursive: true });
+  opts.log(`rebuild: generating ${n} base items + ${n} changes`);
+  await writeBenchHistory(join(dir, "bucket"), n, n);
+  opts.log(`rebuild: ceiling (read + gunzip) at ${n}`);
+  const ceiling = await worker(["ceiling", join(dir, "bucket")]);
+  opts.log(`rebuild: rebuild at ${n}`);
+  const rebuild = await worker([
+    "rebuild",
+    join(dir, "bucket"),
+    join(dir, "out"),
+    join(dir, "temp"),
+    REBUILD_MEMORY_LIMIT,
+  ]);
+  return { n, ceiling, rebuild };
+}
+
+export const rebuildSuite: BenchSuite = {
+  name: "rebuild",
+  description: "rebuild as of T from a full export + captured changes: records/s vs read+gunzip, peak RSS",
+  async run(opts: BenchOptions): Promise<SuiteResult> {
+    const big = opts.items < 200_000 ? opts.items : REBUILD_RECORDS;
+    const sizes = [Math.ceil(big / 4), big];
+    const results = [];
+    for (const n of sizes) results.push(await measureSize(opts, n));
+    const budgetMb = memoryLimitBytes(REBUILD_MEMORY_LIMIT) / 1024 / 1024 + REBUILD_RSS_HEADROOM_MB;
+    const rate = (r: Run): number => Math.round(r.records / r.seconds);
+    const rows = results.flatMap((r) => [
+      [
+        `${r.n} + ${r.n}`,
+        "read + gunzip (ceiling)",
+        rate(r.ceiling),
+        r.ceiling.seconds.toFixed(1),
+        r.ceiling.peakRssMb.toFixed(0),
+        "",
+        "",
+      ],
+      [
+        `${r.n} + ${r.n}`,
+        `rebuild (DuckDB, ${REBUILD_MEMORY_LIMIT})`,
+        rate(r.rebuild),
+        r.rebuild.seconds.toFixed(1),
+        r.rebuild.peakRssMb.toFixed(0),
+        `${(rate(r.rebuild) / rate(r.ceiling)).toFixed(2)}× (target ≥ ${REBUILD_SPEED_TARGET})`,
+        r.rebuild.peakRssMb <= budgetMb ? `ok (≤ ${budgetMb.toFixed(0)} MB)` : `OVER (${budgetMb.toFixed(0)} MB)`,
+      ],
+    ]);
+    return {
+      suite: "rebuild",
+      tables: [
+        {
+          title: `Rebuild from history (${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores: ${cpus()[0]?.model ?? "?"})`,
+          columns: ["base items + changes", "run", "records/s", "seconds", "peak RSS MB", "vs ceiling", "RSS budget"],
+          rows,
+          notes: [
+            "Input generated on local disk in the bucket layout (--bucket <folder>); the ceiling reads and gunzips the same files in one Node process.",
+            `Peak RSS is the process's maxRSS (Node + DuckDB). Budget: the engine's memory limit (${REBUILD_MEMORY_LIMIT}) + ${REBUILD_RSS_HEADROOM_MB} MB.`,
+            "The machine is shared with other jobs: absolute numbers vary from run to run; the ratio is the point.",
+          ],
+        },
+      ],
+      data: results,
+    };
+  },
+};

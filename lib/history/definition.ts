@@ -1,0 +1,132 @@
+/**
+ * THE definition of a rebuild: which stored records make up a table as of a time T, and which one wins per key. Every
+ * engine runs this one definition, rendered through its {@link SqlDialect} (DuckDB on one machine, Athena at scale);
+ * nothing else in the project decides what a rebuilt table holds.
+ *
+ * Records, in the order they apply (later wins):
+ *   tier 0  the base: every item of the chosen full export;
+ *   tier 1  incremental export records (`{"Metadata":{"WriteTimestampMicros"},"Keys","NewImage","OldImage"}`) of the
+ *           chosen contiguous windows, ordered by WriteTimestampMicros;
+ *   tier 2  captured stream records (`changes/…`) from `captureFromMicros` to T, in stream sequence order (a key's
+ *           records stay on one shard lineage, whose sequence numbers increase). A record delivered twice has the same
+ *           eventID, sequence number and images, so its copies are one record: they can never change the winner.
+ * Per key the last record wins. A record without NewImage (REMOVE, or an incremental delete) deletes the key; a TTL
+ * delete (userIdentity Service/dynamodb.amazonaws.com) too, unless `keepTtlDeleted`, when it is skipped and the item
+ * stays as it was. The rebuilt table is every key whose winner has an image; each line is `{"Item":<that image>}`.
+ *
+ * Capture times are ApproximateCreationDateTime: T is applied at the stream's timestamp precision (whole seconds for
+ * Lambda's events), so two writes of one key within the same second are told apart by order, not by T.
+ */
+import type { JsonField, SqlDialect } from "./dialect";
+
+export const TIER = { base: 0, incremental: 1, capture: 2 } as const;
+/** Width of the ordering digits: WriteTimestampMicros (µs since 1970: 16 digits today), sequence numbers (≤ 40). */
+export const MICROS_WIDTH = 20;
+export const SEQUENCE_WIDTH = 40;
+/** userIdentity of a TTL delete. */
+export const TTL_PRINCIPAL = { type: "Service", principalId: "dynamodb.amazonaws.com" } as const;
+
+export interface RebuildInputs {
+  /** Hash key attribute, then range key attribute when there is one. */
+  readonly keyAttributes: readonly string[];
+  /** Data files of the base full export (`{"Item":…}` lines). */
+  readonly baseFiles: readonly string[];
+  /** Data files of the incremental exports replayed (their windows are contiguous from the base on). */
+  readonly incrementalFiles: readonly string[];
+  /** Change objects replayed (sealed hours, and checked unsealed ones). */
+  readonly captureFiles: readonly string[];
+  /** Capture records from this time on (epoch µs, inclusive) take part. */
+  readonly captureFromMicros: number;
+  /** T (epoch µs): records after it take no part. */
+  readonly atMicros: number;
+  /** Skip TTL deletes instead of applying them. */
+  readonly keepTtlDeleted: boolean;
+}
+
+/** The key attributes as fields under `under` (Item or Keys), named k0, k1. */
+function keyFields(under: string, attrs: readonly string[]): JsonField[] {
+  return attrs.map((a, i) => ({ name: `k${i}`, path: [under, a], as: "json" as const }));
+}
+
+/** The key of a record: each key attribute's JSON value text, joined by a character JSON never leaves unescaped. */
+function keyOf(d: SqlDialect, attrs: readonly string[]): string {
+  return attrs.length === 1
+    ? "k0"
+    : d.concat(...attrs.flatMap((_, i) => (i === 0 ? ["k0"] : [d.keySeparator, `k${i}`])));
+}
+
+function baseRecords(d: SqlDialect, inp: RebuildInputs): string {
+  const lines = d.withFields(d.readLines("base", inp.baseFiles), keyFields("Item", inp.keyAttributes));
+  return `SELECT file, ${TIER.base} AS tier, ${keyOf(d, inp.keyAttributes)} AS k, ${d.str("0")} AS o,
+    CAST(NULL AS BIGINT) AS t, ${d.itemImage("line")} AS img, FALSE AS ttl
+  FROM ${lines}`;
+}
+
+function incrementalRecords(d: SqlDialect, inp: RebuildInputs): string {
+  const lines = d.withFields(d.readLines("incremental", inp.incrementalFiles), [
+    ...keyFields("Keys", inp.keyAttributes),
+    { name: "micros", path: ["Metadata", "WriteTimestampMicros", "N"], as: "string" },
+    { name: "new_image", path: ["NewImage"], as: "json" },
+  ]);
+  return `SELECT file, ${TIER.incremental} AS tier, ${keyOf(d, inp.keyAttributes)} AS k,
+    ${d.concat(d.str("1"), d.padDigits("micros", MICROS_WIDTH))} AS o, ${d.bigint("micros")} AS t,
+    new_image AS img, FALSE AS ttl
+  FROM ${lines}`;
+}
+
+function captureRecords(d: SqlDialect, inp: RebuildInputs): string {
+  const lines = d.withFields(d.readLines("capture", inp.captureFiles), [
+    ...keyFields("Keys", inp.keyAttributes),
+    { name: "seq", path: ["SequenceNumber"], as: "string" },
+    { name: "created", path: ["ApproximateCreationDateTime"], as: "string" },
+    { name: "new_image", path: ["NewImage"], as: "json" },
+    { name: "event_name", path: ["eventName"], as: "string" },
+    { name: "identity_type", path: ["userIdentity", "type"], as: "string" },
+    { name: "principal", path: ["userIdentity", "principalId"], as: "string" },
+  ]);
+  const ttl = `(event_name = ${d.str("REMOVE")} AND identity_type = ${d.str(TTL_PRINCIPAL.type)}
+      AND principal = ${d.str(TTL_PRINCIPAL.principalId)})`;
+  return `SELECT file, ${TIER.capture} AS tier, ${keyOf(d, inp.keyAttributes)} AS k,
+    ${d.concat(d.str("2"), d.padDigits("seq", SEQUENCE_WIDTH))} AS o, ${d.microsFromSeconds("created")} AS t,
+    new_image AS img, COALESCE(${ttl}, FALSE) AS ttl
+  FROM ${lines}`;
+}
+
+/**
+ * Every stored record the rebuild reads, one row each: `file, tier, k, o, t, img, ttl` (`o` orders a key's records,
+ * `img` is NULL for deletes). Engines that stage it (DuckDB) count rows per file against the manifests before use.
+ */
+export function recordsSql(d: SqlDialect, inp: RebuildInputs): string {
+  const parts = [
+    inp.baseFiles.length > 0 ? baseRecords(d, inp) : undefined,
+    inp.incrementalFiles.length > 0 ? incrementalRecords(d, inp) : undefined,
+    inp.captureFiles.length > 0 ? captureRecords(d, inp) : undefined,
+  ].filter((p): p is string => p !== undefined);
+  if (parts.length === 0) {
+    return `SELECT CAST(NULL AS VARCHAR) AS file, 0 AS tier, CAST(NULL AS VARCHAR) AS k, CAST(NULL AS VARCHAR) AS o,
+      CAST(NULL AS BIGINT) AS t, CAST(NULL AS VARCHAR) AS img, FALSE AS ttl WHERE FALSE`;
+  }
+  return parts.join("\nUNION ALL\n");
+}
+
+/** Which records take part: the base, incrementals up to T, capture from its start to T (TTL deletes maybe skipped). */
+export function takesPart(inp: RebuildInputs): string {
+  const capture = `(tier = ${TIER.capture} AND t >= ${inp.captureFromMicros} AND t <= ${inp.atMicros}${inp.keepTtlDeleted ? " AND NOT ttl" : ""})`;
+  return `(tier = ${TIER.base} OR (tier = ${TIER.incremental} AND t <= ${inp.atMicros}) OR ${capture})`;
+}
+
+/** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */
+export function rebuiltLinesSql(d: SqlDialect, inp: RebuildInputs, records: string): string {
+  return `SELECT ${d.concat(d.str('{"Item":'), "img", d.str("}"))} AS line
+FROM (
+  SELECT img, row_number() OVER (PARTITION BY k ORDER BY o DESC) AS rn
+  FROM ${records}
+  WHERE ${takesPart(inp)}
+) AS ranked
+WHERE rn = 1 AND img IS NOT NULL`;
+}
+
+/** Rows per file of a relation of {@link recordsSql} (for the count check before use). */
+export function countsPerFileSql(records: string): string {
+  return `SELECT file, count(*) AS n FROM ${records} GROUP BY file`;
+}
