@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { memoryLimitBytes } from "../../lib/history/duckdb-engine";
+import { memoryLimitBytes } from "../../lib/engine/duckdb";
 import type { BenchOptions, BenchSuite, SuiteResult } from "../lib/types";
 import { writeBenchHistory } from "./rebuild-history";
 

@@ -6,7 +6,7 @@ import type { DuckDBAppender } from "@duckdb/node-api";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_MEMORY_LIMIT, openDuckDb, type EngineSettings } from "../history/duckdb-engine";
+import { DEFAULT_MEMORY_LIMIT, openDuckDb, type EngineSettings } from "../engine/duckdb";
 
 /** Pairs appended per DuckDB flush. */
 const FLUSH_EVERY = 50_000;

@@ -17,7 +17,7 @@ import {
   readExportItems,
   type OpenedExport,
 } from "../export-format";
-import type { EngineSettings } from "../history/duckdb-engine";
+import type { EngineSettings } from "../engine/duckdb";
 import { openDigestSets, type DigestSets } from "./compare-store";
 import { parallelScan } from "./scan";
 import type { RetryPolicy } from "./retry";

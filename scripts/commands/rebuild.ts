@@ -20,7 +20,7 @@ import { parseInstant, projectCatalog } from "../../lib/cli/dr-options";
 import { catalogTable } from "../../lib/dr/import-plan";
 import { UsageError } from "../../lib/errors";
 import { formatLocation, openStore, parseLocation, type ExportStore } from "../../lib/export-format";
-import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN } from "../../lib/history/duckdb-engine";
+import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN } from "../../lib/engine/duckdb";
 import { STREAM_RESOLUTION_MS } from "../../lib/history/plan";
 import { rebuildTable, type RebuildResult } from "../../lib/history/rebuild";
 import { parseHistorySource } from "../../lib/history/source";

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeLines, SPEC, stateAt, expectedLines, writeCapture, writeFullExport, type Write } from "./fixtures";
 import { freshDir, H, randomWrites } from "./history-world";
 import { duckdbDialect } from "../../lib/history/duckdb-dialect";
-import { openDuckDb } from "../../lib/history/duckdb-engine";
+import { openDuckDb } from "../../lib/engine/duckdb";
 import { changesBetweenSql, itemHistorySql, tableAsOfSql } from "../../lib/history/queries";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
