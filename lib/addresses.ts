@@ -82,6 +82,9 @@ export const PUBLIC_RESOURCE_NAMES = {
   backupSelection: "backup_selection",
   /** `aws_sns_topic.alarm_topic` (users subscribe to it). */
   alarmTopic: "alarm_topic",
+  /** `aws_backup_restore_testing_plan.restore_testing_plan` and its selection of the backed-up tables. */
+  restoreTestingPlan: "restore_testing_plan",
+  restoreTestingSelection: "restore_testing_selection",
 } as const;
 
 /** The backup bucket's settings, each its own resource next to the bucket. */
@@ -117,10 +120,20 @@ export const RESOURCE_NAMES = {
   captureFailedBatchesAlarm: "capture_failed_batches_alarm",
   captureSealErrorsAlarm: "capture_seal_errors_alarm",
   sealCaptureSchedule: "seal_capture_schedule",
+  /** Restore testing: the EventBridge rule on completed restore tests, its target, the invoke permission, the alarm. */
+  restoreTestCompletedRule: "restore_test_completed_rule",
+  restoreTestCompletedTarget: "restore_test_completed_target",
+  restoreTestInvokePermission: "restore_test_invoke_permission",
+  restoreTestErrorsAlarm: "restore_test_errors_alarm",
 } as const;
 
 /** Name bases of the module's IAM roles that belong to no function or state machine. */
-export const ROLE_BASES = { backup: "backup", scheduler: "scheduler", sealScheduler: "seal_scheduler" } as const;
+export const ROLE_BASES = {
+  backup: "backup",
+  scheduler: "scheduler",
+  sealScheduler: "seal_scheduler",
+  restoreTesting: "restore_testing",
+} as const;
 /** Name bases of the state machines (their roles are `<base>_sfn_…`). */
 export const STATE_MACHINE_BASES = { export: "export", restoreDrill: "restore_drill" } as const;
 

@@ -11,12 +11,15 @@ import { DynamoTables } from "./dynamo-tables";
 import { ExportPipeline } from "./export-pipeline";
 import { ExportPipelineInputValues, ExportPipelineVariables } from "./export-pipeline-variables";
 import { PipelineContext } from "./pipeline-context";
+import { RestoreTesting } from "./restore-testing";
+import { RestoreTestingInputValues, RestoreTestingVariables } from "./restore-testing-variables";
 
 /** Values for every module input, by Terraform variable name (the deployable stack's `deploy.inputs`). */
 export type DataPersistenceModuleInputs = DataPersistenceInputValues &
   ExportPipelineInputValues &
   BackupPlanInputValues &
-  ChangeCaptureInputValues;
+  ChangeCaptureInputValues &
+  RestoreTestingInputValues;
 
 export interface DataPersistenceProps {
   readonly catalog: TableCatalog;
@@ -37,6 +40,7 @@ export class DataPersistence extends Construct {
   public readonly exportPipeline: ExportPipeline;
   public readonly backupPlan: BackupPlan;
   public readonly changeCapture: ChangeCapture;
+  public readonly restoreTesting: RestoreTesting;
 
   constructor(scope: Construct, id: string, props: DataPersistenceProps) {
     super(scope, id);
@@ -59,6 +63,7 @@ export class DataPersistence extends Construct {
     this.exportPipeline = this.createExportPipeline(props, context, pipelineVariables, bundles);
     this.backupPlan = this.createBackupPlan(props, context);
     this.changeCapture = this.createChangeCapture(props, context, pipelineVariables, bundles);
+    this.restoreTesting = this.createRestoreTesting(props, context, pipelineVariables, bundles);
     this.tableOutputs(props.catalog);
     this.capabilityOutputs();
   }
@@ -138,6 +143,42 @@ export class DataPersistence extends Construct {
       },
       prefixExpr: "var.prefix",
       tagsExpr: "var.tags",
+    });
+  }
+
+  /** AWS Backup restore testing of the backup plan's tables, validated against the pipeline's verified exports. */
+  private createRestoreTesting(
+    props: DataPersistenceProps,
+    context: PipelineContext,
+    pipelineVariables: ExportPipelineVariables,
+    bundles: LambdaBundles,
+  ): RestoreTesting {
+    const backup = this.backupPlan.outputs;
+    const pipeline = this.exportPipeline.outputs;
+    const need = (outputs: Readonly<Record<string, string>>, key: string): string => {
+      const e = outputs[key];
+      if (e === undefined) throw new Error(`DataPersistence: no output expression ${key} for restore testing`);
+      return e;
+    };
+    return new RestoreTesting(this, "restore_testing", {
+      context,
+      variables: new RestoreTestingVariables(this, "restore_testing_variables", { defaults: props.defaults }),
+      dependencies: {
+        backupTablesExpr: need(backup, "tables"),
+        vaultArnExpr: need(backup, "vault_arn"),
+        exportTablesExpr: need(pipeline, "export_tables"),
+        bucketNameExpr: need(pipeline, "bucket_name"),
+        bucketArnExpr: need(pipeline, "bucket_arn"),
+        bucketKmsKeyArnExpr: need(pipeline, "kms_key_arn"),
+        alarmTopicArnExpr: need(pipeline, "alarm_topic_arn"),
+      },
+      bundle: bundles["validate-restore-test"],
+      prefixExpr: "var.prefix",
+      tableKmsKeyArnExpr: "var.kms_key_arn",
+      tagsExpr: "var.tags",
+      runtimeExpr: pipelineVariables.lambdaRuntime.fqn,
+      architectureExpr: pipelineVariables.lambdaArchitecture.fqn,
+      logRetentionDaysExpr: pipelineVariables.lambdaLogRetentionDays.fqn,
     });
   }
 

@@ -36,5 +36,6 @@ provider "aws" {
     sfn        = var.aws_endpoint
     backup     = var.aws_endpoint
     logs       = var.aws_endpoint
+    events     = var.aws_endpoint
   }
 }

@@ -9,7 +9,7 @@ import { ModuleInput, tf } from "./types";
 import { catalogNames, wholeRange } from "./validations";
 
 /** AWS Backup takes six-field cron expressions (UTC unless a time zone is given). */
-const BACKUP_CRON_REGEX = String.raw`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`;
+export const BACKUP_CRON_REGEX = String.raw`^cron\(\S+ \S+ \S+ \S+ \S+ \S+\)$`;
 const VAULT_ARN_REGEX = String.raw`^arn:aws[a-zA-Z-]*:backup:[a-z0-9-]+:[0-9]{12}:backup-vault:[A-Za-z0-9_.-]{2,50}$`;
 
 export const DEFAULT_ENABLE_BACKUP_PLAN = true;

@@ -215,33 +215,46 @@ function importProblems(drill: DrillState): string[] {
   return problems;
 }
 
-/** Reads a random sample of the export's items back from the scratch table; returns the keys that differ. */
-async function compareSample(
+/** Where an export lives and which table should hold its items. */
+export interface ExportSampleTarget {
+  readonly bucket: string;
+  /** The export folder (holds manifest-summary.json), as a pointer names it. */
+  readonly exportDir: string;
+  /** The table the export's items are read back from. */
+  readonly tableName: string;
+  readonly sampleSize: number;
+  /** @default Math.random */
+  readonly random?: () => number;
+}
+
+/**
+ * Reads a random sample of an export's items back from a table (the restore drill's scratch table, or a table AWS
+ * Backup restored); returns the keys that are missing or differ, attribute by attribute.
+ */
+export async function compareExportSample(
   dynamo: DynamoDBClient,
   s3: S3Client,
-  job: ExportJob,
-  drill: DrillState,
-  settings: DrillSettings,
+  target: ExportSampleTarget,
 ): Promise<{ sampleSize: number; mismatches: string[] }> {
   const exp = await openExport(
-    openStore({ kind: "s3", bucket: job.bucket, prefix: drill.pointer.exportDir }, s3).location,
+    openStore({ kind: "s3", bucket: target.bucket, prefix: target.exportDir }, s3).location,
     { s3 },
   );
-  const described = await dynamo.send(new DescribeTableCommand({ TableName: drill.scratchTableName }));
-  if (described.Table === undefined) throw new Error(`DescribeTable ${drill.scratchTableName} returned nothing`);
+  const described = await dynamo.send(new DescribeTableCommand({ TableName: target.tableName }));
+  if (described.Table === undefined) throw new Error(`DescribeTable ${target.tableName} returned nothing`);
   const schema: TableSchema = schemaFromDescription(described.Table);
   const keys = keyAttributeNames(schema);
-  const sample = await sampleItems(exp, settings.sampleSize, settings.random ?? Math.random);
+  const sample = await sampleItems(exp, target.sampleSize, target.random ?? Math.random);
   const mismatches: string[] = [];
   for (const item of sample) {
     // Read in wire form: the SDK's deserializer would drop an attribute named "__proto__" (lib/table-io/wire.ts).
     const got = await getItemWire(dynamo, {
-      TableName: drill.scratchTableName,
+      TableName: target.tableName,
       Key: itemKey(item, keys),
       ConsistentRead: true,
     });
     const keyText = itemKeyString(item, keys);
-    if (got === undefined) mismatches.push(`${keyText}: missing from the scratch table`);
+    if (got === undefined) mismatches.push(`${keyText}: missing from ${target.tableName}`);
     else if (canonicalItem(got) !== canonicalItem(item)) mismatches.push(`${keyText}: differs from the export`);
   }
   return { sampleSize: sample.length, mismatches };
@@ -257,7 +270,13 @@ export async function compareDrill(
 ): Promise<DrillState> {
   const now = (settings.now ?? (() => new Date()))();
   const problems = importProblems(drill);
-  const { sampleSize, mismatches } = await compareSample(dynamo, s3, job, drill, settings);
+  const { sampleSize, mismatches } = await compareExportSample(dynamo, s3, {
+    bucket: job.bucket,
+    exportDir: drill.pointer.exportDir,
+    tableName: drill.scratchTableName,
+    sampleSize: settings.sampleSize,
+    random: settings.random,
+  });
   if (mismatches.length > 0) problems.push(`${mismatches.length} of ${sampleSize} sampled items do not match`);
   const importEnd = new Date(drill.importEndedAt ?? now.toISOString()).getTime();
   const restoreSeconds = Math.max(0, Math.round((importEnd - new Date(drill.startedAt).getTime()) / 1000));

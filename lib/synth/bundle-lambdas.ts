@@ -13,14 +13,20 @@ import { join, resolve } from "node:path";
 import { PROJECT_ROOT } from "../project-config";
 import { LAMBDA_BUNDLE_TARGET, PIPELINE_FUNCTIONS, PipelineFunctionName } from "../pipeline/config";
 import { CAPTURE_FUNCTIONS, type CaptureFunctionName } from "../capture/config";
+import { RESTORE_TESTING_FUNCTIONS, type RestoreTestingFunctionName } from "../restore-testing/config";
 
-/** Every bundled Lambda: the pipeline's and change capture's. */
-export type LambdaFunctionName = PipelineFunctionName | CaptureFunctionName;
-const ALL_FUNCTIONS: Readonly<Record<LambdaFunctionName, string>> = { ...PIPELINE_FUNCTIONS, ...CAPTURE_FUNCTIONS };
-/** Bundling order: the pipeline's functions, then change capture's (each sorted). */
+/** Every bundled Lambda: the pipeline's, change capture's and restore testing's. */
+export type LambdaFunctionName = PipelineFunctionName | CaptureFunctionName | RestoreTestingFunctionName;
+const ALL_FUNCTIONS: Readonly<Record<LambdaFunctionName, string>> = {
+  ...PIPELINE_FUNCTIONS,
+  ...CAPTURE_FUNCTIONS,
+  ...RESTORE_TESTING_FUNCTIONS,
+};
+/** Bundling order: the pipeline's functions, then change capture's, then restore testing's (each sorted). */
 const BUNDLE_ORDER: readonly LambdaFunctionName[] = [
   ...(Object.keys(PIPELINE_FUNCTIONS).sort() as PipelineFunctionName[]),
   ...(Object.keys(CAPTURE_FUNCTIONS).sort() as CaptureFunctionName[]),
+  ...(Object.keys(RESTORE_TESTING_FUNCTIONS).sort() as RestoreTestingFunctionName[]),
 ];
 
 export interface LambdaBundle {

@@ -32,7 +32,13 @@ describe("the declarative input tables", () => {
   });
 
   it("document in `@default` the default each row really has", () => {
-    const files = ["table-inputs.ts", "export-pipeline-inputs.ts", "backup-plan-inputs.ts", "change-capture-inputs.ts"];
+    const files = [
+      "table-inputs.ts",
+      "export-pipeline-inputs.ts",
+      "backup-plan-inputs.ts",
+      "change-capture-inputs.ts",
+      "restore-testing-inputs.ts",
+    ];
     const docs = files.flatMap((f) => [
       ...readFileSync(join(PROJECT_ROOT, "lib", "module-inputs", f), "utf8").matchAll(
         /\/\*\* @default (.+?) \*\/\n\s+readonly (\w+)\?/g,
@@ -91,6 +97,10 @@ const BAD_PREFIX =
 const BAD_TIMEZONE =
   "export_schedule_timezone must be an IANA time zone name such as UTC, Europe/Paris or America/New_York (a name of the tz database 2025b, links included; case matters).";
 
+const BAD_VALIDATION_WINDOW = "restore_testing_validation_window_hours must be a whole number from 1 to 168.";
+const RESTORE_TESTING_NEEDS =
+  "enable_restore_testing = true needs the AWS Backup plan (enable_backup_plan = true, with at least one table in backup_plan_tables)";
+
 const PLAN_ROWS: readonly PlanRow[] = [
   { label: "prefix = null gets the prefix rule", args: { prefix: null }, messages: [BAD_PREFIX], exitCode: 1 },
   { label: "prefix = empty string", args: { prefix: "" }, messages: [BAD_PREFIX], exitCode: 1 },
@@ -116,6 +126,32 @@ const PLAN_ROWS: readonly PlanRow[] = [
     exitCode: 1,
   },
   {
+    label: "restore_testing_validation_window_hours = 0",
+    args: { restore_testing_validation_window_hours: 0 },
+    messages: [BAD_VALIDATION_WINDOW],
+    exitCode: 1,
+  },
+  {
+    label: "restore_testing_validation_window_hours above AWS Backup's 168",
+    args: { restore_testing_validation_window_hours: 169 },
+    messages: [BAD_VALIDATION_WINDOW],
+    exitCode: 1,
+  },
+  {
+    label: "restore_testing_validation_window_hours not whole",
+    args: { restore_testing_validation_window_hours: 2.5 },
+    messages: [BAD_VALIDATION_WINDOW],
+    exitCode: 1,
+  },
+  {
+    label: "restore_testing_schedule as a rate()",
+    args: { restore_testing_schedule: "rate(7 days)" },
+    messages: [
+      "restore_testing_schedule must be a six-field cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 7 ? * WED *).",
+    ],
+    exitCode: 1,
+  },
+  {
     label: "change capture's numbers out of range",
     args: { max_capture_lag_minutes: 1441, capture_batch_size: 10001, capture_batching_window_seconds: -1 },
     messages: [
@@ -131,6 +167,18 @@ const PLAN_ROWS: readonly PlanRow[] = [
     messages: [
       "change_capture_tables needs the export pipeline: capture writes to its backup bucket with its key and alarms on its topic, which exist only when enable_export_pipeline is true and the pipeline exports at least one table (export_tables, or enable_point_in_time_tables when export_tables is null). Turn the export pipeline on, or set change_capture_tables = [].",
     ],
+    exitCode: 1,
+  },
+  {
+    label: "restore_testing_sample_size = 0",
+    args: { restore_testing_sample_size: 0 },
+    messages: ["restore_testing_sample_size must be a whole number from 1 to 1000."],
+    exitCode: 1,
+  },
+  {
+    label: "enable_restore_testing without the backup plan and the export pipeline",
+    args: { enable_restore_testing: true },
+    messages: [RESTORE_TESTING_NEEDS],
     exitCode: 1,
   },
   {

@@ -12,6 +12,9 @@
  * - AWS Backup `ListTags`: moto reads the ARN from `/tags/<arn>/` but the Go SDK sends `/tags/<arn>`, so moto
  *   answers "no tags" and every plan shows the vault's and plan's tags as drift. The shim adds the trailing slash.
  *
+ * - AWS Backup restore testing (plans, selections, their tags, PutRestoreValidationResult): kept in memory by
+ *   moto-shim-restore-testing.ts; the validation results a test's code reported are in `restoreTesting.validations`.
+ *
  * Set MOTO_SHIM_LOG=<file> to log every request (method, path, target, status) when debugging.
  *
  * It listens on 127.0.0.1 only. Nothing here is used outside tests.
@@ -28,6 +31,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { RestoreTestingEmulation } from "./moto-shim-restore-testing";
 
 export interface MotoShim {
   /** `http://127.0.0.1:<port>`: give this to clients instead of moto's endpoint. */
@@ -35,6 +39,8 @@ export interface MotoShim {
   readonly port: number;
   /** Calls the shim answered itself (for tests of the shim): e.g. `ValidateStateMachineDefinition`. */
   readonly answered: readonly string[];
+  /** AWS Backup restore testing, emulated in memory (plans, selections, validation results). */
+  readonly restoreTesting: RestoreTestingEmulation;
   stop(): Promise<void>;
 }
 
@@ -121,10 +127,21 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
   const upstream = new URL(upstreamEndpoint);
   const selections = new Map<string, StoredSelection>();
   const answered: string[] = [];
+  const restoreTesting = new RestoreTestingEmulation(answered);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
     const target = req.headers["x-amz-target"];
+    const restoreTestingAnswer = restoreTesting.handle(req, body);
+    if (restoreTestingAnswer !== undefined) {
+      const { status, body: answer, errorType } = restoreTestingAnswer;
+      if (errorType !== undefined) res.setHeader("x-amzn-errortype", errorType);
+      if (answer === undefined) {
+        res.writeHead(status, { "content-length": 0 });
+        return void res.end();
+      }
+      return json(res, status, answer);
+    }
     if (target === "AWSStepFunctions.ValidateStateMachineDefinition") {
       answered.push("ValidateStateMachineDefinition");
       const input = JSON.parse(body.toString("utf8") || "{}") as { definition?: string };
@@ -220,6 +237,7 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
     endpoint: `http://127.0.0.1:${port}`,
     port,
     answered,
+    restoreTesting,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
