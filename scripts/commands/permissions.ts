@@ -27,6 +27,25 @@ const CMK_TABLE_ACTIONS = [
   "kms:ReEncryptTo",
 ] as const;
 
+/** Restoring AWS Backup recovery points (StartRestoreJob passes the backup role to AWS Backup). */
+const AWS_BACKUP_RESTORE = [
+  {
+    actions: ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
+    on: "the vault (the module's <prefix>-dynamodb, or --vault)",
+    when: "--backup-type AWS_BACKUP",
+  },
+  {
+    actions: ["backup:StartRestoreJob", "backup:DescribeRestoreJob", "dynamodb:RestoreTableFromAwsBackup"],
+    on: "the recovery points",
+    when: "--backup-type AWS_BACKUP",
+  },
+  {
+    actions: ["iam:PassRole"],
+    on: "the backup role (<prefix>-ddb-backup, or --iam-role-arn)",
+    when: "--backup-type AWS_BACKUP",
+  },
+] as const;
+
 const TERRAFORM_NOTE = "--execute also runs terraform, which needs the permissions your terraform plans already need.";
 
 const PERMISSIONS = {
@@ -57,6 +76,7 @@ const PERMISSIONS = {
       { actions: ["dynamodb:DescribeBackup", "dynamodb:RestoreTableFromBackup"], on: "the backups" },
       { actions: ["dynamodb:DescribeTable", ...RESTORE_TARGET_ACTIONS], on: "the tables it restores (original names)" },
       { actions: CMK_TABLE_ACTIONS, on: "the tables' KMS key", when: "the tables use a customer managed key" },
+      ...AWS_BACKUP_RESTORE,
     ],
     note: TERRAFORM_NOTE,
   },

@@ -12,6 +12,17 @@
  * - AWS Backup `ListTags`: moto reads the ARN from `/tags/<arn>/` but the Go SDK sends `/tags/<arn>`, so moto
  *   answers "no tags" and every plan shows the vault's and plan's tags as drift. The shim adds the trailing slash.
  *
+ * - AWS Backup jobs and recovery points for DynamoDB, which moto 5.2.1 lacks (see backup-emulation below):
+ *   `StartBackupJob` (a DynamoDB CreateBackup in moto, recorded as a recovery point in the vault with its lifecycle
+ *   DeleteAfterDays), `DescribeBackupJob`, `StartRestoreJob` / `DescribeRestoreJob` (a RestoreTableFromBackup in moto,
+ *   then UpdateTable with the encryption the restore asked for), `ListRecoveryPointsByBackupVault`,
+ *   `ListRecoveryPointsByResource`, `DeleteRecoveryPoint` (deletes the DynamoDB backup too). The vault must exist in
+ *   moto (CreateBackupVault is moto's own). Jobs complete at once.
+ * - DynamoDB `DescribeContinuousBackups`: moto's restorable window never moves; a test can set a table's window with
+ *   `POST /__shim/pitr-window` `{ "region", "table", "earliest", "latest" }` (ISO times) and the shim answers with it.
+ * - Test control: `POST /__shim/recovery-point-date` `{ "arn", "creationDate" }` back-dates a recovery point (to test
+ *   expiry), `GET /__shim/state` dumps the emulated jobs.
+ *
  * Set MOTO_SHIM_LOG=<file> to log every request (method, path, target, status) when debugging.
  *
  * It listens on 127.0.0.1 only. Nothing here is used outside tests.
@@ -28,6 +39,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BackupEmulation } from "./moto-shim-backup";
 
 export interface MotoShim {
   /** `http://127.0.0.1:<port>`: give this to clients instead of moto's endpoint. */
@@ -121,10 +133,20 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
   const upstream = new URL(upstreamEndpoint);
   const selections = new Map<string, StoredSelection>();
   const answered: string[] = [];
+  const backup = new BackupEmulation(upstream, answered);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
     const target = req.headers["x-amz-target"];
+    const emulated = await backup.handle(req, body);
+    if (emulated !== undefined) {
+      if (emulated.status === 204 || emulated.body === undefined) {
+        res.writeHead(emulated.status, { "content-length": 0 });
+        return void res.end();
+      }
+      if (emulated.errorType !== undefined) res.setHeader("x-amzn-errortype", emulated.errorType);
+      return json(res, emulated.status, emulated.body, emulated.contentType);
+    }
     if (target === "AWSStepFunctions.ValidateStateMachineDefinition") {
       answered.push("ValidateStateMachineDefinition");
       const input = JSON.parse(body.toString("utf8") || "{}") as { definition?: string };
