@@ -14,6 +14,8 @@ import { verifyCommand } from "./verify";
 // Table history and rebuild as of any time (issue 11).
 import { historyCommand } from "./history";
 import { rebuildCommand } from "./rebuild";
+// Snapshots before a risky change, and one-command recovery (issue 12).
+import { snapshotCommand } from "./snapshot";
 
 /**
  * The names the commands had before they said which source they restore from. Each still runs its command, with a
@@ -45,6 +47,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   verifyCommand,
   historyCommand,
   rebuildCommand,
+  snapshotCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
 ) as CommandSpec<never>[];

@@ -149,6 +149,38 @@ const PERMISSIONS = {
     ],
     note: "A local folder mirroring the bucket (--bucket file:///path) needs no AWS access.",
   },
+  snapshot: {
+    groups: [
+      { actions: ["dynamodb:DescribeTable"], on: "the tables" },
+      {
+        actions: ["backup:DescribeBackupVault"],
+        on: "the vault (the module's <prefix>-dynamodb, or --vault)",
+        when: "always (a missing vault means on-demand backups)",
+      },
+      {
+        actions: ["backup:StartBackupJob", "backup:DescribeBackupJob", "backup:TagResource"],
+        on: "the vault and the tables",
+        when: "the vault exists",
+      },
+      {
+        actions: ["iam:PassRole"],
+        on: "the backup role (<prefix>-ddb-backup, or --iam-role-arn)",
+        when: "the vault exists",
+      },
+      {
+        actions: ["dynamodb:CreateBackup", "dynamodb:DescribeBackup"],
+        on: "the tables and their backups",
+        when: "there is no vault (on-demand backups)",
+      },
+      {
+        actions: ["dynamodb:ListBackups"],
+        on: "* (ListBackups takes no resource)",
+        when: "snapshot prune",
+      },
+      { actions: ["dynamodb:DeleteBackup"], on: "the expired snapshots", when: "snapshot prune --yes" },
+    ],
+    note: "AWS Backup itself needs its service role to back up the tables (the module's role has it).",
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type PermissionedCommand = keyof typeof PERMISSIONS;

@@ -20,18 +20,13 @@ import { moduleVaultName } from "../../lib/recover/module-names";
 import { Moto, startMoto } from "../support/moto";
 import { announceSkip, motoSkipReason } from "../support/tools";
 import { createCatalogTable, runDr, useEndpoint } from "../dr/helpers";
+import { createVault } from "./helpers";
 
 const skip = announceSkip("AWS Backup moto tests", motoSkipReason());
 const catalog = loadProjectCatalog();
 const PREFIX = "ab";
 const COLLECTIONS = physicalTableName(PREFIX, "CollectionsTable");
 const ROLE = "arn:aws:iam::123456789012:role/ab-ddb-backup";
-
-/** Creates a vault through moto's own AWS Backup API. */
-export async function createVault(endpoint: string, name: string, region = "us-east-1"): Promise<void> {
-  const bc = new BackupClient({ region, endpoint });
-  await bc.call("CreateBackupVault", "PUT", `/backup-vaults/${encodeURIComponent(name)}`, {});
-}
 
 describe.skipIf(skip)("AWS Backup through the shim", () => {
   let moto: Moto;
