@@ -75,15 +75,15 @@ describe.skipIf(skip)("AWS Backup through the shim", () => {
     ).rejects.toThrow(/no-such-vault/);
   });
 
-  it("restore-deployment --backup-type AWS_BACKUP restores the deleted table from the vault's newest recovery point", async () => {
+  it("restore-backups --backup-type AWS_BACKUP restores the deleted table from the vault's newest recovery point", async () => {
     await ddb.send(new DeleteTableCommand({ TableName: COLLECTIONS }));
-    const dry = await runDr(["restore-deployment", "--prefix", PREFIX, "--backup-type", "AWS_BACKUP", "--dry-run"]);
+    const dry = await runDr(["restore-backups", "--prefix", PREFIX, "--backup-type", "AWS_BACKUP", "--dry-run"]);
     expect(dry.stderr).toBe("");
     expect(dry.code).toBe(EXIT.ok);
     expect(dry.stdout).toContain("aws backup start-restore-job --cli-input-json");
     expect(dry.stdout).toContain(`"IamRoleArn":"${ROLE}"`);
     const run = await runDr([
-      "restore-deployment",
+      "restore-backups",
       "--prefix",
       PREFIX,
       "--backup-type",
@@ -104,7 +104,7 @@ describe.skipIf(skip)("AWS Backup through the shim", () => {
 
   it("a missing vault is named, with the region, and nothing is restored", async () => {
     const r = await runDr([
-      "restore-deployment",
+      "restore-backups",
       "--prefix",
       PREFIX,
       "--backup-type",
@@ -133,7 +133,7 @@ describe.skipIf(skip)("AWS Backup through the shim", () => {
       IamRoleArn: ROLE,
     });
     await west.send(new DeleteTableCommand({ TableName: COLLECTIONS }));
-    const args = ["restore-deployment", "--prefix", PREFIX, "--backup-type", "AWS_BACKUP"];
+    const args = ["restore-backups", "--prefix", PREFIX, "--backup-type", "AWS_BACKUP"];
     const r = await runDr([...args, "--vault", "dr-copies", "--region", "us-west-2", "--yes"]);
     expect(r.code).toBe(EXIT.ok);
     expect((await west.send(new ScanCommand({ TableName: COLLECTIONS }))).Items).toEqual([
