@@ -15,6 +15,7 @@ import { verifyCommand } from "./verify";
 import { historyCommand } from "./history";
 import { rebuildCommand } from "./rebuild";
 // Snapshots before a risky change, and one-command recovery (issue 12).
+import { recoverCommand } from "./recover";
 import { snapshotCommand } from "./snapshot";
 
 /**
@@ -47,6 +48,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   verifyCommand,
   historyCommand,
   rebuildCommand,
+  recoverCommand,
   snapshotCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),

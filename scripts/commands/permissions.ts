@@ -149,6 +149,34 @@ const PERMISSIONS = {
     ],
     note: "A local folder mirroring the bucket (--bucket file:///path) needs no AWS access.",
   },
+  recover: {
+    groups: [
+      {
+        actions: ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:RestoreTableToPointInTime"],
+        on: "the source table",
+      },
+      { actions: ["dynamodb:ListBackups"], on: "* (ListBackups takes no resource)" },
+      { actions: ["dynamodb:DescribeBackup", "dynamodb:RestoreTableFromBackup"], on: "the table's backups" },
+      { actions: ["backup:DescribeBackupVault"], on: "the vault (the module's <prefix>-dynamodb, or --vault)" },
+      {
+        actions: ["backup:ListRecoveryPointsByBackupVault"],
+        on: "the vault",
+        when: "the vault exists",
+      },
+      {
+        actions: ["backup:StartRestoreJob", "backup:DescribeRestoreJob", "dynamodb:RestoreTableFromAwsBackup"],
+        on: "the recovery points",
+        when: "an AWS Backup recovery point is restored",
+      },
+      { actions: ["iam:PassRole"], on: "the backup role", when: "an AWS Backup recovery point is restored" },
+      {
+        actions: ["dynamodb:DescribeTable", "dynamodb:Scan", ...RESTORE_TARGET_ACTIONS],
+        on: "the new (restored) table (Scan counts its items)",
+      },
+      { actions: CMK_TABLE_ACTIONS, on: "the table's KMS key", when: "the table uses a customer managed key" },
+    ],
+    note: `${TERRAFORM_NOTE} --then runs your command with your own credentials.`,
+  },
   snapshot: {
     groups: [
       { actions: ["dynamodb:DescribeTable"], on: "the tables" },

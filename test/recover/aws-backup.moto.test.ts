@@ -82,15 +82,7 @@ describe.skipIf(skip)("AWS Backup through the shim", () => {
     expect(dry.code).toBe(EXIT.ok);
     expect(dry.stdout).toContain("aws backup start-restore-job --cli-input-json");
     expect(dry.stdout).toContain(`"IamRoleArn":"${ROLE}"`);
-    const run = await runDr([
-      "restore-backups",
-      "--prefix",
-      PREFIX,
-      "--backup-type",
-      "AWS_BACKUP",
-      "--yes",
-      "--json",
-    ]);
+    const run = await runDr(["restore-backups", "--prefix", PREFIX, "--backup-type", "AWS_BACKUP", "--yes", "--json"]);
     expect(run.stderr).toContain(`Restoring ${COLLECTIONS} from arn:aws:backup:us-east-1:123456789012:recovery-point:`);
     expect(run.code).toBe(EXIT.ok);
     const result = JSON.parse(run.stdout) as { vault: string; restoreJobs: { Metadata: Record<string, string> }[] };
