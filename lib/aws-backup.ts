@@ -85,6 +85,12 @@ function withDates<T>(v: T): T {
   return out as T;
 }
 
+/**
+ * Called with "Backup.<Operation>" before every call (the permissions test records the calls a command makes, as it
+ * does with the SDK clients' middleware).
+ */
+export const backupCallObservers: ((operation: string) => void)[] = [];
+
 export class BackupClient {
   readonly region: string;
   private readonly endpoint: URL;
@@ -114,6 +120,7 @@ export class BackupClient {
     body?: unknown,
     query: Record<string, string> = {},
   ): Promise<T> {
+    for (const observe of backupCallObservers) observe(`Backup.${operation}`);
     const text = body === undefined ? undefined : JSON.stringify(body);
     const maxAttempts = Number(process.env.AWS_MAX_ATTEMPTS ?? DEFAULT_MAX_ATTEMPTS);
     for (let attempt = 1; ; attempt += 1) {
