@@ -111,6 +111,29 @@ const PERMISSIONS = {
       { actions: ["s3:GetObject"], on: "arn:aws:s3:::<bucket>/<prefix>/*", when: "the source is s3://…" },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "the source is s3://…" },
       { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
+      {
+        actions: [
+          "dynamodb:DescribeImport",
+          "dynamodb:DescribeTable",
+          "dynamodb:ImportTable",
+          "dynamodb:UpdateTable",
+          "dynamodb:UpdateTimeToLive",
+        ],
+        on: "the new table (and its import)",
+        when: "--via import-table",
+      },
+      {
+        actions: [
+          "logs:CreateLogGroup",
+          "logs:CreateLogStream",
+          "logs:DescribeLogGroups",
+          "logs:DescribeLogStreams",
+          "logs:PutLogEvents",
+          "logs:PutRetentionPolicy",
+        ],
+        on: "arn:aws:logs:<region>:<account>:log-group:/aws-dynamodb/*",
+        when: "--via import-table (DynamoDB logs failed items there with your permissions)",
+      },
     ],
   },
   verify: {

@@ -71,6 +71,12 @@ const ROWS: Row[] = [
   row(["snapshot", "prune", "--prefix", "p", "--reason", "x"], EXIT.usage, "--reason is not allowed with snapshot prune. See --help."),
   row(["snapshot", "prune", "--prefix", "p", "--retain-days", "3"], EXIT.usage, "--retain-days is not allowed with snapshot prune. See --help."),
   row(["snapshot", "prune", "extra", "--prefix", "p"], EXIT.usage, 'unexpected argument "extra"; snapshot takes only prune. See --help.'),
+  // restore-files --via import-table
+  row(["restore-files", "s3://b/x", "--table", "t-new", "--via", "copy"], EXIT.usage, '--via: "copy" is not allowed; use one of write, import-table'),
+  row(["restore-files", "s3://b/x", "--table", "t-new", "--via", "import-table", "--resume"], EXIT.usage, "--resume does not apply with --via import-table (ImportTable writes nothing through this machine)"),
+  row(["restore-files", "s3://b/x", "--table", "t-new", "--via", "import-table", "--concurrency", "4"], EXIT.usage, "--concurrency does not apply with --via import-table (ImportTable writes nothing through this machine)"),
+  row(["restore-files", "/tmp/dds-local-backup", "--table", "t-new", "--via", "import-table"], EXIT.usage, "--via import-table: <source> /tmp/dds-local-backup is a local folder; ImportTable reads only from S3 (s3://bucket/prefix): copy it there first, or restore without --via import-table"),
+  row(["restore-files", "s3://b/x", "--table", "a", "--via", "import-table"], EXIT.usage, '--table: "a" is not a legal DynamoDB table name: it must be 3-255 characters long (it is 1).'),
   // restore-backups' AWS Backup flags
   row(["restore-backups", "--prefix", "p", "--backup-type", "AWS_BACKUP", "--region", "eu"], EXIT.usage, '--region: "eu" is not allowed; use a region code such as us-west-2'),
 ];

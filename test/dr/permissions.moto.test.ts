@@ -153,6 +153,17 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
         "--yes",
       ]),
     );
+    expectDeclared(
+      "restore-files",
+      await callsOf([
+        "restore-files",
+        `s3://${BUCKET}/b1`,
+        "--table",
+        `${collections}-imported`,
+        "--via",
+        "import-table",
+      ]),
+    );
     // Again, into the now existing table (the emptiness probe).
     expectDeclared(
       "restore-files",
