@@ -26,7 +26,7 @@ import { runDr, useEndpoint } from "../dr/helpers";
 const skip = announceSkip("recover --execute (terraform + moto)", terraformSkipReason() ?? motoSkipReason());
 const PREFIX = "example";
 const TABLE = physicalTableName(PREFIX, "ProvidersTable");
-const LONG = 300_000;
+const LONG = 900_000;
 
 describe.skipIf(skip)("recover --execute on a real root module", () => {
   let moto: Moto;
