@@ -3,6 +3,7 @@
  * loses least (or --source), restored into a new table, the import-restored-table flow (printed, or run with
  * --execute), a check of the result, an optional --then command, and the time each step took.
  */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
 import { TableCatalog, findTable, physicalTableName } from "../../lib/catalog";
@@ -30,7 +31,7 @@ import {
 import { catalogTable, overrideEntries, restoredTablePlan } from "../../lib/dr/import-plan";
 import { checkTableNameFlag, defaultRestoredName, stateBackupFileName } from "../../lib/dr/names";
 import { checkImportableTable, describeTable } from "../../lib/dr/tables";
-import { ResultCheck, checkResult, restoreRequestLine, runRestore } from "../../lib/recover/restore";
+import { RestoreStep, ResultCheck, checkResult, restoreRequestLine, runRestore } from "../../lib/recover/restore";
 import {
   Candidate,
   SOURCE_CHOICES,
@@ -137,6 +138,48 @@ class Clock {
   }
 }
 
+/** Read-only: the source table, the vault, every candidate and the chosen one. */
+async function surveyStep(client: DynamoDBClient, opts: RecoverOptions, sourceName: string) {
+  const source = await describeTable(client, sourceName);
+  const vault = await findVault(client, opts.prefix, opts.awsBackup ?? {});
+  const candidates = await surveySources({
+    client,
+    sourceName,
+    source,
+    at: opts.at,
+    vault: vault?.ref,
+    noVault: `the module's AWS Backup vault does not exist (enable_backup_plan off?)`,
+  });
+  return { source, vault, candidates, chosen: chooseSource(candidates, opts.source, opts.at) };
+}
+
+/** After the restore: the check, the Terraform steps (--execute), the --then command; each timed. */
+async function afterRestore(
+  client: DynamoDBClient,
+  step: RestoreStep,
+  ctx: { readonly opts: RecoverOptions; readonly catalog: TableCatalog; readonly now: Date; readonly io: DrIO },
+  prepared: PreparedImport | undefined,
+  clock: Clock,
+): Promise<Pick<RecoverResult, "check" | "execution" | "then" | "ok">> {
+  const check = await clock.time("check", () => checkResult(client, step));
+  let execution: ImportExecution | undefined;
+  if (prepared !== undefined) {
+    execution = await clock.time("terraform", async () => {
+      await checkImportableTable(client, findTable(ctx.catalog, step.catalogName), step.targetName, "--target-name");
+      return executeImport(prepared, ctx.now);
+    });
+  }
+  const thenCmd = ctx.opts.then;
+  const names = {
+    catalogName: step.catalogName,
+    sourceName: step.sourceName,
+    restoredName: step.targetName,
+    at: step.at,
+  };
+  const then = thenCmd === undefined ? undefined : await clock.time("then", () => runThen(thenCmd, names, ctx.io));
+  return { check, execution, then, ok: check.ok && (then === undefined || then.exitCode === 0) };
+}
+
 export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverResult> {
   const catalog = opts.catalog ?? projectCatalog(io.env);
   const now = opts.now ?? new Date();
@@ -144,21 +187,8 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
   const clock = new Clock();
   const client =
     opts.awsBackup?.region === undefined ? dynamoClient() : dynamoClient({ region: opts.awsBackup.region });
-  const survey = await clock.time("survey", async () => {
-    const source = await describeTable(client, sourceName);
-    const vault = await findVault(client, opts.prefix, opts.awsBackup ?? {});
-    const candidates = await surveySources({
-      client,
-      sourceName,
-      source,
-      at: opts.at,
-      vault: vault?.ref,
-      noVault: `the module's AWS Backup vault does not exist (enable_backup_plan off?)`,
-    });
-    const chosen = chooseSource(candidates, opts.source, opts.at);
-    return { source, vault, candidates, chosen };
-  });
-  const step = {
+  const survey = await clock.time("survey", () => surveyStep(client, opts, sourceName));
+  const step: RestoreStep = {
     catalogName: table,
     sourceName,
     source: survey.source,
@@ -212,24 +242,8 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
   );
   const timeoutMs = (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000;
   await clock.time("restore", () => runRestore(client, step, { timeoutMs, pollMs: opts.pollMs, stderr: io.stderr }));
-  const check = await clock.time("check", () => checkResult(client, step));
-  let execution: ImportExecution | undefined;
-  if (prepared !== undefined) {
-    const p = prepared;
-    execution = await clock.time("terraform", async () => {
-      await checkImportableTable(client, findTable(catalog, table), targetName, "--target-name");
-      return executeImport(p, now);
-    });
-  }
-  const thenCmd = opts.then;
-  const then =
-    thenCmd === undefined
-      ? undefined
-      : await clock.time("then", () =>
-          runThen(thenCmd, { catalogName: table, sourceName, restoredName: targetName, at: opts.at }, io),
-        );
-  const ok = check.ok && (then === undefined || then.exitCode === 0);
-  return { ...base, mode: "recovered", check, execution, then, steps: clock.steps, totalSeconds: clock.total(), ok };
+  const after = await afterRestore(client, step, { opts, catalog, now, io }, prepared, clock);
+  return { ...base, mode: "recovered", ...after, steps: clock.steps, totalSeconds: clock.total() };
 }
 
 function seconds(s: number): string {
