@@ -13,10 +13,10 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from "@aws-sdk/client-dynamodb";
-import { Progress } from "../cli/progress";
 import { NotFoundError, PreconditionError, UsageError, VerificationError } from "../errors";
 import { DATA_DIR, type OpenedExport, formatLocation, verifyExport } from "../export-format";
-import { describeTable, waitForTableActive } from "../dr/tables";
+import type { ProgressSink } from "../progress-sink";
+import { describeTable, waitForTableActive } from "../table-io/tables";
 
 /** ImportTable reads at most this many S3 objects per import (AWS quota). */
 export const IMPORT_TABLE_MAX_OBJECTS = 50_000;
@@ -125,12 +125,15 @@ export interface ImportTableResult {
 async function pollImport(
   client: DynamoDBClient,
   arn: string,
-  opts: { readonly timeoutMs: number; readonly pollMs?: number; readonly progress?: Progress },
+  opts: { readonly timeoutMs: number; readonly pollMs?: number; readonly progress?: ProgressSink },
 ) {
   const deadline = Date.now() + opts.timeoutMs;
+  let reported = 0;
   for (;;) {
     const d = (await client.send(new DescribeImportCommand({ ImportArn: arn }))).ImportTableDescription;
-    opts.progress?.set(d?.ProcessedItemCount ?? 0);
+    const processed = d?.ProcessedItemCount ?? 0;
+    opts.progress?.add(Math.max(processed - reported, 0));
+    reported = Math.max(processed, reported);
     if (d?.ImportStatus !== "IN_PROGRESS" && d?.ImportStatus !== undefined) return d;
     if (Date.now() > deadline) {
       throw new PreconditionError(
@@ -146,15 +149,13 @@ export async function runImportTable(
   client: DynamoDBClient,
   exp: OpenedExport,
   plan: ImportTablePlan,
-  opts: { readonly timeoutMs: number; readonly pollMs?: number; readonly stderr: NodeJS.WritableStream },
+  opts: { readonly timeoutMs: number; readonly pollMs?: number; readonly progress?: ProgressSink },
 ): Promise<ImportTableResult> {
   const started = Date.now();
   const table = plan.input.TableCreationParameters?.TableName ?? "";
   const res = await client.send(new ImportTableCommand(plan.input));
   const arn = res.ImportTableDescription?.ImportArn ?? "";
-  const progress = new Progress({ label: `import into ${table}`, total: plan.expectedItems, stream: opts.stderr });
-  const d = await pollImport(client, arn, { ...opts, progress });
-  progress.finish(d.ImportStatus ?? "?");
+  const d = await pollImport(client, arn, opts);
   const imported = d.ImportedItemCount ?? 0;
   const errors = d.ErrorCount ?? 0;
   if (d.ImportStatus !== "COMPLETED" || errors > 0 || imported !== plan.expectedItems) {

@@ -6,8 +6,9 @@ import { DynamoDBClient, ScanCommand, TableDescription } from "@aws-sdk/client-d
 import { PreconditionError } from "../errors";
 import { VaultRef, backupRestoreInput, restoreJobInput, runRestoreJob, startBackupRestore } from "../dr/backup-restore";
 import { checkPitrRestore, startPitrRestore } from "../dr/pitr-restore";
-import { Progress, formatDuration } from "../cli/progress";
-import { waitForTableActive } from "../dr/tables";
+import { formatDuration } from "../duration";
+import type { ProgressSink } from "../progress-sink";
+import { waitForTableActive } from "../table-io/tables";
 import { shQuote } from "../dr/shell";
 import { Candidate } from "./sources";
 
@@ -62,7 +63,7 @@ function jobInput(s: RestoreStep) {
 export async function runRestore(
   client: DynamoDBClient,
   s: RestoreStep,
-  opts: { readonly timeoutMs: number; readonly pollMs?: number; readonly stderr: NodeJS.WritableStream },
+  opts: { readonly timeoutMs: number; readonly pollMs?: number; readonly progress?: ProgressSink },
 ): Promise<TableDescription> {
   if (s.chosen.kind === "pitr") {
     const check = await checkPitrRestore(client, {
@@ -80,20 +81,13 @@ export async function runRestore(
   } else {
     throw new PreconditionError(`source ${s.chosen.kind} cannot be restored by this build`);
   }
-  const progress = new Progress({
-    label: `waiting for ${s.targetName} to be ACTIVE`,
-    total: 1,
-    unit: "tables",
-    stream: opts.stderr,
-  });
   const table = await waitForTableActive(client, s.targetName, opts);
   if (table === undefined) {
     throw new PreconditionError(
       `restored table ${s.targetName} not ACTIVE after ${formatDuration(opts.timeoutMs / 1000)}; the restore goes on in AWS (aws dynamodb wait table-exists --table-name ${s.targetName}), then run import-restored-table.`,
     );
   }
-  progress.add(1);
-  progress.finish("ACTIVE");
+  opts.progress?.add(1);
   return table;
 }
 

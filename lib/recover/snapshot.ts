@@ -13,9 +13,10 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { BackupClient, describeBackupJob, startBackupJob } from "../aws-backup";
 import { TableCatalog, physicalTableName } from "../catalog";
-import { Progress, formatDuration } from "../cli/progress";
+import { formatDuration } from "../duration";
+import type { ProgressSink } from "../progress-sink";
 import { NotFoundError, PreconditionError, UsageError } from "../errors";
-import { describeTable } from "../dr/tables";
+import { describeTable } from "../table-io/tables";
 import { OpenVault } from "./vault";
 
 /** What every snapshot backup name starts with: only these are ever pruned. */
@@ -119,7 +120,7 @@ export interface SnapshotPlan {
   readonly expiresAt: Date;
   readonly wait: boolean;
   readonly timeoutMs: number;
-  readonly progress?: Progress;
+  readonly progress?: ProgressSink;
 }
 
 async function onDemandSnapshot(client: DynamoDBClient, t: SnapshotTable, plan: SnapshotPlan): Promise<Snapshot> {

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { PreconditionError } from "../errors";
 import { VaultRef, newestBackup, newestRecoveryPoint } from "../dr/backup-restore";
-import { isNotFound } from "../dr/tables";
+import { isNotFound } from "../table-io/tables";
 
 export const SOURCE_CHOICES = ["pitr", "backup", "history"] as const;
 export type SourceChoice = (typeof SOURCE_CHOICES)[number];

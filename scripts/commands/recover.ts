@@ -8,6 +8,7 @@ import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
 import { TableCatalog, findTable, physicalTableName } from "../../lib/catalog";
 import { CommandContext, CommandSpec, ParsedValues, optionalString, requireString } from "../../lib/cli/command";
+import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
 import { UsageError, VerificationError } from "../../lib/errors";
 import {
@@ -19,7 +20,7 @@ import {
   projectCatalog,
   terraformFlags,
   waitMinutesFlag,
-} from "../../lib/dr/cli-options";
+} from "../../lib/cli/dr-options";
 import {
   ImportExecution,
   PreparedImport,
@@ -30,7 +31,7 @@ import {
 } from "../../lib/dr/execute-import";
 import { catalogTable, overrideEntries, restoredTablePlan } from "../../lib/dr/import-plan";
 import { checkTableNameFlag, defaultRestoredName, stateBackupFileName } from "../../lib/dr/names";
-import { checkImportableTable, describeTable } from "../../lib/dr/tables";
+import { checkImportableTable, describeTable } from "../../lib/table-io/tables";
 import { RestoreStep, ResultCheck, checkResult, restoreRequestLine, runRestore } from "../../lib/recover/restore";
 import {
   Candidate,
@@ -41,7 +42,8 @@ import {
   whyChosen,
 } from "../../lib/recover/sources";
 import { ThenResult, runThen } from "../../lib/recover/then";
-import { AwsBackupTarget, VAULT_OPTIONS, findVault, vaultFlags } from "../../lib/recover/vault";
+import { AwsBackupTarget, findVault } from "../../lib/recover/vault";
+import { VAULT_OPTIONS, vaultFlags } from "../../lib/cli/vault-options";
 import { DrIO, TerraformRecipe, recipeOf } from "./import-restored-table";
 
 export interface RecoverOptions extends Partial<TerraformFlags> {
@@ -138,6 +140,57 @@ class Clock {
   }
 }
 
+/** The import-restored-table plan, and with --execute its preparation (state checked before any restore). */
+async function terraformPlan(
+  opts: RecoverOptions,
+  catalog: TableCatalog,
+  table: string,
+  targetName: string,
+  now: Date,
+  io: DrIO,
+) {
+  const plan = restoredTablePlan({
+    catalog,
+    table,
+    restoredName: targetName,
+    moduleAddress: opts.moduleAddress ?? DEFAULT_MODULE_ADDRESS,
+    chdir: opts.chdir,
+    varArgs: opts.varArgs,
+    stateBackupFile: stateBackupFileName(now),
+  });
+  const prepared: PreparedImport | undefined =
+    opts.execute === true
+      ? await prepareImport(
+          { plan, backupDir: opts.backupDir, now, why: "recover --execute" },
+          { cwd: io.cwd, env: io.env, log: io.stderr },
+        )
+      : undefined;
+  return { plan, prepared };
+}
+
+function confirmQuestion(opts: RecoverOptions, step: RestoreStep, chdir: string | undefined): string {
+  const tf =
+    chdir === undefined ? "" : `, then change the Terraform state in ${chdir} (state rm + import; no table is deleted)`;
+  const then = opts.then === undefined ? "" : `, then run: ${opts.then}`;
+  return `Restore ${step.sourceName} as of ${step.at.toISOString()} from ${step.chosen.kind} (${step.chosen.says}) into the NEW table ${step.targetName}${tf}${then}? Proceed?`;
+}
+
+/** The restore into the new table, with a progress line until it is ACTIVE; timed. */
+async function restoreStep(client: DynamoDBClient, step: RestoreStep, opts: RecoverOptions, io: DrIO, clock: Clock) {
+  io.stderr.write(
+    `Restoring ${step.sourceName} as of ${step.at.toISOString()} -> ${step.targetName} from ${step.chosen.kind}\n`,
+  );
+  const timeoutMs = (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000;
+  const progress = new Progress({
+    label: `waiting for ${step.targetName} to be ACTIVE`,
+    total: 1,
+    unit: "tables",
+    stream: io.stderr,
+  });
+  await clock.time("restore", () => runRestore(client, step, { timeoutMs, pollMs: opts.pollMs, progress }));
+  progress.finish("ACTIVE");
+}
+
 /** Read-only: the source table, the vault, every candidate and the chosen one. */
 async function surveyStep(client: DynamoDBClient, opts: RecoverOptions, sourceName: string) {
   const source = await describeTable(client, sourceName);
@@ -197,22 +250,7 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
     chosen: survey.chosen,
     vault: survey.vault,
   };
-  const plan = restoredTablePlan({
-    catalog,
-    table,
-    restoredName: targetName,
-    moduleAddress: opts.moduleAddress ?? DEFAULT_MODULE_ADDRESS,
-    chdir: opts.chdir,
-    varArgs: opts.varArgs,
-    stateBackupFile: stateBackupFileName(now),
-  });
-  let prepared: PreparedImport | undefined;
-  if (opts.execute === true) {
-    prepared = await prepareImport(
-      { plan, backupDir: opts.backupDir, now, why: "recover --execute" },
-      { cwd: io.cwd, env: io.env, log: io.stderr },
-    );
-  }
+  const { plan, prepared } = await terraformPlan(opts, catalog, table, targetName, now, io);
   const base = {
     command: "recover" as const,
     table,
@@ -233,15 +271,12 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
     ];
     return { ...base, mode: "dry-run", wouldRun, steps: clock.steps, totalSeconds: clock.total(), ok: true };
   }
-  await confirm(
-    `Restore ${sourceName} as of ${opts.at.toISOString()} from ${survey.chosen.kind} (${survey.chosen.says}) into the NEW table ${targetName}${prepared === undefined ? "" : `, then change the Terraform state in ${plan.chdir} (state rm + import; no table is deleted)`}${opts.then === undefined ? "" : `, then run: ${opts.then}`}? Proceed?`,
-    { yes: opts.yes === true, input: io.stdin, output: io.stderr },
-  );
-  io.stderr.write(
-    `Restoring ${sourceName} as of ${opts.at.toISOString()} -> ${targetName} from ${survey.chosen.kind}\n`,
-  );
-  const timeoutMs = (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000;
-  await clock.time("restore", () => runRestore(client, step, { timeoutMs, pollMs: opts.pollMs, stderr: io.stderr }));
+  await confirm(confirmQuestion(opts, step, prepared === undefined ? undefined : plan.chdir), {
+    yes: opts.yes === true,
+    input: io.stdin,
+    output: io.stderr,
+  });
+  await restoreStep(client, step, opts, io, clock);
   const after = await afterRestore(client, step, { opts, catalog, now, io }, prepared, clock);
   return { ...base, mode: "recovered", ...after, steps: clock.steps, totalSeconds: clock.total() };
 }

@@ -22,7 +22,8 @@ import {
   startBackupRestore,
   surveyDeployment,
 } from "../../lib/dr/backup-restore";
-import { AwsBackupTarget, OpenVault, VAULT_OPTIONS, openVault, vaultFlags } from "../../lib/recover/vault";
+import { AwsBackupTarget, OpenVault, openVault } from "../../lib/recover/vault";
+import { VAULT_OPTIONS, vaultFlags } from "../../lib/cli/vault-options";
 import { CarryOverItem, notCarriedOver, renderCarryOver } from "../../lib/dr/carry-over";
 import {
   DEFAULT_WAIT_MINUTES,

@@ -3,12 +3,13 @@
  */
 import { dynamoClient } from "../../lib/aws";
 import type { CommandContext, ParsedValues } from "../../lib/cli/command";
-import { DEFAULT_WAIT_MINUTES } from "../../lib/dr/cli-options";
+import { DEFAULT_WAIT_MINUTES } from "../../lib/cli/dr-options";
 import { checkTableNameFlag } from "../../lib/dr/names";
 import { UsageError } from "../../lib/errors";
 import { openExport } from "../../lib/export-format";
 import { ImportTableResult, planImportTable, runImportTable } from "../../lib/recover/import-table";
-import { cliErrors, locationFlag } from "../../lib/table-io/cli";
+import { Progress } from "../../lib/cli/progress";
+import { locationFlag } from "../../lib/table-io/cli";
 import { withLocationErrors } from "../../lib/writable";
 
 export const VIA_CHOICES = ["write", "import-table"] as const;
@@ -54,20 +55,17 @@ export async function restoreViaImport(
     );
   }
   const client = dynamoClient();
-  return withLocationErrors("<source>", source, () =>
-    cliErrors(async () => {
-      const exp = await openExport(source);
-      const plan = await planImportTable(client, exp, table);
-      ctx.stderr.write(
-        `Importing ${plan.objects} file(s), ${plan.bytes.toLocaleString("en-US")} bytes, ${plan.expectedItems.toLocaleString("en-US")} items from ${exp.location} into the new table ${table} (ImportTable)\n`,
-      );
-      const r = await runImportTable(client, exp, plan, {
-        timeoutMs: DEFAULT_WAIT_MINUTES * 60_000,
-        stderr: ctx.stderr,
-      });
-      return { command: "restore-files" as const, via: "import-table" as const, source: exp.location, ...r };
-    }),
-  );
+  return withLocationErrors("<source>", source, async () => {
+    const exp = await openExport(source);
+    const plan = await planImportTable(client, exp, table);
+    ctx.stderr.write(
+      `Importing ${plan.objects} file(s), ${plan.bytes.toLocaleString("en-US")} bytes, ${plan.expectedItems.toLocaleString("en-US")} items from ${exp.location} into the new table ${table} (ImportTable)\n`,
+    );
+    const progress = new Progress({ label: `import into ${table}`, total: plan.expectedItems, stream: ctx.stderr });
+    const r = await runImportTable(client, exp, plan, { timeoutMs: DEFAULT_WAIT_MINUTES * 60_000, progress });
+    progress.finish("done");
+    return { command: "restore-files" as const, via: "import-table" as const, source: exp.location, ...r };
+  });
 }
 
 export function renderRestoreViaImport(r: RestoreViaImportResult): string {

@@ -15,7 +15,7 @@ import {
 import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
 import { UsageError } from "../../lib/errors";
-import { DEFAULT_WAIT_MINUTES, WAIT_OPTIONS, projectCatalog, waitMinutesFlag } from "../../lib/dr/cli-options";
+import { DEFAULT_WAIT_MINUTES, WAIT_OPTIONS, projectCatalog, waitMinutesFlag } from "../../lib/cli/dr-options";
 import { catalogTable } from "../../lib/dr/import-plan";
 import { checkTableNameFlag } from "../../lib/dr/names";
 import {
@@ -29,7 +29,8 @@ import {
   takeSnapshots,
   validateReason,
 } from "../../lib/recover/snapshot";
-import { AwsBackupTarget, VAULT_OPTIONS, findVault, vaultFlags } from "../../lib/recover/vault";
+import { AwsBackupTarget, findVault } from "../../lib/recover/vault";
+import { VAULT_OPTIONS, vaultFlags } from "../../lib/cli/vault-options";
 import { DrIO } from "./import-restored-table";
 
 export interface SnapshotOptions {
