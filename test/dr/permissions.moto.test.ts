@@ -215,5 +215,13 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
     expectDeclared("recover", await callsOf([...recover, "--target-name", `${collections}-rc1`]));
     expectDeclared("recover", await callsOf([...recover, "--source", "backup", "--target-name", `${collections}-rc2`]));
     expect(calls).toContain("Backup.StartRestoreJob");
+    // restore-backups from the vault: RulesTable (restored above) snapshotted through the vault, then deleted.
+    await callsOf(["snapshot", "--prefix", P, "--tables", "RulesTable", "--reason", "perm", "--wait"]);
+    await ddb.send(new DeleteTableCommand({ TableName: rules }));
+    expectDeclared(
+      "restore-backups",
+      await callsOf(["restore-backups", "--prefix", P, "--backup-type", "AWS_BACKUP", "--yes"]),
+    );
+    expect(calls).toContain("Backup.StartRestoreJob");
   });
 });
