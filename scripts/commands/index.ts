@@ -14,6 +14,9 @@ import { verifyCommand } from "./verify";
 // Table history and rebuild as of any time (issue 11).
 import { historyCommand } from "./history";
 import { rebuildCommand } from "./rebuild";
+// Snapshots before a risky change, and one-command recovery (issue 12).
+import { recoverCommand } from "./recover";
+import { snapshotCommand } from "./snapshot";
 
 /**
  * The names the commands had before they said which source they restore from. Each still runs its command, with a
@@ -45,6 +48,8 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   verifyCommand,
   historyCommand,
   rebuildCommand,
+  recoverCommand,
+  snapshotCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
 ) as CommandSpec<never>[];

@@ -27,6 +27,25 @@ const CMK_TABLE_ACTIONS = [
   "kms:ReEncryptTo",
 ] as const;
 
+/** Restoring AWS Backup recovery points (StartRestoreJob passes the backup role to AWS Backup). */
+const AWS_BACKUP_RESTORE = [
+  {
+    actions: ["backup:DescribeBackupVault", "backup:ListRecoveryPointsByBackupVault"],
+    on: "the vault (the module's <prefix>-dynamodb, or --vault)",
+    when: "--backup-type AWS_BACKUP",
+  },
+  {
+    actions: ["backup:StartRestoreJob", "backup:DescribeRestoreJob", "dynamodb:RestoreTableFromAwsBackup"],
+    on: "the recovery points",
+    when: "--backup-type AWS_BACKUP",
+  },
+  {
+    actions: ["iam:PassRole"],
+    on: "the backup role (<prefix>-ddb-backup, or --iam-role-arn)",
+    when: "--backup-type AWS_BACKUP",
+  },
+] as const;
+
 const TERRAFORM_NOTE = "--execute also runs terraform, which needs the permissions your terraform plans already need.";
 
 const PERMISSIONS = {
@@ -57,6 +76,7 @@ const PERMISSIONS = {
       { actions: ["dynamodb:DescribeBackup", "dynamodb:RestoreTableFromBackup"], on: "the backups" },
       { actions: ["dynamodb:DescribeTable", ...RESTORE_TARGET_ACTIONS], on: "the tables it restores (original names)" },
       { actions: CMK_TABLE_ACTIONS, on: "the tables' KMS key", when: "the tables use a customer managed key" },
+      ...AWS_BACKUP_RESTORE,
     ],
     note: TERRAFORM_NOTE,
   },
@@ -91,6 +111,29 @@ const PERMISSIONS = {
       { actions: ["s3:GetObject"], on: "arn:aws:s3:::<bucket>/<prefix>/*", when: "the source is s3://…" },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "the source is s3://…" },
       { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
+      {
+        actions: [
+          "dynamodb:DescribeImport",
+          "dynamodb:DescribeTable",
+          "dynamodb:ImportTable",
+          "dynamodb:UpdateTable",
+          "dynamodb:UpdateTimeToLive",
+        ],
+        on: "the new table (and its import)",
+        when: "--via import-table",
+      },
+      {
+        actions: [
+          "logs:CreateLogGroup",
+          "logs:CreateLogStream",
+          "logs:DescribeLogGroups",
+          "logs:DescribeLogStreams",
+          "logs:PutLogEvents",
+          "logs:PutRetentionPolicy",
+        ],
+        on: "arn:aws:logs:<region>:<account>:log-group:/aws-dynamodb/*",
+        when: "--via import-table (DynamoDB logs failed items there with your permissions)",
+      },
     ],
   },
   verify: {
@@ -128,6 +171,66 @@ const PERMISSIONS = {
       { actions: ["kms:Decrypt", "kms:GenerateDataKey"], on: "the buckets' KMS keys", when: "a bucket uses SSE-KMS" },
     ],
     note: "A local folder mirroring the bucket (--bucket file:///path) needs no AWS access.",
+  },
+  recover: {
+    groups: [
+      {
+        actions: ["dynamodb:DescribeTable", "dynamodb:DescribeContinuousBackups", "dynamodb:RestoreTableToPointInTime"],
+        on: "the source table",
+      },
+      { actions: ["dynamodb:ListBackups"], on: "* (ListBackups takes no resource)" },
+      { actions: ["dynamodb:DescribeBackup", "dynamodb:RestoreTableFromBackup"], on: "the table's backups" },
+      { actions: ["backup:DescribeBackupVault"], on: "the vault (the module's <prefix>-dynamodb, or --vault)" },
+      {
+        actions: ["backup:ListRecoveryPointsByBackupVault"],
+        on: "the vault",
+        when: "the vault exists",
+      },
+      {
+        actions: ["backup:StartRestoreJob", "backup:DescribeRestoreJob", "dynamodb:RestoreTableFromAwsBackup"],
+        on: "the recovery points",
+        when: "an AWS Backup recovery point is restored",
+      },
+      { actions: ["iam:PassRole"], on: "the backup role", when: "an AWS Backup recovery point is restored" },
+      {
+        actions: ["dynamodb:DescribeTable", "dynamodb:Scan", ...RESTORE_TARGET_ACTIONS],
+        on: "the new (restored) table (Scan counts its items)",
+      },
+      { actions: CMK_TABLE_ACTIONS, on: "the table's KMS key", when: "the table uses a customer managed key" },
+    ],
+    note: `${TERRAFORM_NOTE} --then runs your command with your own credentials.`,
+  },
+  snapshot: {
+    groups: [
+      { actions: ["dynamodb:DescribeTable"], on: "the tables" },
+      {
+        actions: ["backup:DescribeBackupVault"],
+        on: "the vault (the module's <prefix>-dynamodb, or --vault)",
+        when: "always (a missing vault means on-demand backups)",
+      },
+      {
+        actions: ["backup:StartBackupJob", "backup:DescribeBackupJob", "backup:TagResource"],
+        on: "the vault and the tables",
+        when: "the vault exists",
+      },
+      {
+        actions: ["iam:PassRole"],
+        on: "the backup role (<prefix>-ddb-backup, or --iam-role-arn)",
+        when: "the vault exists",
+      },
+      {
+        actions: ["dynamodb:CreateBackup", "dynamodb:DescribeBackup"],
+        on: "the tables and their backups",
+        when: "there is no vault (on-demand backups)",
+      },
+      {
+        actions: ["dynamodb:ListBackups"],
+        on: "* (ListBackups takes no resource)",
+        when: "snapshot prune",
+      },
+      { actions: ["dynamodb:DeleteBackup"], on: "the expired snapshots", when: "snapshot prune --yes" },
+    ],
+    note: "AWS Backup itself needs its service role to back up the tables (the module's role has it).",
   },
 } as const satisfies Record<string, CommandPermissions>;
 

@@ -6,6 +6,7 @@
 import { DynamoDBClient, RestoreTableFromBackupCommandInput } from "@aws-sdk/client-dynamodb";
 import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
+import type { StartRestoreJobInput } from "../../lib/aws-backup";
 import { TableCatalog, physicalTableName } from "../../lib/catalog";
 import { CommandContext, CommandSpec, ParsedValues, choiceFlag, requireString } from "../../lib/cli/command";
 import { NotFoundError, PreconditionError, UsageError } from "../../lib/errors";
@@ -16,9 +17,13 @@ import {
   BackupTypeChoice,
   DeploymentTable,
   backupRestoreInput,
+  restoreJobInput,
+  runRestoreJob,
   startBackupRestore,
   surveyDeployment,
 } from "../../lib/dr/backup-restore";
+import { AwsBackupTarget, OpenVault, openVault } from "../../lib/recover/vault";
+import { VAULT_OPTIONS, vaultFlags } from "../../lib/cli/vault-options";
 import { CarryOverItem, notCarriedOver, renderCarryOver } from "../../lib/dr/carry-over";
 import {
   DEFAULT_WAIT_MINUTES,
@@ -50,6 +55,8 @@ export interface RestoreDeploymentOptions extends Partial<TerraformFlags> {
   readonly backupType?: BackupTypeChoice;
   /** Tables whose physical name was not `<prefix>-<name>` (the module's table_name_overrides). @default {} */
   readonly nameOverrides?: Readonly<Record<string, string>>;
+  /** --backup-type AWS_BACKUP: the vault, role and region (defaults: the module's vault and role, AWS_REGION). */
+  readonly awsBackup?: AwsBackupTarget;
   /** @default 240 */
   readonly waitMinutes?: number;
   /** @default 5000 */
@@ -68,6 +75,10 @@ export interface RestoreDeploymentResult {
   readonly tables: readonly DeploymentTable[];
   /** RestoreTableFromBackup requests (made, or that would be made). */
   readonly restoreRequests: readonly RestoreTableFromBackupCommandInput[];
+  /** AWS Backup StartRestoreJob requests (--backup-type AWS_BACKUP). */
+  readonly restoreJobs: readonly StartRestoreJobInput[];
+  /** The vault the recovery points came from (--backup-type AWS_BACKUP). */
+  readonly vault?: string;
   readonly notCarriedOver: readonly CarryOverItem[];
   readonly recipe: TerraformRecipe;
   readonly wouldRun?: readonly string[];
@@ -79,10 +90,12 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
   const now = opts.now ?? new Date();
   const backupType = opts.backupType ?? "SYSTEM";
   const overrides = checkedNameOverrides(catalog, opts.prefix, opts.nameOverrides ?? {});
-  const client = dynamoClient();
-  const tables = await surveyDeployment(client, catalog, opts.prefix, backupType, overrides);
+  const client =
+    opts.awsBackup?.region === undefined ? dynamoClient() : dynamoClient({ region: opts.awsBackup.region });
+  const vault = backupType === "AWS_BACKUP" ? await openVault(client, opts.prefix, opts.awsBackup ?? {}) : undefined;
+  const tables = await surveyDeployment(client, catalog, opts.prefix, backupType, overrides, vault?.ref);
   const toRestore = tables.filter((t) => t.status === "restore");
-  await refuseWithoutBackups(client, tables, backupType);
+  await refuseWithoutBackups(client, tables, backupType, vault);
   // Every table that will exist needs to be in the state: restored ones and survivors alike.
   const present = tables.filter((t) => t.status !== "no-backup").map((t) => t.catalogName);
   const plan = deploymentPlan({
@@ -102,7 +115,7 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
           { cwd: io.cwd, env: io.env, log: io.stderr },
         )
       : undefined;
-  const requests = await Promise.all(toRestore.map((t) => backupRestoreInput(client, t)));
+  const { requests, jobs } = await restoreInputs(client, toRestore, vault);
   const base = {
     command: "restore-backups" as const,
     format: opts.format ?? "sh",
@@ -110,18 +123,20 @@ export async function restoreDeployment(opts: RestoreDeploymentOptions, io: DrIO
     backupType,
     tables,
     restoreRequests: requests,
+    restoreJobs: jobs,
+    ...(vault === undefined ? {} : { vault: vault.ref.name }),
     notCarriedOver: notCarriedOver(undefined, true),
     recipe: recipeOf(plan),
   };
-  if (opts.dryRun === true) return { ...base, mode: "dry-run", wouldRun: wouldRun(requests, prepared) };
-  if (requests.length > 0 || prepared !== undefined) {
+  if (opts.dryRun === true) return { ...base, mode: "dry-run", wouldRun: wouldRun(requests, jobs, prepared) };
+  if (toRestore.length > 0 || prepared !== undefined) {
     await confirm(confirmQuestion(backupType, toRestore, prepared === undefined ? undefined : plan.chdir), {
       yes: opts.yes === true,
       input: io.stdin,
       output: io.stderr,
     });
   }
-  await restoreAndWait(client, requests, opts, io);
+  await restoreAndWait(client, requests, opts, io, vault === undefined ? undefined : { vault, jobs });
   const restored = { ...base, mode: "restored" as const };
   if (prepared === undefined) return restored;
   return { ...restored, execution: await executeImport(prepared, now) };
@@ -150,20 +165,38 @@ async function refuseWithoutBackups(
   client: DynamoDBClient,
   tables: readonly DeploymentTable[],
   backupType: BackupTypeChoice,
+  vault: OpenVault | undefined,
 ): Promise<void> {
   const missing = tables.filter((t) => t.status === "no-backup");
   if (tables.some((t) => t.status === "restore") || missing.length === 0) return;
+  const where = vault === undefined ? "" : ` (vault ${vault.ref.name})`;
   throw new NotFoundError(
-    `no ${backupType === "ALL" ? "" : `${backupType} `}backup found for any missing table in ${await clientRegion(client)} (looked for: ${missing.map((t) => t.tableName).join(", ")}). ${backupType === "SYSTEM" ? "AWS makes a SYSTEM backup only when a table with PITR enabled is deleted; try --backup-type USER or ALL, and check --prefix and AWS_REGION." : "Check --prefix, AWS_REGION and --backup-type."}`,
+    `no ${backupType === "ALL" ? "" : `${backupType} `}backup found for any missing table in ${await clientRegion(client)}${where} (looked for: ${missing.map((t) => t.tableName).join(", ")}). ${backupType === "SYSTEM" ? "AWS makes a SYSTEM backup only when a table with PITR enabled is deleted; try --backup-type USER or ALL, and check --prefix and AWS_REGION." : "Check --prefix, AWS_REGION and --backup-type."}`,
   );
+}
+
+/** RestoreTableFromBackup requests for DynamoDB backups, StartRestoreJob requests for recovery points. */
+async function restoreInputs(
+  client: DynamoDBClient,
+  toRestore: readonly DeploymentTable[],
+  vault: OpenVault | undefined,
+): Promise<{ requests: RestoreTableFromBackupCommandInput[]; jobs: StartRestoreJobInput[] }> {
+  const fromVault = toRestore.filter((t) => t.backup?.source === "aws-backup");
+  const requests = await Promise.all(
+    toRestore.filter((t) => t.backup?.source !== "aws-backup").map((t) => backupRestoreInput(client, t)),
+  );
+  const jobs = fromVault.map((t) => restoreJobInput(t.backup?.arn ?? "", t.tableName, vault?.roleArn ?? "", undefined));
+  return { requests, jobs };
 }
 
 function wouldRun(
   requests: readonly RestoreTableFromBackupCommandInput[],
+  jobs: readonly StartRestoreJobInput[],
   prepared: PreparedImport | undefined,
 ): string[] {
   return [
     ...requests.map((r) => `aws dynamodb restore-table-from-backup --cli-input-json ${shQuote(JSON.stringify(r))}`),
+    ...jobs.map((j) => `aws backup start-restore-job --cli-input-json ${shQuote(JSON.stringify(j))}`),
     ...(prepared === undefined ? [] : describePrepared(prepared)),
   ];
 }
@@ -193,6 +226,7 @@ async function restoreAndWait(
   requests: readonly RestoreTableFromBackupCommandInput[],
   opts: RestoreDeploymentOptions,
   io: DrIO,
+  fromVault?: { readonly vault: OpenVault; readonly jobs: readonly StartRestoreJobInput[] },
 ): Promise<void> {
   const started: string[] = [];
   for (const r of requests) {
@@ -207,6 +241,7 @@ async function restoreAndWait(
     }
     started.push(r.TargetTableName as string);
   }
+  if (fromVault !== undefined) started.push(...(await runRestoreJobs(fromVault.vault, fromVault.jobs, opts, io)));
   if (started.length === 0) return;
   const progress = new Progress({
     label: "restored tables ACTIVE",
@@ -220,6 +255,19 @@ async function restoreAndWait(
     progress,
   });
   progress.finish("all ACTIVE");
+}
+
+/** Runs the AWS Backup restore jobs in parallel until AWS Backup says COMPLETED; returns the tables they make. */
+async function runRestoreJobs(
+  vault: OpenVault,
+  jobs: readonly StartRestoreJobInput[],
+  opts: RestoreDeploymentOptions,
+  io: DrIO,
+): Promise<string[]> {
+  const timeoutMs = (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000;
+  for (const j of jobs) io.stderr.write(`Restoring ${j.Metadata.targetTableName} from ${j.RecoveryPointArn}\n`);
+  await Promise.all(jobs.map((j) => runRestoreJob(vault.ref.client, j, { timeoutMs, pollMs: opts.pollMs })));
+  return jobs.map((j) => j.Metadata.targetTableName as string);
 }
 
 function tableLines(r: RestoreDeploymentResult): string[] {
@@ -275,6 +323,7 @@ export function restoreDeploymentOptionsFromFlags(values: ParsedValues): Restore
     prefix: requireString(values, "prefix"),
     backupType: choiceFlag(values, "backup-type", BACKUP_TYPE_CHOICES, "SYSTEM"),
     nameOverrides: nameOverridesFlag(values),
+    awsBackup: vaultFlags(values),
     waitMinutes: waitMinutesFlag(values),
   };
 }
@@ -283,11 +332,13 @@ export const restoreDeploymentCommand: CommandSpec<RestoreDeploymentResult> = {
   name: "restore-backups",
   summary: "Restore every table of a deleted deployment from its newest backup, then terraform import each.",
   usage:
-    "--prefix <prefix> [--backup-type SYSTEM|USER|ALL] [--name-override <Catalog=name>] [--format sh|hcl] [--json] [--execute --chdir <dir> [--yes]] [--dry-run]",
+    "--prefix <prefix> [--backup-type SYSTEM|USER|ALL|AWS_BACKUP [--vault <name>] [--region <r>]] [--name-override <Catalog=name>] [--format sh|hcl] [--json] [--execute --chdir <dir> [--yes]] [--dry-run]",
   details: [
     "For each catalog table <prefix>-<CatalogName>: if it exists it is skipped; otherwise the newest AVAILABLE",
     "backup of --backup-type (default SYSTEM, the backup AWS keeps when a PITR table is deleted) is restored to",
-    "the original name. All restores are waited for in parallel. Then it prints `terraform import` for every",
+    "the original name. AWS_BACKUP restores the newest recovery point in the module's AWS Backup vault",
+    "(<prefix>-dynamodb, or --vault; a copy vault in another region with --region) with StartRestoreJob.",
+    "All restores are waited for in parallel. Then it prints `terraform import` for every",
     "table (run after terraform init, before terraform apply) — or runs them with --execute and checks the plan.",
     "",
     "Exit codes: 0 ok, 2 bad flags, 3 precondition, 4 no backup found, 5 terraform not installed,",
@@ -301,9 +352,10 @@ export const restoreDeploymentCommand: CommandSpec<RestoreDeploymentResult> = {
     },
     "backup-type": {
       type: "string",
-      valueName: "SYSTEM|USER|ALL",
-      description: "Which backups to restore from (default SYSTEM).",
+      valueName: "SYSTEM|USER|ALL|AWS_BACKUP",
+      description: "Which backups to restore from (default SYSTEM); AWS_BACKUP: the vault's recovery points.",
     },
+    ...VAULT_OPTIONS,
     "name-override": {
       type: "string",
       multiple: true,

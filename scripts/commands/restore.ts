@@ -25,6 +25,7 @@ import {
   type RestoreResult,
 } from "../../lib/table-io/restore";
 import { checkWritableFile, checkWritableFolder, withLocationErrors } from "../../lib/writable";
+import { RestoreViaImportResult, renderRestoreViaImport, restoreViaImport, viaFlag } from "./restore-import";
 
 /** Most BatchWriteItem requests in flight --concurrency accepts. */
 export const MAX_RESTORE_CONCURRENCY = 256;
@@ -154,11 +155,11 @@ export function renderRestore(r: RestoreCommandResult): string {
   ].join("\n");
 }
 
-export const restoreCommand: CommandSpec<RestoreCommandResult> = {
+export const restoreCommand: CommandSpec<RestoreCommandResult | RestoreViaImportResult> = {
   name: "restore-files",
   summary: "Restore a table from backup files or an AWS export (local folder or s3://bucket/prefix).",
   usage:
-    "<source> --table <name> [--create-table] [--concurrency N] [--write-rate <items/s>] [--resume] [--skip-verify] [--yes]",
+    "<source> --table <name> [--create-table] [--concurrency N] [--write-rate <items/s>] [--resume] [--skip-verify] [--yes] | <s3 source> --table <new> --via import-table",
   positionals: ["<source>"],
   details: [
     "<source> is a backup folder, s3://bucket/prefix, or the S3 prefix given to ExportTableToPointInTime (the export",
@@ -178,6 +179,12 @@ export const restoreCommand: CommandSpec<RestoreCommandResult> = {
     "pass, so a damaged backup fails naming the file, line (and key) before the table is created or written. A",
     "table this command created and could not fill is deleted when empty; otherwise the message says what is in it.",
     "Ctrl-C prints the --resume command.",
+    "",
+    "--via import-table (s3:// sources with schema.json): DynamoDB ImportTable creates the NEW table from schema.json",
+    "(with its GSIs) and loads the data itself: no write capacity, no client bandwidth — the path for large tables.",
+    "Preflight: at most 50,000 data files, 15 TB, no LSIs, a table that does not exist; every file's md5 and count",
+    "is verified first. The imported and error counts must match the manifest, or it fails naming the CloudWatch",
+    "log group /aws-dynamodb/imports.",
     "",
     "Exit codes: 0 ok, 2 bad flags or --checkpoint a folder, 3 precondition (table exists with --create-table, key",
     "mismatch, incomplete backup, checkpoint not writable), 4 table, backup or bucket not found, 6 verification",
@@ -211,9 +218,18 @@ export const restoreCommand: CommandSpec<RestoreCommandResult> = {
     },
     yes: { type: "boolean", short: "y", description: "Do not ask before writing into a table that has items." },
     quiet: { type: "boolean", description: "No progress lines on stderr." },
+    via: {
+      type: "string",
+      valueName: "write|import-table",
+      description: "write: BatchWriteItem from here (default); import-table: ImportTable into a new table (S3 only).",
+    },
   },
   async run(values, positionals, ctx) {
+    if (viaFlag(values) === "import-table") {
+      const opts = restoreOptionsFromFlags(values, positionals);
+      return restoreViaImport(opts.source, opts.table, ctx);
+    }
     return restore(restoreOptionsFromFlags(values, positionals), ctx);
   },
-  render: renderRestore,
+  render: (r) => ("via" in r ? renderRestoreViaImport(r) : renderRestore(r)),
 };

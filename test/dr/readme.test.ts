@@ -2,6 +2,8 @@
  * The README's disaster-recovery section stays true to the code: its samples are what the commands print (rendered
  * from lib/addresses.ts), it types no table address by hand, and its reference names every flag and exit code.
  */
+import { recoverCommand } from "../../scripts/commands/recover";
+import { snapshotCommand } from "../../scripts/commands/snapshot";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -45,8 +47,14 @@ describe("README disaster-recovery section", () => {
     for (const a of moduleAddresses) expect(allowed, a).toContain(a);
   });
 
-  it("the reference names every flag of the three commands and every exit code they use", () => {
-    for (const cmd of [importRestoredTableCommand, restoreTableCommand, restoreDeploymentCommand]) {
+  it("the reference names every flag of the three commands and every exit code they use (and recover's, snapshot's)", () => {
+    for (const cmd of [
+      importRestoredTableCommand,
+      restoreTableCommand,
+      restoreDeploymentCommand,
+      recoverCommand,
+      snapshotCommand,
+    ]) {
       for (const flag of Object.keys(cmd.options)) expect(section, `${cmd.name} --${flag}`).toContain(`--${flag}`);
     }
     for (const code of [
@@ -56,6 +64,7 @@ describe("README disaster-recovery section", () => {
       EXIT.precondition,
       EXIT.notFound,
       EXIT.toolMissing,
+      EXIT.verification,
       EXIT.safetyStop,
       EXIT.aborted,
     ]) {

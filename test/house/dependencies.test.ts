@@ -24,7 +24,7 @@ const FOUNDATION = ["core", "aws", "errors"];
 const LAYERS: readonly Layer[] = [
   // layer            files                     may import (besides itself)
   { name: "errors",        paths: ["lib/errors.ts"],        mayImport: [] },
-  { name: "aws",           paths: ["lib/aws.ts"],           mayImport: [] },
+  { name: "aws",           paths: ["lib/aws.ts", "lib/aws-backup.ts"], mayImport: [] },
   { name: "core",          paths: ["lib/catalog.ts", "lib/catalog-schema.ts", "lib/schema-errors.ts", "lib/addresses.ts",
                                    "lib/hcl.ts", "lib/project-config.ts", "lib/logger.ts", "lib/duration.ts",
                                    "lib/progress-sink.ts"],
@@ -40,14 +40,15 @@ const LAYERS: readonly Layer[] = [
   { name: "module-inputs", paths: ["lib/module-inputs/"],   mayImport: ["pipeline", "restore-testing", ...FOUNDATION] },
   { name: "deploy-config", paths: ["lib/deploy-config.ts"], mayImport: ["module-inputs", ...FOUNDATION] },
   { name: "dr",            paths: ["lib/dr/"],              mayImport: ["table-io", "export-format", ...FOUNDATION] },
+  { name: "recover",       paths: ["lib/recover/"],         mayImport: ["history", "dr", "table-io", "export-format", ...FOUNDATION] },
   { name: "synth",         paths: ["lib/synth/"],           mayImport: ["pipeline", "capture", "restore-testing", "module-inputs", ...FOUNDATION] },
-  { name: "cli",           paths: ["lib/cli/"],             mayImport: ["dr", "table-io", "export-format", "pipeline", ...FOUNDATION] },
+  { name: "cli",           paths: ["lib/cli/"],             mayImport: ["recover", "dr", "table-io", "export-format", "pipeline", ...FOUNDATION] },
   { name: "docs",          paths: ["lib/docs/"],            mayImport: ["modules", "synth", ...FOUNDATION] },
   { name: "modules",       paths: ["modules/"],             mayImport: ["synth", "pipeline", "restore-testing", "module-inputs", "deploy-config", ...FOUNDATION] },
   { name: "functions",     paths: ["functions/"],           mayImport: ["pipeline", "capture", "restore-testing", "table-io", "export-format", ...FOUNDATION] },
-  { name: "commands",      paths: ["scripts/"],             mayImport: ["cli", "dr", "history", "engine", "table-io", "writable", "export-format", "pipeline", ...FOUNDATION] },
+  { name: "commands",      paths: ["scripts/"],             mayImport: ["cli", "recover", "dr", "history", "engine", "table-io", "writable", "export-format", "pipeline", ...FOUNDATION] },
   { name: "app",           paths: ["main.ts"],              mayImport: ["modules", "synth", "docs", "deploy-config", "cli", ...FOUNDATION] },
-  { name: "tools",         paths: ["tools/"],               mayImport: ["commands", "cli", "docs", "dr", "table-io", "writable", "export-format", "pipeline", "synth", "modules", "module-inputs", "deploy-config", "capture", ...FOUNDATION] },
+  { name: "tools",         paths: ["tools/"],               mayImport: ["commands", "cli", "docs", "recover", "dr", "table-io", "writable", "export-format", "pipeline", "synth", "modules", "module-inputs", "deploy-config", "capture", ...FOUNDATION] },
 ];
 
 /**

@@ -14,6 +14,16 @@
  *
  * - AWS Backup restore testing (plans, selections, their tags, PutRestoreValidationResult): kept in memory by
  *   moto-shim-restore-testing.ts; the validation results a test's code reported are in `restoreTesting.validations`.
+ * - AWS Backup jobs and recovery points for DynamoDB, which moto 5.2.1 lacks (see backup-emulation below):
+ *   `StartBackupJob` (a DynamoDB CreateBackup in moto, recorded as a recovery point in the vault with its lifecycle
+ *   DeleteAfterDays), `DescribeBackupJob`, `StartRestoreJob` / `DescribeRestoreJob` (a RestoreTableFromBackup in moto,
+ *   then UpdateTable with the encryption the restore asked for), `ListRecoveryPointsByBackupVault`,
+ *   `ListRecoveryPointsByResource`, `DeleteRecoveryPoint` (deletes the DynamoDB backup too). The vault must exist in
+ *   moto (CreateBackupVault is moto's own). Jobs complete at once.
+ * - DynamoDB `DescribeContinuousBackups`: moto's restorable window never moves; a test can set a table's window with
+ *   `POST /__shim/pitr-window` `{ "region", "table", "earliest", "latest" }` (ISO times) and the shim answers with it.
+ * - Test control: `POST /__shim/recovery-point-date` `{ "arn", "creationDate" }` back-dates a recovery point (to test
+ *   expiry), `GET /__shim/state` dumps the emulated jobs.
  *
  * Set MOTO_SHIM_LOG=<file> to log every request (method, path, target, status) when debugging.
  *
@@ -32,6 +42,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RestoreTestingEmulation } from "./moto-shim-restore-testing";
+import { BackupEmulation } from "./moto-shim-backup";
 
 export interface MotoShim {
   /** `http://127.0.0.1:<port>`: give this to clients instead of moto's endpoint. */
@@ -128,6 +139,7 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
   const selections = new Map<string, StoredSelection>();
   const answered: string[] = [];
   const restoreTesting = new RestoreTestingEmulation(answered);
+  const backup = new BackupEmulation(upstream, answered);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
@@ -141,6 +153,15 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
         return void res.end();
       }
       return json(res, status, answer);
+    }
+    const emulated = await backup.handle(req, body);
+    if (emulated !== undefined) {
+      if (emulated.status === 204 || emulated.body === undefined) {
+        res.writeHead(emulated.status, { "content-length": 0 });
+        return void res.end();
+      }
+      if (emulated.errorType !== undefined) res.setHeader("x-amzn-errortype", emulated.errorType);
+      return json(res, emulated.status, emulated.body, emulated.contentType);
     }
     if (target === "AWSStepFunctions.ValidateStateMachineDefinition") {
       answered.push("ValidateStateMachineDefinition");

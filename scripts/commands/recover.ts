@@ -1,0 +1,408 @@
+/**
+ * recover: "give me this table as of that moment" in one command — every source that can serve T, the one that
+ * loses least (or --source), restored into a new table, the import-restored-table flow (printed, or run with
+ * --execute), a check of the result, an optional --then command, and the time each step took.
+ */
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
+import { dynamoClient } from "../../lib/aws";
+import { TableCatalog, findTable, physicalTableName } from "../../lib/catalog";
+import { CommandContext, CommandSpec, ParsedValues, optionalString, requireString } from "../../lib/cli/command";
+import { Progress } from "../../lib/cli/progress";
+import { confirm } from "../../lib/cli/prompt";
+import { UsageError, VerificationError } from "../../lib/errors";
+import {
+  DEFAULT_WAIT_MINUTES,
+  TERRAFORM_OPTIONS,
+  TerraformFlags,
+  WAIT_OPTIONS,
+  parseInstant,
+  projectCatalog,
+  terraformFlags,
+  waitMinutesFlag,
+} from "../../lib/cli/dr-options";
+import {
+  ImportExecution,
+  PreparedImport,
+  describePrepared,
+  executeImport,
+  prepareImport,
+  renderExecution,
+} from "../../lib/dr/execute-import";
+import { catalogTable, overrideEntries, restoredTablePlan } from "../../lib/dr/import-plan";
+import { checkTableNameFlag, defaultRestoredName, stateBackupFileName } from "../../lib/dr/names";
+import { checkImportableTable, describeTable } from "../../lib/table-io/tables";
+import { RestoreStep, ResultCheck, checkResult, restoreRequestLine, runRestore } from "../../lib/recover/restore";
+import {
+  Candidate,
+  SOURCE_CHOICES,
+  SourceChoice,
+  chooseSource,
+  surveySources,
+  whyChosen,
+} from "../../lib/recover/sources";
+import { ThenResult, runThen } from "../../lib/recover/then";
+import { AwsBackupTarget, findVault } from "../../lib/recover/vault";
+import { VAULT_OPTIONS, vaultFlags } from "../../lib/cli/vault-options";
+import { DrIO, TerraformRecipe, recipeOf } from "./import-restored-table";
+
+export interface RecoverOptions extends Partial<TerraformFlags> {
+  readonly table: string;
+  readonly prefix: string;
+  readonly at: Date;
+  /** @default - the source that loses least */
+  readonly source?: SourceChoice;
+  /** The backup bucket (for the history source). @default - none */
+  readonly bucket?: string;
+  /** A command run after the restore with the names in its environment. @default - none */
+  readonly then?: string;
+  /** @default `<prefix>-<table>-restored-<UTC timestamp>` */
+  readonly targetName?: string;
+  readonly awsBackup?: AwsBackupTarget;
+  /** @default 240 */
+  readonly waitMinutes?: number;
+  /** @default 5000 */
+  readonly pollMs?: number;
+  readonly now?: Date;
+  readonly catalog?: TableCatalog;
+}
+
+export interface StepTiming {
+  readonly step: "survey" | "restore" | "check" | "terraform" | "then";
+  readonly seconds: number;
+}
+
+export interface RecoverResult {
+  readonly command: "recover";
+  readonly mode: "dry-run" | "recovered";
+  readonly table: string;
+  readonly sourceName: string;
+  readonly targetName: string;
+  readonly at: string;
+  readonly candidates: readonly Candidate[];
+  readonly chosen: Candidate;
+  readonly why: string;
+  readonly restoreRequest: string;
+  readonly recipe: TerraformRecipe;
+  readonly wouldRun?: readonly string[];
+  readonly check?: ResultCheck;
+  readonly execution?: ImportExecution;
+  readonly then?: ThenResult;
+  readonly steps: readonly StepTiming[];
+  /** Seconds from start to end: the RTO achieved. */
+  readonly totalSeconds: number;
+  /** Whether every check passed and --then exited 0. */
+  readonly ok: boolean;
+}
+
+function checkInputs(
+  opts: RecoverOptions,
+  catalog: TableCatalog,
+  now: Date,
+): { table: string; sourceName: string; targetName: string } {
+  const table = catalogTable(catalog, opts.table);
+  if (opts.at.getTime() > now.getTime()) {
+    throw new UsageError(
+      `--at: ${opts.at.toISOString()} is in the future (now is ${now.toISOString()}); give a past time`,
+    );
+  }
+  if (opts.then !== undefined && opts.then.trim() === "") {
+    throw new UsageError("--then: \"\" is not allowed; give a shell command, e.g. --then './reindex.sh'");
+  }
+  const sourceName = checkTableNameFlag(
+    "--prefix",
+    physicalTableName(opts.prefix, table),
+    " The table name is <prefix>-<CatalogName>; check --prefix.",
+  );
+  const targetName = checkTableNameFlag(
+    "--target-name",
+    opts.targetName ?? defaultRestoredName(sourceName, now),
+    opts.targetName === undefined
+      ? " The default <table>-restored-<timestamp> is too long here: give a shorter --target-name."
+      : "",
+  );
+  return { table, sourceName, targetName };
+}
+
+class Clock {
+  private readonly start = Date.now();
+  readonly steps: StepTiming[] = [];
+  async time<T>(step: StepTiming["step"], f: () => Promise<T>): Promise<T> {
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      this.steps.push({ step, seconds: (Date.now() - t0) / 1000 });
+    }
+  }
+  total(): number {
+    return (Date.now() - this.start) / 1000;
+  }
+}
+
+/** The import-restored-table plan, and with --execute its preparation (state checked before any restore). */
+async function terraformPlan(
+  opts: RecoverOptions,
+  catalog: TableCatalog,
+  table: string,
+  targetName: string,
+  now: Date,
+  io: DrIO,
+) {
+  const plan = restoredTablePlan({
+    catalog,
+    table,
+    restoredName: targetName,
+    moduleAddress: opts.moduleAddress ?? DEFAULT_MODULE_ADDRESS,
+    chdir: opts.chdir,
+    varArgs: opts.varArgs,
+    stateBackupFile: stateBackupFileName(now),
+  });
+  const prepared: PreparedImport | undefined =
+    opts.execute === true
+      ? await prepareImport(
+          { plan, backupDir: opts.backupDir, now, why: "recover --execute" },
+          { cwd: io.cwd, env: io.env, log: io.stderr },
+        )
+      : undefined;
+  return { plan, prepared };
+}
+
+function confirmQuestion(opts: RecoverOptions, step: RestoreStep, chdir: string | undefined): string {
+  const tf =
+    chdir === undefined ? "" : `, then change the Terraform state in ${chdir} (state rm + import; no table is deleted)`;
+  const then = opts.then === undefined ? "" : `, then run: ${opts.then}`;
+  return `Restore ${step.sourceName} as of ${step.at.toISOString()} from ${step.chosen.kind} (${step.chosen.says}) into the NEW table ${step.targetName}${tf}${then}? Proceed?`;
+}
+
+/** The restore into the new table, with a progress line until it is ACTIVE; timed. */
+async function restoreStep(client: DynamoDBClient, step: RestoreStep, opts: RecoverOptions, io: DrIO, clock: Clock) {
+  io.stderr.write(
+    `Restoring ${step.sourceName} as of ${step.at.toISOString()} -> ${step.targetName} from ${step.chosen.kind}\n`,
+  );
+  const timeoutMs = (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000;
+  const progress = new Progress({
+    label: `waiting for ${step.targetName} to be ACTIVE`,
+    total: 1,
+    unit: "tables",
+    stream: io.stderr,
+  });
+  await clock.time("restore", () => runRestore(client, step, { timeoutMs, pollMs: opts.pollMs, progress }));
+  progress.finish("ACTIVE");
+}
+
+/** Read-only: the source table, the vault, every candidate and the chosen one. */
+async function surveyStep(client: DynamoDBClient, opts: RecoverOptions, sourceName: string) {
+  const source = await describeTable(client, sourceName);
+  const vault = await findVault(client, opts.prefix, opts.awsBackup ?? {});
+  const candidates = await surveySources({
+    client,
+    sourceName,
+    source,
+    at: opts.at,
+    vault: vault?.ref,
+    noVault: `the module's AWS Backup vault does not exist (enable_backup_plan off?)`,
+  });
+  return { source, vault, candidates, chosen: chooseSource(candidates, opts.source, opts.at) };
+}
+
+/** After the restore: the check, the Terraform steps (--execute), the --then command; each timed. */
+async function afterRestore(
+  client: DynamoDBClient,
+  step: RestoreStep,
+  ctx: { readonly opts: RecoverOptions; readonly catalog: TableCatalog; readonly now: Date; readonly io: DrIO },
+  prepared: PreparedImport | undefined,
+  clock: Clock,
+): Promise<Pick<RecoverResult, "check" | "execution" | "then" | "ok">> {
+  const check = await clock.time("check", () => checkResult(client, step));
+  let execution: ImportExecution | undefined;
+  if (prepared !== undefined) {
+    execution = await clock.time("terraform", async () => {
+      await checkImportableTable(client, findTable(ctx.catalog, step.catalogName), step.targetName, "--target-name");
+      return executeImport(prepared, ctx.now);
+    });
+  }
+  const thenCmd = ctx.opts.then;
+  const names = {
+    catalogName: step.catalogName,
+    sourceName: step.sourceName,
+    restoredName: step.targetName,
+    at: step.at,
+  };
+  const then = thenCmd === undefined ? undefined : await clock.time("then", () => runThen(thenCmd, names, ctx.io));
+  return { check, execution, then, ok: check.ok && (then === undefined || then.exitCode === 0) };
+}
+
+export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverResult> {
+  const catalog = opts.catalog ?? projectCatalog(io.env);
+  const now = opts.now ?? new Date();
+  const { table, sourceName, targetName } = checkInputs(opts, catalog, now);
+  const clock = new Clock();
+  const client =
+    opts.awsBackup?.region === undefined ? dynamoClient() : dynamoClient({ region: opts.awsBackup.region });
+  const survey = await clock.time("survey", () => surveyStep(client, opts, sourceName));
+  const step: RestoreStep = {
+    catalogName: table,
+    sourceName,
+    source: survey.source,
+    targetName,
+    at: opts.at,
+    chosen: survey.chosen,
+    vault: survey.vault,
+  };
+  const { plan, prepared } = await terraformPlan(opts, catalog, table, targetName, now, io);
+  const base = {
+    command: "recover" as const,
+    table,
+    sourceName,
+    targetName,
+    at: opts.at.toISOString(),
+    candidates: survey.candidates,
+    chosen: survey.chosen,
+    why: whyChosen(survey.chosen, survey.candidates, opts.source !== undefined),
+    restoreRequest: await restoreRequestLine(client, step),
+    recipe: recipeOf(plan),
+  };
+  if (opts.dryRun === true) {
+    const wouldRun = [
+      base.restoreRequest,
+      ...(prepared === undefined ? [] : describePrepared(prepared)),
+      ...(opts.then === undefined ? [] : [opts.then]),
+    ];
+    return { ...base, mode: "dry-run", wouldRun, steps: clock.steps, totalSeconds: clock.total(), ok: true };
+  }
+  await confirm(confirmQuestion(opts, step, prepared === undefined ? undefined : plan.chdir), {
+    yes: opts.yes === true,
+    input: io.stdin,
+    output: io.stderr,
+  });
+  await restoreStep(client, step, opts, io, clock);
+  const after = await afterRestore(client, step, { opts, catalog, now, io }, prepared, clock);
+  return { ...base, mode: "recovered", ...after, steps: clock.steps, totalSeconds: clock.total() };
+}
+
+function seconds(s: number): string {
+  return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+}
+
+export function renderRecover(r: RecoverResult): string {
+  const lines = [
+    `${r.mode === "dry-run" ? "Dry run (nothing was changed): " : ""}${r.sourceName} as of ${r.at}`,
+    "Sources:",
+    ...r.candidates.map(
+      (c) => `  ${c === r.chosen ? "*" : " "} ${c.kind.padEnd(16)} ${c.usable ? "" : "cannot: "}${c.says}`,
+    ),
+    `Chosen: ${r.chosen.kind}, because ${r.why}.`,
+    "",
+  ];
+  if (r.mode === "dry-run") {
+    return `${[...lines, "It would run:", ...(r.wouldRun ?? []).map((c) => `  $ ${c}`), ""].join("\n")}\n`;
+  }
+  lines.push(
+    `Restored into the new table ${r.targetName}.`,
+    `Check: ${r.check?.ok === false ? "MISMATCH: " : ""}${r.check?.says ?? ""}`,
+  );
+  if (r.execution !== undefined)
+    lines.push("", ...renderExecution(r.execution, overrideEntries(r.recipe.tableNameOverrides)));
+  else lines.push("", "Terraform steps to make the module manage the restored table:", r.recipe.sh.trimEnd());
+  if (r.then !== undefined)
+    lines.push("", `--then: ${r.then.command} exited ${r.then.exitCode ?? `by signal ${r.then.signal ?? "?"}`}`);
+  lines.push(
+    "",
+    `Time per step: ${r.steps.map((s) => `${s.step} ${seconds(s.seconds)}`).join(", ")}; total ${seconds(r.totalSeconds)} (the RTO achieved).`,
+    r.ok ? "Result: OK" : "Result: FAILED (see above)",
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+export function recoverOptionsFromFlags(values: ParsedValues): RecoverOptions {
+  const flags = terraformFlags(values);
+  const source = optionalString(values, "source");
+  if (source !== undefined && !(SOURCE_CHOICES as readonly string[]).includes(source)) {
+    throw new UsageError(`--source: "${source}" is not allowed; use one of ${SOURCE_CHOICES.join(", ")}`);
+  }
+  return {
+    ...flags,
+    table: requireString(values, "table"),
+    prefix: requireString(values, "prefix"),
+    at: parseInstant("--at", requireString(values, "at")),
+    source: source as SourceChoice | undefined,
+    bucket: optionalString(values, "bucket"),
+    then: optionalString(values, "then"),
+    targetName: optionalString(values, "target-name"),
+    awsBackup: vaultFlags(values),
+    waitMinutes: waitMinutesFlag(values),
+  };
+}
+
+export const recoverCommand: CommandSpec<RecoverResult> = {
+  name: "recover",
+  summary: "Get a table back as of a moment, from the best source, into Terraform, checked — one command.",
+  usage:
+    "--table <CatalogName> --prefix <p> --at <ISO time> [--source pitr|backup|history] [--then '<command>'] [--execute --chdir <root>] [--dry-run] [--yes] [--json]",
+  details: [
+    "Lists every source that can serve --at: PITR (exact inside the restorable window), the newest AWS Backup",
+    "recovery point (module vault) and on-demand/SYSTEM backup at or before it (data as of its creation: what is",
+    "lost is shown), and the export history. Picks the one that loses least (ties: the fastest) or --source, restores",
+    "into a NEW table (<table>-restored-<UTC timestamp>), waits for ACTIVE, checks the result (item count against",
+    "the backup's ItemCount; PITR cannot say how many items there were at T), then prints the import-restored-table",
+    "steps or runs them with --execute (same safety stop). --then runs a command with DYNAMO_DR_RESTORED_TABLE,",
+    "DYNAMO_DR_RESTORED_TABLES (JSON), DYNAMO_DR_SOURCE_TABLE, DYNAMO_DR_TABLE, DYNAMO_DR_AT set; its exit status is",
+    "part of the result. The report gives each step's duration (the RTO achieved).",
+    "History (--source history, --bucket) needs dynamo-dr rebuild, which this build does not have yet.",
+    "",
+    "Exit codes: 0 ok, 2 bad flags, 3 no source / precondition, 4 not found, 5 terraform not installed,",
+    "6 check failed or --then failed, 7 safety stop, 8 AWS refused or unreachable, 10 not confirmed.",
+  ].join("\n"),
+  options: {
+    table: {
+      type: "string",
+      valueName: "<CatalogName>",
+      description: "Catalog name of the table, e.g. CollectionsTable.",
+    },
+    prefix: {
+      type: "string",
+      valueName: "<prefix>",
+      description: "The module's prefix: the table is <prefix>-<CatalogName>.",
+    },
+    at: {
+      type: "string",
+      valueName: "<ISO time>",
+      description: "The moment to recover, with a time zone: 2025-01-31T04:05:00Z.",
+    },
+    source: {
+      type: "string",
+      valueName: "pitr|backup|history",
+      description: "Use this source (default: the one that loses least).",
+    },
+    bucket: { type: "string", valueName: "<bucket>", description: "The module's backup bucket (history source)." },
+    then: {
+      type: "string",
+      valueName: "<command>",
+      description: "Run this shell command after the restore, names in its env.",
+    },
+    "target-name": {
+      type: "string",
+      valueName: "<name>",
+      description: "Name of the new table (default <table>-restored-<UTC timestamp>).",
+    },
+    ...WAIT_OPTIONS,
+    ...VAULT_OPTIONS,
+    ...TERRAFORM_OPTIONS,
+  },
+  async run(values, _positionals, ctx: CommandContext) {
+    const result = await recover(recoverOptionsFromFlags(values), ctx);
+    if (!result.ok) {
+      ctx.stderr.write(renderRecover(result));
+      const why = [
+        result.check?.ok === false ? `check: ${result.check.says}` : undefined,
+        result.then !== undefined && result.then.exitCode !== 0
+          ? `--then exited ${result.then.exitCode ?? result.then.signal ?? "?"}`
+          : undefined,
+      ].filter((w) => w !== undefined);
+      throw new VerificationError(`recover restored ${result.targetName} but the result is not OK: ${why.join("; ")}`);
+    }
+    return result;
+  },
+  render: renderRecover,
+};
