@@ -117,7 +117,16 @@ export const RESOURCE_NAMES = {
   captureFailedBatchesAlarm: "capture_failed_batches_alarm",
   captureSealErrorsAlarm: "capture_seal_errors_alarm",
   sealCaptureSchedule: "seal_capture_schedule",
+  /** `aws_glue_catalog_database.history_database` (enable_history_queries) */
+  historyDatabase: "history_database",
+  /** `aws_athena_workgroup.history_workgroup` (enable_history_queries) */
+  historyWorkgroup: "history_workgroup",
 } as const;
+
+/** Name of a history Glue table's resource: `full_exports` → `history_full_exports` (lib/history/athena-tables.ts). */
+export function historyTableResourceName(glueTableName: string): string {
+  return `history_${glueTableName}`;
+}
 
 /** Name bases of the module's IAM roles that belong to no function or state machine. */
 export const ROLE_BASES = { backup: "backup", scheduler: "scheduler", sealScheduler: "seal_scheduler" } as const;

@@ -36,5 +36,7 @@ provider "aws" {
     sfn        = var.aws_endpoint
     backup     = var.aws_endpoint
     logs       = var.aws_endpoint
+    glue       = var.aws_endpoint
+    athena     = var.aws_endpoint
   }
 }
