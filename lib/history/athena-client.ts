@@ -98,6 +98,17 @@ class NodeSha256 {
   }
 }
 
+/** The JSON object of an answer, or undefined when it is not one (a proxy's HTML page, a truncated body). */
+function parseBody(text: string): Record<string, unknown> | undefined {
+  if (text === "") return {};
+  try {
+    const v: unknown = JSON.parse(text);
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 export interface AthenaClientConfig {
   /** @default AWS_REGION, else AWS_DEFAULT_REGION */
   readonly region?: string;
@@ -137,8 +148,16 @@ export function athenaClient(config: AthenaClientConfig = {}, env: NodeJS.Proces
     });
     const res = await fetch(url, { method: "POST", headers: signed.headers, body });
     const text = await res.text();
-    const parsed = (text === "" ? {} : JSON.parse(text)) as Record<string, unknown>;
-    if (!res.ok) {
+    const parsed = parseBody(text);
+    if (!res.ok || parsed === undefined) {
+      if (parsed === undefined) {
+        throw new AthenaServiceError(
+          operation,
+          `HTTP ${res.status}`,
+          `not a JSON answer: ${text.slice(0, 200)}`,
+          res.status,
+        );
+      }
       const code = String(parsed.__type ?? `HTTP ${res.status}`).replace(/^.*#/, "");
       throw new AthenaServiceError(operation, code, String(parsed.message ?? parsed.Message ?? text), res.status);
     }
