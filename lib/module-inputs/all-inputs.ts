@@ -1,11 +1,12 @@
 /**
- * Every input of the data-persistence module, from the four declarative tables, and the type of their values.
+ * Every input of the data-persistence module, from the declarative tables, and the type of their values.
  * Imports the input tables only.
  */
 import type { TableCatalog } from "../catalog";
 import { BackupPlanInputValues, backupPlanInputs } from "./backup-plan-inputs";
 import { ChangeCaptureInputValues, changeCaptureInputs } from "./change-capture-inputs";
 import { ExportPipelineInputValues, exportPipelineInputs } from "./export-pipeline-inputs";
+import { HistoryQueriesInputValues, historyQueriesInputs } from "./history-queries-inputs";
 import { DataPersistenceInputValues, dataPersistenceInputs } from "./table-inputs";
 import type { ModuleInput } from "./types";
 
@@ -13,7 +14,8 @@ import type { ModuleInput } from "./types";
 export type DataPersistenceModuleInputs = DataPersistenceInputValues &
   ExportPipelineInputValues &
   BackupPlanInputValues &
-  ChangeCaptureInputValues;
+  ChangeCaptureInputValues &
+  HistoryQueriesInputValues;
 
 /** Every module input, in declaration order. */
 export function moduleInputs(catalog: TableCatalog): readonly ModuleInput<keyof DataPersistenceModuleInputs>[] {
@@ -22,5 +24,6 @@ export function moduleInputs(catalog: TableCatalog): readonly ModuleInput<keyof 
     ...exportPipelineInputs(catalog),
     ...backupPlanInputs(catalog),
     ...changeCaptureInputs(catalog),
+    ...historyQueriesInputs(),
   ];
 }
