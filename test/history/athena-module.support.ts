@@ -21,5 +21,9 @@ export function historyWorkspace(moduleDir: string): TerraformWorkspace {
   writeFileSync(join(ws.dir, "history_inputs_test.tf"), `# Test only: history-queries inputs.\n${vars}`);
   const args = HISTORY_INPUT_NAMES.map((n) => `  ${n} = var.${n}`).join("\n");
   writeFileSync(join(ws.dir, "history_override.tf"), `module "${DEFAULT_MODULE_NAME}" {\n${args}\n}\n`);
+  const outputs = ["history_queries", "export_pipeline"].map(
+    (o) => `output "${o}" {\n  value = module.${DEFAULT_MODULE_NAME}.${o}\n}\n`,
+  );
+  writeFileSync(join(ws.dir, "history_outputs_test.tf"), outputs.join("\n"));
   return ws;
 }
