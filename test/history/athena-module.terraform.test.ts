@@ -4,7 +4,6 @@
  * the workgroup as specified; the exact messages of bad inputs and of the missing backup bucket.
  */
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { DEFAULT_CATALOG, tableNames } from "../../lib/catalog";
 import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
   HISTORY_TABLE_LIST,

@@ -12,6 +12,10 @@
  * - AWS Backup `ListTags`: moto reads the ARN from `/tags/<arn>/` but the Go SDK sends `/tags/<arn>`, so moto
  *   answers "no tags" and every plan shows the vault's and plan's tags as drift. The shim adds the trailing slash.
  *
+ * - Athena `ListTagsForResource`/`TagResource`/`UntagResource`: with skip_requesting_account_id the provider builds a
+ *   workgroup's ARN with no account (`arn:aws:athena:us-east-1::workgroup/x`), which moto cannot find; the shim puts
+ *   moto's account in.
+ *
  * Set MOTO_SHIM_LOG=<file> to log every request (method, path, target, status) when debugging.
  *
  * It listens on 127.0.0.1 only. Nothing here is used outside tests.
@@ -48,6 +52,14 @@ interface StoredSelection {
 
 /** AWS Backup ListTags of a backup ARN, without the trailing slash moto needs. */
 const BACKUP_LIST_TAGS = /^\/tags\/arn(?::|%3A)aws[a-z-]*(?::|%3A)backup(?::|%3A)[^/?]+(?:\?.*)?$/i;
+/** moto's default account. */
+const MOTO_ACCOUNT = "123456789012";
+const ATHENA_TAG_TARGETS = new Set([
+  "AmazonAthena.ListTagsForResource",
+  "AmazonAthena.TagResource",
+  "AmazonAthena.UntagResource",
+]);
+const ATHENA_ARN_WITHOUT_ACCOUNT = /(arn:aws[a-z-]*:athena:[a-z0-9-]+:):/g;
 const SELECTIONS = /^\/backup\/plans\/([^/?]+)\/selections\/?(?:([^/?]+)\/?)?(?:\?.*)?$/;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -123,8 +135,16 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
   const answered: string[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
+    let body = await readBody(req);
     const target = req.headers["x-amz-target"];
+    if (typeof target === "string" && ATHENA_TAG_TARGETS.has(target)) {
+      const text = body.toString("utf8");
+      const fixed = text.replace(ATHENA_ARN_WITHOUT_ACCOUNT, `$1${MOTO_ACCOUNT}:`);
+      if (fixed !== text) {
+        answered.push(`${target.replace("AmazonAthena.", "")} (account added to the ARN)`);
+        body = Buffer.from(fixed, "utf8");
+      }
+    }
     if (target === "AWSStepFunctions.ValidateStateMachineDefinition") {
       answered.push("ValidateStateMachineDefinition");
       const input = JSON.parse(body.toString("utf8") || "{}") as { definition?: string };
