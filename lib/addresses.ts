@@ -123,7 +123,7 @@ export const RESOURCE_NAMES = {
   historyWorkgroup: "history_workgroup",
 } as const;
 
-/** Name of a history Glue table's resource: `full_exports` → `history_full_exports` (lib/history/athena-tables.ts). */
+/** Name of a history Glue table's resource: `full_exports` → `history_full_exports` (lib/pipeline/athena-tables.ts). */
 export function historyTableResourceName(glueTableName: string): string {
   return `history_${glueTableName}`;
 }

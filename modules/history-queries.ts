@@ -17,7 +17,7 @@ import {
   projectionParameters,
   rootLocation,
   serde,
-} from "../lib/history/athena-tables";
+} from "../lib/pipeline/athena-tables";
 import { HistoryQueriesVariables } from "./history-queries-variables";
 import { local } from "./pipeline-context";
 import { localRef, oneOrNull, only } from "./refs";
@@ -48,7 +48,7 @@ export interface HistoryQueriesProps {
 
 /**
  * Queryable history (`enable_history_queries`): a Glue database with tables over the backup bucket's exports and
- * captured changes (lib/history/athena-tables.ts: partition projection, no crawlers), and an Athena workgroup that
+ * captured changes (lib/pipeline/athena-tables.ts: partition projection, no crawlers), and an Athena workgroup that
  * enforces its settings: results encrypted with the module's key under `athena-results/` in the backup bucket and a
  * per-query bytes-scanned limit. Nothing exists while the input is false; it needs the export pipeline's bucket (see
  * {@link HistoryQueries.requirement}).

@@ -1,7 +1,7 @@
 /**
  * The rebuild's SQL in Athena's (Trino's) dialect: the renderer beside lib/history/duckdb-dialect.ts for the one
  * definition (lib/history/definition.ts). Files are read from the module's line tables (`export_lines`,
- * `change_lines`: one string column per stored line, lib/history/athena-tables.ts), restricted to exactly the checked
+ * `change_lines`: one string column per stored line, lib/pipeline/athena-tables.ts), restricted to exactly the checked
  * files by `"$path"` and to their partitions (so Athena lists and reads nothing else); JSON by json_extract with
  * bracketed JSON paths.
  *
@@ -10,7 +10,7 @@
 import { AWS_EXPORT_DIR } from "../export-format/constants";
 import { UsageError } from "../errors";
 import { EXPORTS_PREFIX } from "../pipeline/config";
-import { CHANGES_PREFIX, HISTORY_TABLES } from "./athena-tables";
+import { CHANGES_PREFIX, HISTORY_TABLES } from "../pipeline/athena-tables";
 
 /** The members of the engine-neutral dialect interface (lib/history/dialect.ts) this renderer provides. */
 export interface AthenaSqlDialect {

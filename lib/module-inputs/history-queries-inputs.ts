@@ -1,8 +1,8 @@
 /**
  * The inputs of the Athena history queries (declared by modules/history-queries-variables.ts): one row per Terraform
- * variable. Imports lib/history/athena-tables.ts for its limits.
+ * variable. Imports lib/pipeline/athena-tables.ts for its limits.
  */
-import { DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF } from "../history/athena-tables";
+import { DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF } from "../pipeline/athena-tables";
 import { ModuleInput, tf } from "./types";
 
 export const DEFAULT_ENABLE_HISTORY_QUERIES = false;

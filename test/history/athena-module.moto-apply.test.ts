@@ -12,7 +12,7 @@ import {
   LAZY_SIMPLE_SERDE,
   OPENX_JSON_SERDE,
   locationTemplate,
-} from "../../lib/history/athena-tables";
+} from "../../lib/pipeline/athena-tables";
 import { awsCli } from "../pipeline/support/aws-cli";
 import { inputFlags } from "../pipeline/support/workspace";
 import { startMoto, type Moto } from "../support/moto";
@@ -145,6 +145,12 @@ describe.skipIf(skip)("terraform apply of enable_history_queries to moto (via th
   it("a second plan reports no changes", async () => {
     const res = await ws.tf(["plan", "-detailed-exitcode", "-input=false", "-no-color", ...vars], { allowFail: true });
     expect(res.stderr).toBe("");
-    expect(res.code, res.stdout.split("\n").filter((l) => /[~+-] |#/.test(l)).join("\n")).toBe(0);
+    expect(
+      res.code,
+      res.stdout
+        .split("\n")
+        .filter((l) => /[~+-] |#/.test(l))
+        .join("\n"),
+    ).toBe(0);
   });
 });

@@ -8,7 +8,7 @@ import {
   DEFAULT_BYTES_SCANNED_CUTOFF,
   HISTORY_TABLE_LIST,
   MIN_BYTES_SCANNED_CUTOFF,
-} from "../../lib/history/athena-tables";
+} from "../../lib/pipeline/athena-tables";
 import { inputFlags } from "../pipeline/support/workspace";
 import { ResourceChange, TerraformWorkspace, varFlags } from "../support/terraform";
 import { announceSkip, terraformSkipReason } from "../support/tools";

@@ -8,7 +8,10 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Parser } from "node-sql-parser";
 import { describe, expect, it } from "vitest";
-import { HISTORY_TABLE_LIST, PARTITION_KEYS } from "../../lib/history/athena-tables";
+import { CHANGES_PREFIX as CAPTURE_CHANGES_PREFIX } from "../../lib/capture/config";
+import { hourDir } from "../../lib/capture/layout";
+import { CHANGES_PREFIX, HISTORY_TABLE_LIST, PARTITION_KEYS, locationTemplate } from "../../lib/pipeline/athena-tables";
+import { exportDir } from "../../lib/pipeline/layout";
 import { PROJECT_ROOT } from "../../lib/project-config";
 
 const TRINO = { database: "trino" } as const;
@@ -73,5 +76,22 @@ describe("the README's Athena queries", () => {
     expect(() => checkAthenaSelect("SELECT eventnme FROM changes WHERE table_name = 'X'")).toThrow(/column eventnme/);
     expect(() => checkAthenaSelect("SELECT line FROM change_line")).toThrow(/table change_line/);
     expect(() => checkAthenaSelect("SELECT FROM WHERE changes")).toThrow();
+  });
+});
+
+describe("the Glue tables' locations follow the bucket's layout", () => {
+  it("changes: the capture library's hour folders", () => {
+    expect(CHANGES_PREFIX).toBe(CAPTURE_CHANGES_PREFIX);
+    const filled = locationTemplate("changes", "b")
+      .replace("${table_name}", "UsersTable")
+      .replace("${hour}", "2026/12/01/03");
+    expect(filled).toBe(`s3://b/${hourDir("UsersTable", "2026-12-01T03")}/`);
+  });
+
+  it("exports: the pipeline's export folders, data/ below", () => {
+    const filled = locationTemplate("exports", "b")
+      .replace("${table_name}", "UsersTable")
+      .replace("${export_id}", "0176-abc");
+    expect(filled).toBe(`s3://b/${exportDir("UsersTable", "0176-abc")}/data/`);
   });
 });

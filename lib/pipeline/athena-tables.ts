@@ -16,7 +16,7 @@
  *   byte for byte as stored (a JSON SerDe re-serializes what it parses).
  */
 import { AWS_EXPORT_DIR, DATA_DIR } from "../export-format/constants";
-import { EXPORTS_PREFIX } from "../pipeline/config";
+import { EXPORTS_PREFIX } from "./config";
 
 /** Captured changes live under `changes/` (lib/capture/config.ts; repeated here so the module needs no capture code). */
 export const CHANGES_PREFIX = "changes";
