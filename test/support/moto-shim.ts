@@ -12,9 +12,9 @@
  * - AWS Backup `ListTags`: moto reads the ARN from `/tags/<arn>/` but the Go SDK sends `/tags/<arn>`, so moto
  *   answers "no tags" and every plan shows the vault's and plan's tags as drift. The shim adds the trailing slash.
  *
- * - Athena `ListTagsForResource`/`TagResource`/`UntagResource`: with skip_requesting_account_id the provider builds a
- *   workgroup's ARN with no account (`arn:aws:athena:us-east-1::workgroup/x`), which moto cannot find; the shim puts
- *   moto's account in.
+ * - Athena and Glue tag calls (`ListTagsForResource`, `GetTags`, `TagResource`, `UntagResource`): with
+ *   skip_requesting_account_id the provider builds a workgroup's or database's ARN with no account
+ *   (`arn:aws:athena:us-east-1::workgroup/x`), which moto cannot find; the shim puts moto's account in.
  *
  * Set MOTO_SHIM_LOG=<file> to log every request (method, path, target, status) when debugging.
  *
@@ -54,12 +54,15 @@ interface StoredSelection {
 const BACKUP_LIST_TAGS = /^\/tags\/arn(?::|%3A)aws[a-z-]*(?::|%3A)backup(?::|%3A)[^/?]+(?:\?.*)?$/i;
 /** moto's default account. */
 const MOTO_ACCOUNT = "123456789012";
-const ATHENA_TAG_TARGETS = new Set([
+const TAG_TARGETS_WITH_ARN = new Set([
   "AmazonAthena.ListTagsForResource",
   "AmazonAthena.TagResource",
   "AmazonAthena.UntagResource",
+  "AWSGlue.GetTags",
+  "AWSGlue.TagResource",
+  "AWSGlue.UntagResource",
 ]);
-const ATHENA_ARN_WITHOUT_ACCOUNT = /(arn:aws[a-z-]*:athena:[a-z0-9-]+:):/g;
+const ARN_WITHOUT_ACCOUNT = /(arn:aws[a-z-]*:(?:athena|glue):[a-z0-9-]+:):/g;
 const SELECTIONS = /^\/backup\/plans\/([^/?]+)\/selections\/?(?:([^/?]+)\/?)?(?:\?.*)?$/;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -137,11 +140,11 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     let body = await readBody(req);
     const target = req.headers["x-amz-target"];
-    if (typeof target === "string" && ATHENA_TAG_TARGETS.has(target)) {
+    if (typeof target === "string" && TAG_TARGETS_WITH_ARN.has(target)) {
       const text = body.toString("utf8");
-      const fixed = text.replace(ATHENA_ARN_WITHOUT_ACCOUNT, `$1${MOTO_ACCOUNT}:`);
+      const fixed = text.replace(ARN_WITHOUT_ACCOUNT, `$1${MOTO_ACCOUNT}:`);
       if (fixed !== text) {
-        answered.push(`${target.replace("AmazonAthena.", "")} (account added to the ARN)`);
+        answered.push(`${target} (account added to the ARN)`);
         body = Buffer.from(fixed, "utf8");
       }
     }
