@@ -11,21 +11,7 @@ import { AWS_EXPORT_DIR } from "../export-format/constants";
 import { UsageError } from "../errors";
 import { EXPORTS_PREFIX } from "../pipeline/config";
 import { CHANGES_PREFIX, HISTORY_TABLES } from "../pipeline/athena-tables";
-
-/** The members of the engine-neutral dialect interface (lib/history/dialect.ts) this renderer provides. */
-export interface AthenaSqlDialect {
-  readonly name: string;
-  str(value: string): string;
-  readLines(source: "base" | "incremental" | "capture", files: readonly string[]): string;
-  json(expr: string, path: readonly string[]): string;
-  jsonString(expr: string, path: readonly string[]): string;
-  itemImage(lineExpr: string): string;
-  padDigits(expr: string, width: number): string;
-  microsFromSeconds(expr: string): string;
-  bigint(expr: string): string;
-  concat(...exprs: string[]): string;
-  readonly keySeparator: string;
-}
+import type { SqlDialect } from "./dialect";
 
 export interface AthenaDialectOptions {
   /** The Glue database of the history tables (the module's `history_queries.database_name`). */
@@ -81,7 +67,7 @@ function partitions(
 
 const inList = (values: Iterable<string>): string => `(${[...values].map(str).join(", ")})`;
 
-export function athenaDialect(opts: AthenaDialectOptions): AthenaSqlDialect {
+export function athenaDialect(opts: AthenaDialectOptions): SqlDialect {
   return {
     name: "athena",
     str,
@@ -93,6 +79,12 @@ export function athenaDialect(opts: AthenaDialectOptions): AthenaSqlDialect {
   FROM ${ident(opts.database)}.${ident(table.name)}
   WHERE table_name IN ${inList(tables)} AND ${partition} IN ${inList(parts)}
     AND "$path" IN ${inList(files)}) AS lines(line, file)`;
+    },
+    withFields(relation, fields) {
+      const cols = fields.map(
+        (f) => `${f.as === "json" ? this.json("line", f.path) : this.jsonString("line", f.path)} AS ${ident(f.name)}`,
+      );
+      return `(SELECT file, line, ${cols.join(", ")} FROM ${relation}) AS fields`;
     },
     json(expr, path) {
       return `json_format(json_extract(${expr}, ${str(jsonPath(path))}))`;

@@ -12,6 +12,9 @@ import { CHANGES_PREFIX as CAPTURE_CHANGES_PREFIX } from "../../lib/capture/conf
 import { hourDir } from "../../lib/capture/layout";
 import { CHANGES_PREFIX, HISTORY_TABLE_LIST, PARTITION_KEYS, locationTemplate } from "../../lib/pipeline/athena-tables";
 import { exportDir } from "../../lib/pipeline/layout";
+import { athenaDialect, selectOfUnload, unloadSql } from "../../lib/history/athena-dialect";
+import { countsPerFileSql, recordsSql, type RebuildInputs } from "../../lib/history/definition";
+import { changesBetweenSql, itemHistorySql, tableAsOfSql } from "../../lib/history/queries";
 import { PROJECT_ROOT } from "../../lib/project-config";
 
 const TRINO = { database: "trino" } as const;
@@ -93,5 +96,55 @@ describe("the Glue tables' locations follow the bucket's layout", () => {
       .replace("${table_name}", "UsersTable")
       .replace("${export_id}", "0176-abc");
     expect(filled).toBe(`s3://b/${exportDir("UsersTable", "0176-abc")}/data/`);
+  });
+});
+
+describe("the rebuild's one definition, rendered in Athena's dialect", () => {
+  const B = "hist-ddb-backups";
+  const d = athenaDialect({ database: "hist_ddb_history", bucket: B });
+  const inputs: RebuildInputs = {
+    keyAttributes: ["name", "version"],
+    baseFiles: [`s3://${B}/exports/CollectionsTable/AWSDynamoDB/01764547200000-abcd1234/data/a.json.gz`],
+    incrementalFiles: [`s3://${B}/exports/CollectionsTable/AWSDynamoDB/01764550800000-efgh5678/data/b.json.gz`],
+    captureFiles: [
+      `s3://${B}/changes/CollectionsTable/2026/12/01/03/shard-1/${"0".repeat(40)}-${"1".repeat(40)}.json.gz`,
+    ],
+    captureFromMicros: 1_764_550_800_000_000,
+    atMicros: 1_764_556_200_000_000,
+    keepTtlDeleted: false,
+  };
+  const parse = (sql: string) => new Parser().astify(sql, TRINO);
+
+  it.each([
+    ["the records", () => recordsSql(d, inputs)],
+    ["the counts per file", () => countsPerFileSql(`(${recordsSql(d, inputs)}) AS records`)],
+    ["the table as of T", () => tableAsOfSql(d, inputs)],
+    ["the table as of T, TTL deletes kept", () => tableAsOfSql(d, { ...inputs, keepTtlDeleted: true })],
+    [
+      "one item's history",
+      () => itemHistorySql(d, inputs.captureFiles, { name: { S: "MOD09GQ" }, version: { S: "006" } }),
+    ],
+    ["changes between two times", () => changesBetweenSql(d, inputs.captureFiles, 1, 2)],
+  ])("%s parses as Trino", (_label, render) => {
+    const sql = render();
+    expect(sql).toContain('"hist_ddb_history"');
+    expect(() => parse(sql)).not.toThrow();
+  });
+
+  it("the UNLOAD of the table as of T: its wrapper exact, its SELECT parsed (node-sql-parser has no UNLOAD)", () => {
+    const select = tableAsOfSql(d, inputs);
+    const unload = unloadSql(select, `s3://${B}/rebuilds/x/data/`);
+    expect(selectOfUnload(unload)).toBe(select);
+    expect(() => parse(unload)).toThrow();
+  });
+
+  it("reads exactly the files it is given, in their partitions, and refuses files outside the bucket's layout", () => {
+    const lines = d.readLines("capture", inputs.captureFiles);
+    expect(lines).toContain(`table_name IN ('CollectionsTable') AND hour IN ('2026/12/01/03')`);
+    expect(lines).toContain(`"$path" IN ('${inputs.captureFiles[0]}')`);
+    expect(() => d.readLines("base", ["s3://other-bucket/exports/T/AWSDynamoDB/x/data/a.json.gz"])).toThrow(
+      `--engine athena: s3://other-bucket/exports/T/AWSDynamoDB/x/data/a.json.gz is not a data file of an export in s3://${B}/ (Athena reads the backup bucket's layout only)`,
+    );
+    expect(() => d.json("line", ['we"ird'])).toThrow(/contains " or \\/);
   });
 });
