@@ -125,7 +125,16 @@ export const RESOURCE_NAMES = {
   restoreTestCompletedTarget: "restore_test_completed_target",
   restoreTestInvokePermission: "restore_test_invoke_permission",
   restoreTestErrorsAlarm: "restore_test_errors_alarm",
+  /** `aws_glue_catalog_database.history_database` (enable_history_queries) */
+  historyDatabase: "history_database",
+  /** `aws_athena_workgroup.history_workgroup` (enable_history_queries) */
+  historyWorkgroup: "history_workgroup",
 } as const;
+
+/** Name of a history Glue table's resource: `full_exports` → `history_full_exports` (lib/pipeline/athena-tables.ts). */
+export function historyTableResourceName(glueTableName: string): string {
+  return `history_${glueTableName}`;
+}
 
 /** Name bases of the module's IAM roles that belong to no function or state machine. */
 export const ROLE_BASES = {

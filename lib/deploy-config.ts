@@ -57,9 +57,11 @@ export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 export const LOOPBACK_URL = /^http:\/\/(127(\.\d{1,3}){3}|localhost|\[::1\]):\d{1,5}\/?$/;
 /** Services the module uses; with localEndpoint the provider sends each of them to the local endpoint. */
 export const LOCAL_ENDPOINT_SERVICES = [
+  "athena",
   "backup",
   "cloudwatch",
   "dynamodb",
+  "glue",
   "iam",
   "kms",
   "lambda",

@@ -10,6 +10,8 @@ import { DataPersistenceInputValues, DataPersistenceVariables } from "./data-per
 import { DynamoTables } from "./dynamo-tables";
 import { ExportPipeline } from "./export-pipeline";
 import { ExportPipelineInputValues, ExportPipelineVariables } from "./export-pipeline-variables";
+import { HistoryQueries } from "./history-queries";
+import { HistoryQueriesInputValues, HistoryQueriesVariables } from "./history-queries-variables";
 import { PipelineContext } from "./pipeline-context";
 import { RestoreTesting } from "./restore-testing";
 import { RestoreTestingInputValues, RestoreTestingVariables } from "./restore-testing-variables";
@@ -19,7 +21,8 @@ export type DataPersistenceModuleInputs = DataPersistenceInputValues &
   ExportPipelineInputValues &
   BackupPlanInputValues &
   ChangeCaptureInputValues &
-  RestoreTestingInputValues;
+  RestoreTestingInputValues &
+  HistoryQueriesInputValues;
 
 export interface DataPersistenceProps {
   readonly catalog: TableCatalog;
@@ -41,6 +44,7 @@ export class DataPersistence extends Construct {
   public readonly backupPlan: BackupPlan;
   public readonly changeCapture: ChangeCapture;
   public readonly restoreTesting: RestoreTesting;
+  public readonly historyQueries: HistoryQueries;
 
   constructor(scope: Construct, id: string, props: DataPersistenceProps) {
     super(scope, id);
@@ -64,6 +68,7 @@ export class DataPersistence extends Construct {
     this.backupPlan = this.createBackupPlan(props, context);
     this.changeCapture = this.createChangeCapture(props, context, pipelineVariables, bundles);
     this.restoreTesting = this.createRestoreTesting(props, context, pipelineVariables, bundles);
+    this.historyQueries = this.createHistoryQueries(props, context);
     this.tableOutputs(props.catalog);
     this.capabilityOutputs();
   }
@@ -182,6 +187,22 @@ export class DataPersistence extends Construct {
     });
   }
 
+  private createHistoryQueries(props: DataPersistenceProps, context: PipelineContext): HistoryQueries {
+    const pipeline = this.exportPipeline.outputs;
+    return new HistoryQueries(this, "history", {
+      catalog: props.catalog,
+      variables: new HistoryQueriesVariables(this, "history_queries_variables", { defaults: props.defaults }),
+      pipeline: {
+        countExpr: this.exportPipeline.countExpr,
+        bucketNameExpr: pipeline.bucket_name as string,
+        kmsKeyArnExpr: pipeline.kms_key_arn as string,
+        accountIdExpr: context.accountIdExpr,
+        nameBaseExpr: context.nameBaseExpr,
+      },
+      tagsExpr: "var.tags",
+    });
+  }
+
   /** `dynamo_tables`, `table_names`, `table_arns` and `point_in_time_tables`. */
   private tableOutputs(catalog: TableCatalog): void {
     const entries = [...this.tables.tables.entries()];
@@ -231,6 +252,11 @@ export class DataPersistence extends Construct {
         "Change capture: { tables, capture_function_name, seal_function_name, failure_queue_url, failure_queue_arn }. Values are null (tables empty) when change_capture_tables is empty.",
       value: expressionMap(this.changeCapture.outputs),
     }).addOverride("precondition", [this.changeCapture.requirement]);
+    output(this, "history_queries", {
+      description:
+        "Athena history queries: { database_name, workgroup_name, results_s3_uri }. Values are null when enable_history_queries is false.",
+      value: expressionMap(this.historyQueries.outputs),
+    }).addOverride("precondition", [this.historyQueries.requirement]);
   }
 }
 

@@ -37,5 +37,7 @@ provider "aws" {
     backup     = var.aws_endpoint
     logs       = var.aws_endpoint
     events     = var.aws_endpoint
+    glue       = var.aws_endpoint
+    athena     = var.aws_endpoint
   }
 }

@@ -7,6 +7,7 @@ import { BackupPlanInputValues, backupPlanInputs } from "./backup-plan-inputs";
 import { ChangeCaptureInputValues, changeCaptureInputs } from "./change-capture-inputs";
 import { ExportPipelineInputValues, exportPipelineInputs } from "./export-pipeline-inputs";
 import { RestoreTestingInputValues, restoreTestingInputs } from "./restore-testing-inputs";
+import { HistoryQueriesInputValues, historyQueriesInputs } from "./history-queries-inputs";
 import { DataPersistenceInputValues, dataPersistenceInputs } from "./table-inputs";
 import type { ModuleInput } from "./types";
 
@@ -15,7 +16,8 @@ export type DataPersistenceModuleInputs = DataPersistenceInputValues &
   ExportPipelineInputValues &
   BackupPlanInputValues &
   ChangeCaptureInputValues &
-  RestoreTestingInputValues;
+  RestoreTestingInputValues &
+  HistoryQueriesInputValues;
 
 /** Every module input, in declaration order. */
 export function moduleInputs(catalog: TableCatalog): readonly ModuleInput<keyof DataPersistenceModuleInputs>[] {
@@ -25,5 +27,6 @@ export function moduleInputs(catalog: TableCatalog): readonly ModuleInput<keyof 
     ...backupPlanInputs(catalog),
     ...changeCaptureInputs(catalog),
     ...restoreTestingInputs(),
+    ...historyQueriesInputs(),
   ];
 }

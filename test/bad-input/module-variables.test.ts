@@ -38,6 +38,7 @@ describe("the declarative input tables", () => {
       "backup-plan-inputs.ts",
       "change-capture-inputs.ts",
       "restore-testing-inputs.ts",
+      "history-queries-inputs.ts",
     ];
     const docs = files.flatMap((f) => [
       ...readFileSync(join(PROJECT_ROOT, "lib", "module-inputs", f), "utf8").matchAll(
@@ -185,6 +186,22 @@ const PLAN_ROWS: readonly PlanRow[] = [
     label: "a number input given a word",
     args: { point_in_time_recovery_period_days: "abc" },
     messages: ["a number is required"],
+    exitCode: 1,
+  },
+  {
+    label: "history_queries_bytes_scanned_cutoff below Athena's 10 MB minimum",
+    args: { history_queries_bytes_scanned_cutoff: 1024 },
+    messages: [
+      "history_queries_bytes_scanned_cutoff must be a whole number of bytes >= 10485760 (10 MB, Athena's minimum), e.g. 1099511627776 for 1 TiB.",
+    ],
+    exitCode: 1,
+  },
+  {
+    label: "enable_history_queries without the export pipeline's bucket",
+    args: { enable_history_queries: true, enable_export_pipeline: false },
+    messages: [
+      "enable_history_queries needs the backup bucket: set enable_export_pipeline = true with at least one table to export (export_tables, or enable_point_in_time_tables when export_tables is null), or set enable_history_queries = false.",
+    ],
     exitCode: 1,
   },
 ];

@@ -123,6 +123,7 @@ describe("typed references (modules/refs.ts)", () => {
 
 /** Every `resource` and `data` address of the synthesized module, sorted. */
 const PINNED_ADDRESSES = [
+  "aws_athena_workgroup.history_workgroup",
   "aws_backup_plan.backup_plan",
   "aws_backup_restore_testing_plan.restore_testing_plan",
   "aws_backup_restore_testing_selection.restore_testing_selection",
@@ -159,6 +160,12 @@ const PINNED_ADDRESSES = [
   "aws_dynamodb_table.rules_table",
   "aws_dynamodb_table.semaphores_table",
   "aws_dynamodb_table.users_table",
+  "aws_glue_catalog_database.history_database",
+  "aws_glue_catalog_table.history_change_lines",
+  "aws_glue_catalog_table.history_changes",
+  "aws_glue_catalog_table.history_export_lines",
+  "aws_glue_catalog_table.history_full_exports",
+  "aws_glue_catalog_table.history_incremental_exports",
   "aws_iam_role.backup_role",
   "aws_iam_role.capture_changes_role",
   "aws_iam_role.export_sfn_role",

@@ -24,6 +24,9 @@
  *   `POST /__shim/pitr-window` `{ "region", "table", "earliest", "latest" }` (ISO times) and the shim answers with it.
  * - Test control: `POST /__shim/recovery-point-date` `{ "arn", "creationDate" }` back-dates a recovery point (to test
  *   expiry), `GET /__shim/state` dumps the emulated jobs.
+ * - Athena and Glue tag calls (`ListTagsForResource`, `GetTags`, `TagResource`, `UntagResource`): with
+ *   skip_requesting_account_id the provider builds a workgroup's or database's ARN with no account
+ *   (`arn:aws:athena:us-east-1::workgroup/x`), which moto cannot find; the shim puts moto's account in.
  *
  * Set MOTO_SHIM_LOG=<file> to log every request (method, path, target, status) when debugging.
  *
@@ -65,6 +68,17 @@ interface StoredSelection {
 
 /** AWS Backup ListTags of a backup ARN, without the trailing slash moto needs. */
 const BACKUP_LIST_TAGS = /^\/tags\/arn(?::|%3A)aws[a-z-]*(?::|%3A)backup(?::|%3A)[^/?]+(?:\?.*)?$/i;
+/** moto's default account. */
+const MOTO_ACCOUNT = "123456789012";
+const TAG_TARGETS_WITH_ARN = new Set([
+  "AmazonAthena.ListTagsForResource",
+  "AmazonAthena.TagResource",
+  "AmazonAthena.UntagResource",
+  "AWSGlue.GetTags",
+  "AWSGlue.TagResource",
+  "AWSGlue.UntagResource",
+]);
+const ARN_WITHOUT_ACCOUNT = /(arn:aws[a-z-]*:(?:athena|glue):[a-z0-9-]+:):/g;
 const SELECTIONS = /^\/backup\/plans\/([^/?]+)\/selections\/?(?:([^/?]+)\/?)?(?:\?.*)?$/;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -142,8 +156,16 @@ export async function startMotoShim(upstreamEndpoint: string): Promise<MotoShim>
   const backup = new BackupEmulation(upstream, answered);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const body = await readBody(req);
+    let body = await readBody(req);
     const target = req.headers["x-amz-target"];
+    if (typeof target === "string" && TAG_TARGETS_WITH_ARN.has(target)) {
+      const text = body.toString("utf8");
+      const fixed = text.replace(ARN_WITHOUT_ACCOUNT, `$1${MOTO_ACCOUNT}:`);
+      if (fixed !== text) {
+        answered.push(`${target} (account added to the ARN)`);
+        body = Buffer.from(fixed, "utf8");
+      }
+    }
     const restoreTestingAnswer = restoreTesting.handle(req, body);
     if (restoreTestingAnswer !== undefined) {
       const { status, body: answer, errorType } = restoreTestingAnswer;
