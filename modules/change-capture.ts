@@ -1,4 +1,4 @@
-import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
+import { CloudwatchMetricAlarm, CloudwatchMetricAlarmConfig } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
 import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaEventSourceMapping } from "@cdktf/provider-aws/lib/lambda-event-source-mapping";
@@ -109,6 +109,37 @@ export class ChangeCapture extends Construct {
       failureQueueArn: oneOrNull(queue, "arn"),
       topicArn: props.pipeline.alarmTopicArn,
     };
+    const { capture, seal } = this.functions(props, countExpr, refs, captureTables);
+
+    this.streamMappings(props, streams, oneOrNull(capture, "functionName"), oneOrNull(queue, "arn"));
+    this.sealSchedule(props, countExpr, oneOrNull(seal, "arn"));
+    this.alarms(props, countExpr, {
+      captureFunction: oneOrNull(capture, "functionName"),
+      sealFunction: oneOrNull(seal, "functionName"),
+      queueName: oneOrNull(queue, "name"),
+    });
+
+    this.requirement = {
+      condition: `\${!(${requested}) || ${props.pipeline.countExpr} == 1}`,
+      error_message:
+        "change_capture_tables needs the export pipeline: capture writes to its backup bucket with its key and alarms on its topic, which exist only when enable_export_pipeline is true and the pipeline exports at least one table (export_tables, or enable_point_in_time_tables when export_tables is null). Turn the export pipeline on, or set change_capture_tables = [].",
+    };
+    this.outputs = {
+      tables: `${countExpr} == 1 ? ${tablesVar} : []`,
+      capture_function_name: oneOrNull(capture, "functionName"),
+      seal_function_name: oneOrNull(seal, "functionName"),
+      failure_queue_url: oneOrNull(queue, "url"),
+      failure_queue_arn: oneOrNull(queue, "arn"),
+    };
+  }
+
+  /** The capture function (fed by the stream mappings) and the seal function (run by the hourly schedule). */
+  private functions(
+    props: ChangeCaptureProps,
+    countExpr: string,
+    refs: CapturePolicyRefs,
+    captureTables: string,
+  ): { capture: LambdaFunction; seal: LambdaFunction } {
     const common = { DEPLOYMENT: `\${${props.prefixExpr}}`, BACKUP_BUCKET: `\${${props.pipeline.bucketName}}` };
     const capture = this.lambdaFunction(props, countExpr, {
       name: "capture-changes",
@@ -137,27 +168,7 @@ export class ChangeCapture extends Construct {
       timeoutSeconds: 900,
       description: "Seals each closed hour of captured changes: checks, manifests, coverage, cross-check.",
     });
-
-    this.streamMappings(props, streams, oneOrNull(capture, "functionName"), oneOrNull(queue, "arn"));
-    this.sealSchedule(props, countExpr, oneOrNull(seal, "arn"));
-    this.alarms(props, countExpr, {
-      captureFunction: oneOrNull(capture, "functionName"),
-      sealFunction: oneOrNull(seal, "functionName"),
-      queueName: oneOrNull(queue, "name"),
-    });
-
-    this.requirement = {
-      condition: `\${!(${requested}) || ${props.pipeline.countExpr} == 1}`,
-      error_message:
-        "change_capture_tables needs the export pipeline: capture writes to its backup bucket with its key and alarms on its topic, which exist only when enable_export_pipeline is true and the pipeline exports at least one table (export_tables, or enable_point_in_time_tables when export_tables is null). Turn the export pipeline on, or set change_capture_tables = [].",
-    };
-    this.outputs = {
-      tables: `${countExpr} == 1 ? ${tablesVar} : []`,
-      capture_function_name: oneOrNull(capture, "functionName"),
-      seal_function_name: oneOrNull(seal, "functionName"),
-      failure_queue_url: oneOrNull(queue, "url"),
-      failure_queue_arn: oneOrNull(queue, "arn"),
-    };
+    return { capture, seal };
   }
 
   /** `local.…`: catalog name → { table_name, stream_arn } of every table whose stream capture can read. */
@@ -269,66 +280,78 @@ export class ChangeCapture extends Construct {
     const count = Token.asNumber(`\${${countExpr}}`);
     const topic = `\${${props.pipeline.alarmTopicArn}}`;
     const prefix = `\${${props.prefixExpr}}`;
-    const common = { count, alarmActions: [topic], tags: Token.asStringMap(`\${${props.tagsExpr}}`) };
+    const common = {
+      count,
+      alarmActions: [topic],
+      evaluationPeriods: 1,
+      treatMissingData: "notBreaching",
+      tags: Token.asStringMap(`\${${props.tagsExpr}}`),
+    };
+    for (const { id, ...spec } of this.alarmSpecs(props, prefix, topic, names)) {
+      new CloudwatchMetricAlarm(this, id, { ...common, ...spec }).overrideLogicalId(id);
+    }
+  }
+
+  /** The four alarms: what each watches and what its description tells the person who receives it. */
+  private alarmSpecs(
+    props: ChangeCaptureProps,
+    prefix: string,
+    topic: string,
+    names: { captureFunction: string; sealFunction: string; queueName: string },
+  ): readonly (Omit<CloudwatchMetricAlarmConfig, "evaluationPeriods"> & { readonly id: string })[] {
     const lagMinutes = props.variables.maxCaptureLagMinutes;
-    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureIteratorAgeAlarm, {
-      ...common,
-      alarmName: `${prefix}-capture-iterator-age`,
-      alarmDescription: `Change capture is more than \${${lagMinutes.fqn}} minutes behind a captured table's stream (Lambda IteratorAge). A stream keeps records for 24 hours: past that, changes are lost from the capture. Look at the capture function's errors, throttles and duration; raise capture_batch_size or the function's concurrency if it cannot keep up. ${CAPTURE_RUNBOOK}`,
-      namespace: "AWS/Lambda",
-      metricName: "IteratorAge",
-      dimensions: { FunctionName: `\${${names.captureFunction}}` },
-      statistic: "Maximum",
-      period: CAPTURE_ALARM_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      // IteratorAge is in milliseconds.
-      threshold: Token.asNumber(`\${${lagMinutes.fqn} * 60000}`),
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      okActions: [topic],
-    }).overrideLogicalId(RESOURCE_NAMES.captureIteratorAgeAlarm);
-    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureErrorsAlarm, {
-      ...common,
-      alarmName: `${prefix}-capture-errors`,
-      alarmDescription: `The change-capture function failed on a batch of stream records. Lambda retries it (halving the batch each time) and, if it keeps failing, sends the batch's description to the failed-batches queue: those changes are then not captured. Read the function's log for the error. ${CAPTURE_RUNBOOK}`,
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: `\${${names.captureFunction}}` },
-      statistic: "Sum",
-      period: CAPTURE_ALARM_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    }).overrideLogicalId(RESOURCE_NAMES.captureErrorsAlarm);
-    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureFailedBatchesAlarm, {
-      ...common,
-      alarmName: `${prefix}-capture-failed-batches`,
-      alarmDescription: `A batch of stream records could not be captured and its description (stream, shard, first and last sequence number) is in the failed-batches queue: those changes are missing from the capture and the hour will not seal. Read the message, fix the cause, and re-read the records from the stream while it still holds them (24 hours), then delete the message. ${CAPTURE_RUNBOOK}`,
-      namespace: "AWS/SQS",
-      metricName: "ApproximateNumberOfMessagesVisible",
-      dimensions: { QueueName: `\${${names.queueName}}` },
-      statistic: "Maximum",
-      period: CAPTURE_ALARM_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      threshold: 0,
-      comparisonOperator: "GreaterThanThreshold",
-      treatMissingData: "notBreaching",
-      okActions: [topic],
-    }).overrideLogicalId(RESOURCE_NAMES.captureFailedBatchesAlarm);
-    new CloudwatchMetricAlarm(this, RESOURCE_NAMES.captureSealErrorsAlarm, {
-      ...common,
-      alarmName: `${prefix}-capture-seal-errors`,
-      alarmDescription: `The hourly seal of captured changes failed: it could not run, or it found a hole, a damaged object, a record the stream trimmed or a disagreement with an incremental export (its own message on this topic then names the table, the hour and the keys). Those hours are not sealed, so nothing treats them as complete; the next hourly run tries again. Read that message and the seal function's log, and fix the cause. ${CAPTURE_RUNBOOK}`,
-      namespace: "AWS/Lambda",
-      metricName: "Errors",
-      dimensions: { FunctionName: `\${${names.sealFunction}}` },
-      statistic: "Sum",
-      period: SEAL_ALARM_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      threshold: 1,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      treatMissingData: "notBreaching",
-    }).overrideLogicalId(RESOURCE_NAMES.captureSealErrorsAlarm);
+    return [
+      {
+        id: RESOURCE_NAMES.captureIteratorAgeAlarm,
+        alarmName: `${prefix}-capture-iterator-age`,
+        alarmDescription: `Change capture is more than \${${lagMinutes.fqn}} minutes behind a captured table's stream (Lambda IteratorAge). A stream keeps records for 24 hours: past that, changes are lost from the capture. Look at the capture function's errors, throttles and duration; raise capture_batch_size or the function's concurrency if it cannot keep up. ${CAPTURE_RUNBOOK}`,
+        namespace: "AWS/Lambda",
+        metricName: "IteratorAge",
+        dimensions: { FunctionName: `\${${names.captureFunction}}` },
+        statistic: "Maximum",
+        period: CAPTURE_ALARM_PERIOD_SECONDS,
+        // IteratorAge is in milliseconds.
+        threshold: Token.asNumber(`\${${lagMinutes.fqn} * 60000}`),
+        comparisonOperator: "GreaterThanThreshold",
+        okActions: [topic],
+      },
+      {
+        id: RESOURCE_NAMES.captureErrorsAlarm,
+        alarmName: `${prefix}-capture-errors`,
+        alarmDescription: `The change-capture function failed on a batch of stream records. Lambda retries it (halving the batch each time) and, if it keeps failing, sends the batch's description to the failed-batches queue: those changes are then not captured. Read the function's log for the error. ${CAPTURE_RUNBOOK}`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: `\${${names.captureFunction}}` },
+        statistic: "Sum",
+        period: CAPTURE_ALARM_PERIOD_SECONDS,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+      {
+        id: RESOURCE_NAMES.captureFailedBatchesAlarm,
+        alarmName: `${prefix}-capture-failed-batches`,
+        alarmDescription: `A batch of stream records could not be captured and its description (stream, shard, first and last sequence number) is in the failed-batches queue: those changes are missing from the capture and the hour will not seal. Read the message, fix the cause, and re-read the records from the stream while it still holds them (24 hours), then delete the message. ${CAPTURE_RUNBOOK}`,
+        namespace: "AWS/SQS",
+        metricName: "ApproximateNumberOfMessagesVisible",
+        dimensions: { QueueName: `\${${names.queueName}}` },
+        statistic: "Maximum",
+        period: CAPTURE_ALARM_PERIOD_SECONDS,
+        threshold: 0,
+        comparisonOperator: "GreaterThanThreshold",
+        okActions: [topic],
+      },
+      {
+        id: RESOURCE_NAMES.captureSealErrorsAlarm,
+        alarmName: `${prefix}-capture-seal-errors`,
+        alarmDescription: `The hourly seal of captured changes failed: it could not run, or it found a hole, a damaged object, a record the stream trimmed or a disagreement with an incremental export (its own message on this topic then names the table, the hour and the keys). Those hours are not sealed, so nothing treats them as complete; the next hourly run tries again. Read that message and the seal function's log, and fix the cause. ${CAPTURE_RUNBOOK}`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: `\${${names.sealFunction}}` },
+        statistic: "Sum",
+        period: SEAL_ALARM_PERIOD_SECONDS,
+        threshold: 1,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+      },
+    ];
   }
 }
