@@ -33,7 +33,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["lib/**/*.ts", "scripts/**/*.ts"],
+    files: ["lib/**/*.ts", "scripts/**/*.ts", "modules/**/*.ts", "functions/**/*.ts", "tools/**/*.ts"],
     rules: {
       "max-lines-per-function": ["error", { max: 60, skipBlankLines: true, skipComments: true }],
     },
