@@ -17,6 +17,8 @@ import { rebuildCommand } from "./rebuild";
 // Snapshots before a risky change, and one-command recovery (issue 12).
 import { recoverCommand } from "./recover";
 import { snapshotCommand } from "./snapshot";
+// Prove it (issue 13): a runbook for this deployment, and a rehearsal of the DR scenarios.
+import { runbookCommand } from "./runbook";
 
 /**
  * The names the commands had before they said which source they restore from. Each still runs its command, with a
@@ -50,6 +52,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   rebuildCommand,
   recoverCommand,
   snapshotCommand,
+  runbookCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
 ) as CommandSpec<never>[];

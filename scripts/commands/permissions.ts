@@ -232,6 +232,32 @@ const PERMISSIONS = {
     ],
     note: "AWS Backup itself needs its service role to back up the tables (the module's role has it).",
   },
+  runbook: {
+    groups: [
+      {
+        actions: ["dynamodb:DescribeContinuousBackups", "dynamodb:DescribeTable"],
+        on: "the deployment's tables",
+      },
+      { actions: ["dynamodb:ListBackups"], on: "* (ListBackups takes no resource)" },
+      {
+        actions: ["s3:GetObject"],
+        on: "arn:aws:s3:::<bucket>/state/*",
+        when: "--bucket (the verified-export pointers and capture coverage)",
+      },
+      { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "--bucket" },
+    ],
+    note: "--chdir also runs `terraform state pull`, which needs read access to your Terraform state backend.",
+  },
+  rehearse: {
+    groups: [
+      {
+        actions: ["dynamodb:ListTables", "s3:ListAllMyBuckets"],
+        on: "* (the guard: nothing named rehearsal-<…> may exist that the rehearsal did not create)",
+        when: "--target aws",
+      },
+    ],
+    note: "--target local needs no AWS account (moto on loopback). --target aws also needs what terraform needs to apply and destroy the module, and the permissions of restore-pitr, restore-backups and import-restored-table above, on rehearsal-* resources only.",
+  },
 } as const satisfies Record<string, CommandPermissions>;
 
 export type PermissionedCommand = keyof typeof PERMISSIONS;
