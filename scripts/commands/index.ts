@@ -18,6 +18,7 @@ import { rebuildCommand } from "./rebuild";
 import { recoverCommand } from "./recover";
 import { snapshotCommand } from "./snapshot";
 // Prove it (issue 13): a runbook for this deployment, and a rehearsal of the DR scenarios.
+import { rehearseCommand } from "./rehearse";
 import { runbookCommand } from "./runbook";
 
 /**
@@ -53,6 +54,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   recoverCommand,
   snapshotCommand,
   runbookCommand,
+  rehearseCommand,
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
 ) as CommandSpec<never>[];

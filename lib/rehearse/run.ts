@@ -1,0 +1,209 @@
+/**
+ * `dynamo-dr rehearse --target local`: moto on loopback, the module synthesized and applied in a scratch root, a
+ * Cumulus-shaped data set in every table, then each scenario with the project's own commands, and everything torn
+ * down at the end — also when a step fails and on Ctrl-C.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { resetClients } from "../aws";
+import type { TableCatalog } from "../catalog";
+import { EXIT_INTERRUPTED } from "../cli/interrupt";
+import { ITEMS_PER_TABLE, cumulusItem, writeItems } from "./data";
+import { localAwsEnv, startLocalAws, type LocalAws } from "./moto";
+import { StepFailed, StepLog, type RehearsalReport, type ScenarioReport } from "./report";
+import {
+  deploymentScenario,
+  historyScenario,
+  physicalName,
+  tableScenario,
+  type ScenarioContext,
+  type DrCall,
+} from "./scenarios";
+import { createWorkspace, type RehearsalWorkspace } from "./workspace";
+
+export const SCENARIOS = ["table", "deployment", "history"] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+/** The prefix of the local rehearsal's tables. */
+export const LOCAL_PREFIX = "rehearsal";
+
+export interface LocalRehearsalInput {
+  readonly scenarios: readonly Scenario[];
+  readonly catalog: TableCatalog;
+  readonly env: NodeJS.ProcessEnv;
+  readonly progress: NodeJS.WritableStream;
+  /** Runs one dynamo-dr command line in this process (the environment already points at moto). */
+  dr(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<DrCall>;
+  /** The table the table scenario corrupts. @default the first table with PITR by default */
+  readonly table?: string;
+}
+
+/** AWS settings in this process while the rehearsal runs (the commands run in-process and read them). */
+const AWS_ENV_KEYS = Object.keys(localAwsEnv("http://127.0.0.1:1"));
+
+/** Points this process's AWS clients at `endpoint`; returns the function that puts the old settings back. */
+function useLocalAws(endpoint: string): () => void {
+  const saved = Object.fromEntries(
+    [...AWS_ENV_KEYS, "AWS_PROFILE", ...Object.keys(process.env).filter((k) => k.startsWith("AWS_ENDPOINT_URL_"))].map(
+      (k) => [k, process.env[k]],
+    ),
+  );
+  for (const k of Object.keys(saved)) delete process.env[k];
+  Object.assign(process.env, localAwsEnv(endpoint));
+  resetClients();
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    resetClients();
+  };
+}
+
+interface Resources {
+  aws?: LocalAws;
+  ws?: RehearsalWorkspace;
+  ddb?: DynamoDBClient;
+  restoreEnv?: () => void;
+}
+
+async function teardown(res: Resources, log: StepLog): Promise<void> {
+  res.ddb?.destroy();
+  res.ddb = undefined;
+  const ws = res.ws;
+  res.ws = undefined;
+  if (ws !== undefined) {
+    await log
+      .step("remove the scratch folder", { fix: `remove it by hand: rm -rf ${ws.base}` }, async () => {
+        ws.remove();
+        return ws.base;
+      })
+      .catch(() => undefined);
+  }
+  const aws = res.aws;
+  res.aws = undefined;
+  if (aws !== undefined) {
+    await log
+      .step("stop moto_server", { fix: "stop the moto_server process by hand" }, async () => {
+        await aws.stop();
+        return aws.endpoint;
+      })
+      .catch(() => undefined);
+  }
+  res.restoreEnv?.();
+  res.restoreEnv = undefined;
+}
+
+async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): Promise<ScenarioContext> {
+  const aws = await log.step(
+    "start moto_server on a free loopback port",
+    { fix: "install moto: pip install 'moto[server]'" },
+    () => startLocalAws(input.env),
+    (a) => a.endpoint,
+  );
+  res.aws = aws;
+  res.restoreEnv = useLocalAws(aws.endpoint);
+  const env: NodeJS.ProcessEnv = { ...input.env, ...localAwsEnv(aws.endpoint) };
+  delete env.AWS_PROFILE;
+  const ws = await log.step(
+    "synthesize the module and terraform init a scratch root",
+    {
+      command: "tsx main.ts; terraform init",
+      fix: "read the error: synth or terraform init failed (terraform init needs the hashicorp/aws provider: a mirror in $TF_PLUGIN_DIR, or the registry)",
+    },
+    () => createWorkspace(input.catalog, env, log.sink),
+    (w) => w.root,
+  );
+  res.ws = ws;
+  await log.step(
+    "terraform apply the module (optional pipeline features off)",
+    { command: "terraform apply -auto-approve", fix: "read terraform's error" },
+    async () => {
+      const r = await ws.terraform.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+      return r.stdout.split("\n").find((l) => l.startsWith("Apply complete")) ?? "";
+    },
+  );
+  const ddb = new DynamoDBClient({
+    endpoint: aws.endpoint,
+    region: "us-east-1",
+    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+    maxAttempts: 3,
+  });
+  res.ddb = ddb;
+  const ctx: ScenarioContext = {
+    ddb,
+    ws,
+    catalog: input.catalog,
+    prefix: LOCAL_PREFIX,
+    overrides: {},
+    dr: (argv) => input.dr(argv, ws.env),
+    progress: input.progress,
+  };
+  await log.step(
+    `write ${ITEMS_PER_TABLE} Cumulus-shaped items into every table`,
+    { fix: "moto refused a write: read the error" },
+    async () => {
+      const now = Date.now();
+      for (const spec of input.catalog.tables) {
+        await writeItems(
+          ddb,
+          physicalName(ctx, spec.name),
+          Array.from({ length: ITEMS_PER_TABLE }, (_, i) => cumulusItem(spec, i, now)),
+        );
+      }
+      return `${input.catalog.tables.length} tables × ${ITEMS_PER_TABLE} items`;
+    },
+  );
+  return ctx;
+}
+
+async function runScenario(s: Scenario, ctx: ScenarioContext, table: string): Promise<ScenarioReport> {
+  if (s === "table") return tableScenario(ctx, table);
+  if (s === "deployment") return deploymentScenario(ctx);
+  return historyScenario(ctx);
+}
+
+/** Runs the local rehearsal; never leaves moto running or the scratch folder behind. */
+export async function rehearseLocal(input: LocalRehearsalInput): Promise<RehearsalReport> {
+  const startedAt = new Date().toISOString();
+  const setupLog = new StepLog(input.progress);
+  const teardownLog = new StepLog(input.progress);
+  const res: Resources = {};
+  const onSigint = (): void => {
+    input.progress.write("\ninterrupted: tearing the rehearsal down…\n");
+    void teardown(res, teardownLog).finally(() => process.exit(EXIT_INTERRUPTED));
+  };
+  process.once("SIGINT", onSigint);
+  const scenarios: ScenarioReport[] = [];
+  const table =
+    input.table ??
+    input.catalog.tables.find((t) => t.pointInTimeByDefault === true)?.name ??
+    (input.catalog.tables[0]?.name as string);
+  try {
+    const ctx = await setup(input, res, setupLog);
+    for (const s of input.scenarios) {
+      const r = await runScenario(s, ctx, table);
+      scenarios.push(r);
+      if (r.status === "fail") break; // later scenarios start from the state this one left
+    }
+  } catch (err) {
+    if (!(err instanceof StepFailed)) throw err;
+  } finally {
+    await teardown(res, teardownLog);
+    process.removeListener("SIGINT", onSigint);
+  }
+  const setupOk = setupLog.steps.every((s) => s.status !== "fail");
+  const passed =
+    setupOk &&
+    scenarios.length > 0 &&
+    scenarios.every((s) => s.status !== "fail") &&
+    teardownLog.steps.every((s) => s.status !== "fail");
+  return {
+    command: "rehearse",
+    target: "local",
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    passed,
+    setup: setupLog.steps,
+    scenarios,
+    teardown: teardownLog.steps,
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * The rehearsal's scratch Terraform root: the module synthesized from this project (`tsx main.ts` with
+ * DDB_MODULE_OUT_DIR in the scratch folder), the example consumer (examples/hcl-consumer, whose provider-local.tf
+ * points the AWS provider at a loopback endpoint with fake credentials), and an override that switches the optional
+ * pipeline features off and point-in-time recovery on for every table, to keep the rehearsal fast.
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DEFAULT_MODULE_NAME } from "../addresses";
+import type { TableCatalog } from "../catalog";
+import { PreconditionError, ToolMissingError } from "../cli/errors";
+import { findTerraform, TerraformRunner } from "../dr/terraform";
+import { DEFAULT_MODULE_OUT_DIR, MODULE_OUT_DIR_ENV, PROJECT_ROOT } from "../project-config";
+
+/** The example consumer the rehearsal applies. */
+export const REHEARSAL_EXAMPLE = join("examples", "hcl-consumer");
+/** Module inputs switched off for the rehearsal (they are tested on their own, and slow the apply). */
+export const REHEARSAL_FEATURES_OFF = ["enable_export_pipeline", "enable_restore_drill", "enable_backup_plan"] as const;
+/** Where the overrides the DR commands print are kept, as the README tells users (a tfvars file every plan reads). */
+export const OVERRIDES_FILE = "dr.auto.tfvars.json";
+/** Offline provider mirrors looked for when $TF_PLUGIN_DIR is not set (terraform init downloads otherwise). */
+const PLUGIN_DIR_CANDIDATES = ["/opt/tf-plugins", "/usr/share/terraform/plugins"];
+const SYNTH_TIMEOUT_MS = 10 * 60_000;
+
+export interface RehearsalWorkspace {
+  /** The scratch folder (removed by `remove()`). */
+  readonly base: string;
+  /** The Terraform root module folder. */
+  readonly root: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly terraform: TerraformRunner;
+  /** Writes the table_name_overrides the restores printed into the root's tfvars file. */
+  persistOverrides(overrides: Readonly<Record<string, string>>): void;
+  remove(): void;
+}
+
+/** A filesystem mirror holding hashicorp/aws, or undefined (terraform init then uses the registry). */
+export function providerMirror(env: NodeJS.ProcessEnv): string | undefined {
+  const dirs = [env.TF_PLUGIN_DIR, ...PLUGIN_DIR_CANDIDATES];
+  return dirs.find((d) => {
+    if (d === undefined || d === "") return false;
+    const aws = join(d, "registry.terraform.io", "hashicorp", "aws");
+    return existsSync(aws) && readdirSync(aws).length > 0;
+  });
+}
+
+function runChild(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+    child.stderr.on("data", (d: Buffer) => (out = (out + d.toString()).slice(-8000)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), SYNTH_TIMEOUT_MS);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out);
+      else reject(new PreconditionError(`${cmd} ${args.join(" ")} failed (exit ${code ?? "signal"}):\n${out}`));
+    });
+  });
+}
+
+/** Synthesizes the module into `<base>/<DEFAULT_MODULE_OUT_DIR>` with the project's own main.ts. */
+async function synthModule(base: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const tsx = join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+  if (!existsSync(join(PROJECT_ROOT, "main.ts")) || !existsSync(tsx)) {
+    throw new PreconditionError(
+      `rehearse --target local synthesizes the module from this project's sources, which are not here (${PROJECT_ROOT}); run it from a checkout after npm ci: npm run rehearse`,
+    );
+  }
+  await runChild(tsx, ["main.ts"], PROJECT_ROOT, {
+    ...env,
+    [MODULE_OUT_DIR_ENV]: join(base, DEFAULT_MODULE_OUT_DIR),
+    CDKTF_OUTDIR: join(base, "cdktf.out"),
+  });
+}
+
+function overrideHcl(catalog: TableCatalog): string {
+  const tables = catalog.tables.map((t) => JSON.stringify(t.name)).join(", ");
+  return [
+    "# Rehearsal only: optional features off (faster), point-in-time recovery on for every table.",
+    `module "${DEFAULT_MODULE_NAME}" {`,
+    ...REHEARSAL_FEATURES_OFF.map((f) => `  ${f} = false`),
+    `  enable_point_in_time_tables = [${tables}]`,
+    "}",
+    "",
+  ].join("\n");
+}
+
+/** Creates the scratch root, synthesizes the module into it and runs terraform init. */
+export async function createWorkspace(
+  catalog: TableCatalog,
+  env: NodeJS.ProcessEnv,
+  log: NodeJS.WritableStream,
+): Promise<RehearsalWorkspace> {
+  if (findTerraform(env) === undefined) {
+    throw new ToolMissingError(
+      "terraform is not installed (not found on PATH); rehearse applies the module with it. Install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install).",
+    );
+  }
+  const base = mkdtempSync(join(tmpdir(), "dynamo-dr-rehearsal-"));
+  const remove = (): void => rmSync(base, { recursive: true, force: true });
+  try {
+    const root = join(base, REHEARSAL_EXAMPLE);
+    cpSync(join(PROJECT_ROOT, REHEARSAL_EXAMPLE), root, { recursive: true });
+    writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog));
+    const rc = join(base, "empty.tfrc");
+    writeFileSync(rc, "");
+    const tfEnv = { ...env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
+    await synthModule(base, env);
+    const terraform = TerraformRunner.create({ chdir: root, cwd: base, env: tfEnv, log }, "rehearse");
+    const mirror = providerMirror(env);
+    await terraform.run([
+      "init",
+      "-input=false",
+      "-no-color",
+      ...(mirror === undefined ? [] : [`-plugin-dir=${mirror}`]),
+    ]);
+    return {
+      base,
+      root,
+      env: tfEnv,
+      terraform,
+      persistOverrides(overrides) {
+        writeFileSync(join(root, OVERRIDES_FILE), `${JSON.stringify({ table_name_overrides: overrides }, null, 2)}\n`);
+      },
+      remove,
+    };
+  } catch (err) {
+    remove();
+    throw err;
+  }
+}
