@@ -109,7 +109,7 @@ async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): 
       command: "tsx main.ts; terraform init",
       fix: "read the error: synth or terraform init failed (terraform init needs the hashicorp/aws provider: a mirror in $TF_PLUGIN_DIR, or the registry)",
     },
-    () => createWorkspace(input.catalog, env, log.sink),
+    () => createWorkspace(LOCAL_PREFIX, input.catalog, env, log.sink),
     (w) => w.root,
   );
   res.ws = ws;

@@ -91,6 +91,7 @@ function overrideHcl(catalog: TableCatalog): string {
 
 /** Creates the scratch root, synthesizes the module into it and runs terraform init. */
 export async function createWorkspace(
+  prefix: string,
   catalog: TableCatalog,
   env: NodeJS.ProcessEnv,
   log: NodeJS.WritableStream,
@@ -106,6 +107,7 @@ export async function createWorkspace(
     const root = join(base, REHEARSAL_EXAMPLE);
     cpSync(join(PROJECT_ROOT, REHEARSAL_EXAMPLE), root, { recursive: true });
     writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog));
+    writeFileSync(join(root, "rehearsal.auto.tfvars.json"), `${JSON.stringify({ prefix }, null, 2)}\n`);
     const rc = join(base, "empty.tfrc");
     writeFileSync(rc, "");
     const tfEnv = { ...env, TF_CLI_CONFIG_FILE: rc, TF_IN_AUTOMATION: "1", CHECKPOINT_DISABLE: "1" };
