@@ -2,6 +2,9 @@
  * The rehearsal's report: every step with its time and result, the RTO of each scenario (from the disaster to the
  * data checked), and what to fix when a step fails; rendered as markdown, or kept as JSON.
  */
+/** A passed step's detail is shown in the progress line when it is this short. */
+const SHORT_DETAIL = 100;
+
 export type StepStatus = "pass" | "fail" | "skip";
 
 export interface StepRecord {
@@ -93,7 +96,9 @@ export class StepLog {
   private record(s: StepRecord): void {
     this.steps.push(s);
     const mark = s.status === "pass" ? "✔" : s.status === "skip" ? "–" : "✘";
-    this.sink.write(`${mark} ${s.name} (${s.seconds} s)${s.status === "fail" ? `: ${firstLine(s.detail)}` : ""}\n`);
+    const short = s.status === "pass" && s.detail !== "" && !s.detail.includes("\n") && s.detail.length <= SHORT_DETAIL;
+    const tail = s.status === "fail" ? `: ${firstLine(s.detail)}` : short ? ` — ${s.detail}` : "";
+    this.sink.write(`${mark} ${s.name} (${s.seconds} s)${tail}\n`);
   }
 }
 

@@ -24,6 +24,8 @@ export const SCENARIOS = ["table", "deployment", "history"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 /** The prefix of the local rehearsal's tables. */
 export const LOCAL_PREFIX = "rehearsal";
+/** After Ctrl-C, how long the child processes get to stop before the scratch folder is removed. */
+const CHILD_STOP_GRACE_MS = 1_000;
 
 export interface LocalRehearsalInput {
   readonly scenarios: readonly Scenario[];
@@ -169,7 +171,11 @@ export async function rehearseLocal(input: LocalRehearsalInput): Promise<Rehears
   const res: Resources = {};
   const onSigint = (): void => {
     input.progress.write("\ninterrupted: tearing the rehearsal down…\n");
-    void teardown(res, teardownLog).finally(() => process.exit(EXIT_INTERRUPTED));
+    // Ctrl-C reaches terraform and synth too (same process group): let them stop before their folder is removed.
+    setTimeout(
+      () => void teardown(res, teardownLog).finally(() => process.exit(EXIT_INTERRUPTED)),
+      CHILD_STOP_GRACE_MS,
+    );
   };
   process.once("SIGINT", onSigint);
   const scenarios: ScenarioReport[] = [];

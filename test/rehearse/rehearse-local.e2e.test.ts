@@ -1,0 +1,117 @@
+/**
+ * The product demo, end to end: `dynamo-dr rehearse --target local --scenario all` with real terraform (offline
+ * provider mirror) and moto_server, run in-process exactly as `npm run rehearse` runs it. The table and deployment
+ * scenarios must pass (data equal to the checkpoint, `terraform plan` with no changes), the history scenario says it
+ * is not available, and everything is torn down: no scratch folder left, moto stopped.
+ * Then Ctrl-C during the setup: the CLI in a child process exits 130 and still tears down.
+ * Needs terraform + the provider mirror + moto_server; with REQUIRE_INTEGRATION=1 (CI) a missing tool fails the run.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { EXIT } from "../../lib/cli/errors";
+import { EXIT_INTERRUPTED } from "../../lib/cli/interrupt";
+import type { RehearsalReport } from "../../lib/rehearse/report";
+import { runDr } from "../dr/helpers";
+import { announceSkip, findPluginDir, motoSkipReason, terraformSkipReason } from "../support/tools";
+
+const skip = announceSkip("rehearse --target local (terraform + moto)", terraformSkipReason() ?? motoSkipReason());
+const REPO = resolve(__dirname, "../..");
+/** terraform on moto takes seconds per command and the deployment scenario restores every table. */
+const REHEARSAL_TIMEOUT_MS = 40 * 60_000;
+
+const scratchFolders = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("dynamo-dr-rehearsal-"));
+
+async function isListening(endpoint: string): Promise<boolean> {
+  try {
+    await fetch(`${endpoint}/moto-api/`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe.skipIf(skip)("rehearse --target local", () => {
+  it(
+    "table and deployment scenarios pass, history is reported unavailable, everything is torn down",
+    async () => {
+      const before = scratchFolders();
+      const dir = mkdtempSync(join(tmpdir(), "dds-rehearse-"));
+      const reportFile = join(dir, "report.json");
+      const env = { ...process.env, TF_PLUGIN_DIR: findPluginDir() };
+      const res = await runDr(["rehearse", "--scenario", "all", "--report", reportFile, "--json"], { env, cwd: dir });
+      expect(res.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([]);
+      expect(res.code).toBe(EXIT.ok);
+      const report = JSON.parse(res.stdout) as RehearsalReport;
+      expect(JSON.parse(readFileSync(reportFile, "utf8"))).toEqual(report);
+      expect(report.passed).toBe(true);
+      expect(report.scenarios.map((s) => [s.scenario, s.status])).toEqual([
+        ["table (CollectionsTable)", "pass"],
+        ["deployment", "pass"],
+        ["history", "skip"],
+      ]);
+      for (const s of report.scenarios.slice(0, 2)) {
+        expect(s.rtoSeconds).toBeGreaterThan(0);
+        expect(s.steps.every((st) => st.status === "pass")).toBe(true);
+        expect(s.steps.at(-1)?.detail).toBe("No changes. Your infrastructure matches the configuration.");
+        expect(s.steps.filter((st) => st.name.endsWith("data equals the checkpoint")).length).toBeGreaterThan(0);
+      }
+      const table = report.scenarios[0]!;
+      expect(table.steps.map((s) => s.command?.split(" ").slice(0, 2).join(" "))).toContain(
+        "dynamo-dr import-restored-table",
+      );
+      expect(report.scenarios[1]!.steps.map((s) => s.command?.split(" ").slice(0, 2).join(" "))).toContain(
+        "dynamo-dr restore-backups",
+      );
+      expect(report.scenarios[2]!.steps[0]?.detail).toMatch(/^not available/);
+      // Torn down: the scratch folder is gone, moto no longer answers, this process's AWS settings are back.
+      expect(report.teardown.map((s) => [s.name, s.status])).toEqual([
+        ["remove the scratch folder", "pass"],
+        ["stop moto_server", "pass"],
+      ]);
+      expect(scratchFolders()).toEqual(before);
+      const endpoint = report.setup[0]?.detail as string;
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(await isListening(endpoint)).toBe(false);
+      expect(process.env.AWS_ENDPOINT_URL).toBe("http://127.0.0.1:9");
+    },
+    REHEARSAL_TIMEOUT_MS,
+  );
+
+  it(
+    "Ctrl-C during the setup tears down too (exit 130, no scratch folder, moto stopped)",
+    async () => {
+      const before = scratchFolders();
+      // Like Ctrl-C in a terminal: SIGINT to the whole process group (the CLI, and synth/terraform it started).
+      const child = spawn(
+        process.execPath,
+        ["--import", "tsx", join(REPO, "scripts/dr.ts"), "rehearse", "--scenario", "table"],
+        {
+          cwd: REPO,
+          env: { ...process.env, TF_PLUGIN_DIR: findPluginDir() },
+          stdio: ["ignore", "pipe", "pipe"],
+          detached: true,
+        },
+      );
+      let stderr = "";
+      await new Promise<void>((resolveStarted) => {
+        child.stderr.on("data", (d: Buffer) => {
+          stderr += d.toString();
+          if (stderr.includes("▶ synthesize the module")) resolveStarted();
+        });
+      });
+      const endpoint = /✔ start moto_server on a free loopback port \([\d.]+ s\) — (\S+)/.exec(stderr)?.[1];
+      expect(endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      process.kill(-(child.pid as number), "SIGINT");
+      const code = await new Promise<number | null>((r) => child.on("exit", (c) => r(c)));
+      expect(code).toBe(EXIT_INTERRUPTED);
+      expect(stderr).toContain("interrupted: tearing the rehearsal down…");
+      expect(stderr).toContain("✔ stop moto_server");
+      expect(scratchFolders()).toEqual(before);
+      expect(await isListening(endpoint as string)).toBe(false);
+    },
+    5 * 60_000,
+  );
+});
