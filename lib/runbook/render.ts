@@ -109,7 +109,8 @@ export function gaps(r: RunbookInput): string[] {
 function tf(r: RunbookInput): string[] {
   return [
     ...(r.moduleAddress === "module.data_persistence" ? [] : ["--module-address", r.moduleAddress]),
-    ...(r.chdir === undefined ? [] : ["--chdir", r.chdir]),
+    "--chdir",
+    r.chdir ?? "<your terraform root>",
   ];
 }
 
