@@ -68,6 +68,8 @@ describe("renamed commands", () => {
       "rebuild",
       "recover",
       "snapshot",
+      "runbook",
+      "rehearse",
     ]);
     expect(DEPRECATED_COMMAND_NAMES).toEqual({
       "restore-files": ["restore"],
