@@ -6,7 +6,7 @@
 import { ListTablesCommand, type DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ListBucketsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { physicalTableName, type TableCatalog } from "../catalog";
-import { PreconditionError, UsageError } from "../cli/errors";
+import { PreconditionError, UsageError } from "../errors";
 import { checkTableNameFlag } from "../dr/names";
 import { ITEMS_PER_TABLE } from "./data";
 

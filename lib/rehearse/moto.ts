@@ -4,7 +4,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { ToolMissingError } from "../cli/errors";
+import { ToolMissingError } from "../errors";
 
 export const MOTO_BINARY = "moto_server";
 const MOTO_START_TIMEOUT_MS = 30_000;

@@ -4,9 +4,9 @@
  * down at the end — also when a step fails and on Ctrl-C.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { rmSync } from "node:fs";
 import { resetClients } from "../aws";
 import type { TableCatalog } from "../catalog";
-import { EXIT_INTERRUPTED } from "../cli/interrupt";
 import { ITEMS_PER_TABLE, cumulusItem, writeItems } from "./data";
 import { localAwsEnv, startLocalAws, type LocalAws } from "./moto";
 import { StepFailed, StepLog, type RehearsalReport, type ScenarioReport } from "./report";
@@ -18,7 +18,7 @@ import {
   type ScenarioContext,
   type DrCall,
 } from "./scenarios";
-import { createWorkspace, type RehearsalWorkspace } from "./workspace";
+import { createScratchFolder, createWorkspace, type RehearsalWorkspace } from "./workspace";
 
 export const SCENARIOS = ["table", "deployment", "history"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -34,6 +34,8 @@ export interface LocalRehearsalInput {
   readonly progress: NodeJS.WritableStream;
   /** Runs one dynamo-dr command line in this process (the environment already points at moto). */
   dr(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<DrCall>;
+  /** Called after Ctrl-C has torn everything down (the CLI exits 130 there). */
+  onInterrupted(): void;
   /** The table the table scenario corrupts. @default the first table with PITR by default */
   readonly table?: string;
 }
@@ -61,6 +63,8 @@ function useLocalAws(endpoint: string): () => void {
 }
 
 interface Resources {
+  /** The scratch folder, from before the workspace exists (Ctrl-C during synth still removes it). */
+  scratch?: string;
   aws?: LocalAws;
   ws?: RehearsalWorkspace;
   ddb?: DynamoDBClient;
@@ -70,13 +74,14 @@ interface Resources {
 async function teardown(res: Resources, log: StepLog): Promise<void> {
   res.ddb?.destroy();
   res.ddb = undefined;
-  const ws = res.ws;
+  const scratch = res.scratch;
   res.ws = undefined;
-  if (ws !== undefined) {
+  res.scratch = undefined;
+  if (scratch !== undefined) {
     await log
-      .step("remove the scratch folder", { fix: `remove it by hand: rm -rf ${ws.base}` }, async () => {
-        ws.remove();
-        return ws.base;
+      .step("remove the scratch folder", { fix: `remove it by hand: rm -rf ${scratch}` }, async () => {
+        rmSync(scratch, { recursive: true, force: true });
+        return scratch;
       })
       .catch(() => undefined);
   }
@@ -92,6 +97,21 @@ async function teardown(res: Resources, log: StepLog): Promise<void> {
   }
   res.restoreEnv?.();
   res.restoreEnv = undefined;
+}
+
+async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
+  await log.step(
+    `write ${ITEMS_PER_TABLE} Cumulus-shaped items into every table`,
+    { fix: "moto refused a write: read the error" },
+    async () => {
+      const now = Date.now();
+      for (const spec of ctx.catalog.tables) {
+        const items = Array.from({ length: ITEMS_PER_TABLE }, (_, i) => cumulusItem(spec, i, now));
+        await writeItems(ctx.ddb, physicalName(ctx, spec.name), items);
+      }
+      return `${ctx.catalog.tables.length} tables × ${ITEMS_PER_TABLE} items`;
+    },
+  );
 }
 
 async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): Promise<ScenarioContext> {
@@ -111,7 +131,10 @@ async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): 
       command: "tsx main.ts; terraform init",
       fix: "read the error: synth or terraform init failed (terraform init needs the hashicorp/aws provider: a mirror in $TF_PLUGIN_DIR, or the registry)",
     },
-    () => createWorkspace(LOCAL_PREFIX, input.catalog, env, log.sink),
+    () => {
+      res.scratch = createScratchFolder();
+      return createWorkspace(res.scratch, LOCAL_PREFIX, input.catalog, env, log.sink);
+    },
     (w) => w.root,
   );
   res.ws = ws;
@@ -139,21 +162,7 @@ async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): 
     dr: (argv) => input.dr(argv, ws.env),
     progress: input.progress,
   };
-  await log.step(
-    `write ${ITEMS_PER_TABLE} Cumulus-shaped items into every table`,
-    { fix: "moto refused a write: read the error" },
-    async () => {
-      const now = Date.now();
-      for (const spec of input.catalog.tables) {
-        await writeItems(
-          ddb,
-          physicalName(ctx, spec.name),
-          Array.from({ length: ITEMS_PER_TABLE }, (_, i) => cumulusItem(spec, i, now)),
-        );
-      }
-      return `${input.catalog.tables.length} tables × ${ITEMS_PER_TABLE} items`;
-    },
-  );
+  await writeDataSet(ctx, log);
   return ctx;
 }
 
@@ -172,10 +181,7 @@ export async function rehearseLocal(input: LocalRehearsalInput): Promise<Rehears
   const onSigint = (): void => {
     input.progress.write("\ninterrupted: tearing the rehearsal down…\n");
     // Ctrl-C reaches terraform and synth too (same process group): let them stop before their folder is removed.
-    setTimeout(
-      () => void teardown(res, teardownLog).finally(() => process.exit(EXIT_INTERRUPTED)),
-      CHILD_STOP_GRACE_MS,
-    );
+    setTimeout(() => void teardown(res, teardownLog).finally(() => input.onInterrupted()), CHILD_STOP_GRACE_MS);
   };
   process.once("SIGINT", onSigint);
   const scenarios: ScenarioReport[] = [];

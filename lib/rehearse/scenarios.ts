@@ -147,163 +147,158 @@ async function scenario(
   }
 }
 
+type Clock = () => number;
+interface NamedTable {
+  readonly name: string;
+  readonly physical: string;
+}
+
+async function checkpointByBackup(ctx: ScenarioContext, log: StepLog, source: string, dir: string): Promise<string[]> {
+  const argv = ["backup", "--table", source, "--out", dir, "--quiet"];
+  return log.step(
+    "checkpoint: back the table up",
+    { command: cmd(argv), fix: "the backup failed: read its error" },
+    async () => {
+      await ctx.dr(argv);
+      return snapshotTable(ctx.ddb, source);
+    },
+    (s) => `${s.length} items backed up to ${dir}`,
+  );
+}
+
+async function corruptTable(ctx: ScenarioContext, log: StepLog, spec: TableSpec, source: string, clock: Clock) {
+  await log.step(
+    `disaster: ${CORRUPT_WRITES} bad writes and ${CORRUPT_DELETES} deletes in ${source}`,
+    { fix: "the rehearsal could not write to moto" },
+    async () => {
+      const { writes, deletes } = corruption(spec, clock());
+      for (const Item of writes) await ctx.ddb.send(new PutItemCommand({ TableName: source, Item }));
+      for (const item of deletes) {
+        await ctx.ddb.send(new DeleteItemCommand({ TableName: source, Key: keyOf(spec, item) }));
+      }
+      return `${source} now differs from the checkpoint`;
+    },
+  );
+}
+
+/** restore-files into a new table, then import-restored-table --execute; returns the checked plan file. */
+async function restoreAndImport(ctx: ScenarioContext, log: StepLog, table: string, dir: string, target: string) {
+  const restoreArgv = ["restore-files", dir, "--table", target, "--create-table", "--yes", "--quiet"];
+  await log.step(
+    "restore the checkpoint into a new table",
+    { command: cmd(restoreArgv), fix: "restore-files failed: read its error; nothing was imported into Terraform yet" },
+    async () => {
+      await ctx.dr(restoreArgv);
+      return `restored into ${target}`;
+    },
+  );
+  const importArgv = ["import-restored-table", "--table", table, "--restored-name", target];
+  const fullImport = [...importArgv, "--chdir", ctx.ws.root, "--execute", "--yes"];
+  return log.step(
+    "make Terraform manage the restored table",
+    {
+      command: cmd(fullImport),
+      fix: "the import stopped: read its safety message; the state backup it names undoes it",
+    },
+    async () => ((await ctx.dr(fullImport)).json.execution as { planFile: string }).planFile,
+    (planFile) => `${tableAddress(table)} → ${target}; checked plan ${planFile}`,
+  );
+}
+
+const TABLE_NOTE =
+  "moto's RestoreTableToPointInTime copies a table's current items whatever time is asked, so locally the checkpoint is a `dynamo-dr backup` (the export format) and the restore is `restore-files`; in AWS `restore-pitr --at <checkpoint>` does the same from PITR.";
+
 /** table: one table corrupted with bad writes and deletes, restored to the last checkpoint, imported, checked. */
 export async function tableScenario(ctx: ScenarioContext, tableName: string): Promise<ScenarioReport> {
   const clock = ctx.clock ?? Date.now;
   const log = new StepLog(ctx.progress, clock);
   const spec = ctx.catalog.tables.find((t) => t.name === tableName) as TableSpec;
-  const note =
-    "moto's RestoreTableToPointInTime copies a table's current items whatever time is asked, so locally the checkpoint is a `dynamo-dr backup` (the export format) and the restore is `restore-files`; in AWS `restore-pitr --at <checkpoint>` does the same from PITR.";
-  return scenario(
-    `table (${tableName})`,
-    log,
-    async (disaster) => {
-      const source = physicalName(ctx, tableName);
-      const checkpointDir = join(ctx.ws.base, "checkpoints", `${tableName}-${utcStamp(new Date(clock()))}`);
-      const backupArgv = ["backup", "--table", source, "--out", checkpointDir, "--quiet"];
-      const expected = await log.step(
-        "checkpoint: back the table up",
-        { command: cmd(backupArgv), fix: "the backup failed: read its error" },
-        async () => {
-          await ctx.dr(backupArgv);
-          return snapshotTable(ctx.ddb, source);
-        },
-        (s) => `${s.length} items backed up to ${checkpointDir}`,
-      );
-      disaster(clock());
-      await log.step(
-        `disaster: ${CORRUPT_WRITES} bad writes and ${CORRUPT_DELETES} deletes in ${source}`,
-        { fix: "the rehearsal could not write to moto" },
-        async () => {
-          const { writes, deletes } = corruption(spec, clock());
-          for (const Item of writes) await ctx.ddb.send(new PutItemCommand({ TableName: source, Item }));
-          for (const item of deletes)
-            await ctx.ddb.send(new DeleteItemCommand({ TableName: source, Key: keyOf(spec, item) }));
-          return `${source} now differs from the checkpoint`;
-        },
-      );
-      const target = `${source}-restored-${utcStamp(new Date(clock()))}`;
-      const restoreArgv = ["restore-files", checkpointDir, "--table", target, "--create-table", "--yes", "--quiet"];
-      await log.step(
-        "restore the checkpoint into a new table",
-        {
-          command: cmd(restoreArgv),
-          fix: "restore-files failed: read its error; nothing was imported into Terraform yet",
-        },
-        async () => {
-          await ctx.dr(restoreArgv);
-          return `restored into ${target}`;
-        },
-      );
-      const importArgv = [
-        "import-restored-table",
-        "--table",
-        tableName,
-        "--restored-name",
-        target,
-        "--chdir",
-        ctx.ws.root,
-        "--execute",
-        "--yes",
-      ];
-      const exec = await log.step(
-        "make Terraform manage the restored table",
-        {
-          command: cmd(importArgv),
-          fix: "the import stopped: read its safety message; the state backup it names undoes it",
-        },
-        async () => {
-          const r = await ctx.dr(importArgv);
-          return r.json.execution as { planFile: string; analysis?: unknown };
-        },
-        (e) => `${tableAddress(tableName)} → ${target}; checked plan ${e.planFile}`,
-      );
-      ctx.overrides[tableName] = target;
-      await checkData(ctx, log, tableName, target, expected);
-      await applyAndPlan(ctx, log, exec.planFile);
+  const body = async (disaster: (t: number) => void): Promise<void> => {
+    const source = physicalName(ctx, tableName);
+    const dir = join(ctx.ws.base, "checkpoints", `${tableName}-${utcStamp(new Date(clock()))}`);
+    const expected = await checkpointByBackup(ctx, log, source, dir);
+    disaster(clock());
+    await corruptTable(ctx, log, spec, source, clock);
+    const target = `${source}-restored-${utcStamp(new Date(clock()))}`;
+    const planFile = await restoreAndImport(ctx, log, tableName, dir, target);
+    ctx.overrides[tableName] = target;
+    await checkData(ctx, log, tableName, target, expected);
+    await applyAndPlan(ctx, log, planFile);
+  };
+  return scenario(`table (${tableName})`, log, body, clock, TABLE_NOTE);
+}
+
+async function backupEveryTable(ctx: ScenarioContext, log: StepLog, tables: readonly NamedTable[]) {
+  return log.step(
+    "checkpoint: on-demand backup of every table",
+    {
+      command: "aws dynamodb create-backup --table-name <each table> --backup-name <table>-rehearsal",
+      fix: "CreateBackup failed: read the error",
     },
-    clock,
-    note,
+    async () => {
+      const snaps = new Map<string, string[]>();
+      for (const t of tables) {
+        await ctx.ddb.send(new CreateBackupCommand({ TableName: t.physical, BackupName: `${t.physical}-rehearsal` }));
+        snaps.set(t.name, await snapshotTable(ctx.ddb, t.physical));
+      }
+      return snaps;
+    },
+    (s) => `${s.size} tables backed up`,
   );
 }
+
+async function deleteEveryTable(ctx: ScenarioContext, log: StepLog, tables: readonly NamedTable[]): Promise<void> {
+  await log.step(
+    "disaster: every table deleted, and dropped from the Terraform state",
+    {
+      command: "aws dynamodb delete-table …; terraform state rm …",
+      fix: "the rehearsal could not delete the tables in moto",
+    },
+    async () => {
+      for (const t of tables) {
+        await ctx.ddb.send(new UpdateTableCommand({ TableName: t.physical, DeletionProtectionEnabled: false }));
+        await ctx.ddb.send(new DeleteTableCommand({ TableName: t.physical }));
+        await waitUntilTableNotExists({ client: ctx.ddb, ...TABLE_WAIT }, { TableName: t.physical });
+      }
+      await ctx.ws.terraform.run(["state", "rm", ...tables.map((t) => tableAddress(t.name))]);
+      return `${tables.length} tables deleted`;
+    },
+  );
+}
+
+/** restore-backups --execute; returns the checked plan file. */
+async function restoreEveryTable(ctx: ScenarioContext, log: StepLog, count: number): Promise<string> {
+  const overrides = Object.entries(ctx.overrides).flatMap(([k, v]) => ["--name-override", `${k}=${v}`]);
+  const argv = ["restore-backups", "--prefix", ctx.prefix, "--backup-type", "USER", ...overrides];
+  const full = [...argv, "--chdir", ctx.ws.root, "--execute", "--yes"];
+  return log.step(
+    "restore every table from its newest backup, and import each",
+    {
+      command: cmd(full),
+      fix: "restore-backups stopped: read its error; tables it restored stay, re-run it (it skips them)",
+    },
+    async () => ((await ctx.dr(full)).json.execution as { planFile: string }).planFile,
+    (planFile) => `${count} tables restored and imported; checked plan ${planFile}`,
+  );
+}
+
+const DEPLOYMENT_NOTE =
+  "moto makes no SYSTEM backup when a table is deleted, so the rehearsal takes on-demand (USER) backups first, as `dynamo-dr snapshot` does before a risky change; in AWS the SYSTEM backups of PITR tables serve too.";
 
 /** deployment: every table deleted (and dropped from the state), restored from backups, imported, applied, checked. */
 export async function deploymentScenario(ctx: ScenarioContext): Promise<ScenarioReport> {
   const clock = ctx.clock ?? Date.now;
   const log = new StepLog(ctx.progress, clock);
-  const note =
-    "moto makes no SYSTEM backup when a table is deleted, so the rehearsal takes on-demand (USER) backups first, as `dynamo-dr snapshot` does before a risky change; in AWS the SYSTEM backups of PITR tables serve too.";
-  return scenario(
-    "deployment",
-    log,
-    async (disaster) => {
-      const tables = ctx.catalog.tables.map((t) => ({ name: t.name, physical: physicalName(ctx, t.name) }));
-      const expected = await log.step(
-        "checkpoint: on-demand backup of every table",
-        {
-          command: "aws dynamodb create-backup --table-name <each table> --backup-name <table>-rehearsal",
-          fix: "CreateBackup failed: read the error",
-        },
-        async () => {
-          const snaps = new Map<string, string[]>();
-          for (const t of tables) {
-            await ctx.ddb.send(
-              new CreateBackupCommand({ TableName: t.physical, BackupName: `${t.physical}-rehearsal` }),
-            );
-            snaps.set(t.name, await snapshotTable(ctx.ddb, t.physical));
-          }
-          return snaps;
-        },
-        (s) => `${s.size} tables backed up`,
-      );
-      disaster(clock());
-      await log.step(
-        "disaster: every table deleted, and dropped from the Terraform state",
-        {
-          command: "aws dynamodb delete-table …; terraform state rm …",
-          fix: "the rehearsal could not delete the tables in moto",
-        },
-        async () => {
-          for (const t of tables) {
-            await ctx.ddb.send(new UpdateTableCommand({ TableName: t.physical, DeletionProtectionEnabled: false }));
-            await ctx.ddb.send(new DeleteTableCommand({ TableName: t.physical }));
-            await waitUntilTableNotExists({ client: ctx.ddb, ...TABLE_WAIT }, { TableName: t.physical });
-          }
-          await ctx.ws.terraform.run(["state", "rm", ...tables.map((t) => tableAddress(t.name))]);
-          return `${tables.length} tables deleted`;
-        },
-      );
-      const overrides = Object.entries(ctx.overrides).flatMap(([k, v]) => ["--name-override", `${k}=${v}`]);
-      const argv = [
-        "restore-backups",
-        "--prefix",
-        ctx.prefix,
-        "--backup-type",
-        "USER",
-        ...overrides,
-        "--chdir",
-        ctx.ws.root,
-        "--execute",
-        "--yes",
-      ];
-      const exec = await log.step(
-        "restore every table from its newest backup, and import each",
-        {
-          command: cmd(argv),
-          fix: "restore-backups stopped: read its error; tables it restored stay, re-run it (it skips them)",
-        },
-        async () => {
-          const r = await ctx.dr(argv);
-          return r.json.execution as { planFile: string };
-        },
-        (e) => `${tables.length} tables restored and imported; checked plan ${e.planFile}`,
-      );
-      for (const t of tables) await checkData(ctx, log, t.name, t.physical, expected.get(t.name) ?? []);
-      await applyAndPlan(ctx, log, exec.planFile);
-    },
-    clock,
-    note,
-  );
+  const body = async (disaster: (t: number) => void): Promise<void> => {
+    const tables = ctx.catalog.tables.map((t) => ({ name: t.name, physical: physicalName(ctx, t.name) }));
+    const expected = await backupEveryTable(ctx, log, tables);
+    disaster(clock());
+    await deleteEveryTable(ctx, log, tables);
+    const planFile = await restoreEveryTable(ctx, log, tables.length);
+    for (const t of tables) await checkData(ctx, log, t.name, t.physical, expected.get(t.name) ?? []);
+    await applyAndPlan(ctx, log, planFile);
+  };
+  return scenario("deployment", log, body, clock, DEPLOYMENT_NOTE);
 }
 
 /** history: not available until `dynamo-dr rebuild` is on this branch. */

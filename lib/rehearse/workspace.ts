@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_MODULE_NAME } from "../addresses";
 import type { TableCatalog } from "../catalog";
-import { PreconditionError, ToolMissingError } from "../cli/errors";
+import { PreconditionError, ToolMissingError } from "../errors";
 import { findTerraform, TerraformRunner } from "../dr/terraform";
 import { DEFAULT_MODULE_OUT_DIR, MODULE_OUT_DIR_ENV, PROJECT_ROOT } from "../project-config";
 
@@ -22,6 +22,8 @@ export const REHEARSAL_FEATURES_OFF = ["enable_export_pipeline", "enable_restore
 export const OVERRIDES_FILE = "dr.auto.tfvars.json";
 /** Offline provider mirrors looked for when $TF_PLUGIN_DIR is not set (terraform init downloads otherwise). */
 const PLUGIN_DIR_CANDIDATES = ["/opt/tf-plugins", "/usr/share/terraform/plugins"];
+/** Scratch folders are `<tmp>/dynamo-dr-rehearsal-<random>`. */
+export const SCRATCH_PREFIX = "dynamo-dr-rehearsal-";
 const SYNTH_TIMEOUT_MS = 10 * 60_000;
 
 export interface RehearsalWorkspace {
@@ -89,8 +91,14 @@ function overrideHcl(catalog: TableCatalog): string {
   ].join("\n");
 }
 
-/** Creates the scratch root, synthesizes the module into it and runs terraform init. */
+/** A new scratch folder for one rehearsal (the caller removes it, also on Ctrl-C). */
+export function createScratchFolder(): string {
+  return mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
+}
+
+/** Creates the scratch root in `base`, synthesizes the module into it and runs terraform init. */
 export async function createWorkspace(
+  base: string,
   prefix: string,
   catalog: TableCatalog,
   env: NodeJS.ProcessEnv,
@@ -101,7 +109,6 @@ export async function createWorkspace(
       "terraform is not installed (not found on PATH); rehearse applies the module with it. Install Terraform >= 1.5 (https://developer.hashicorp.com/terraform/install).",
     );
   }
-  const base = mkdtempSync(join(tmpdir(), "dynamo-dr-rehearsal-"));
   const remove = (): void => rmSync(base, { recursive: true, force: true });
   try {
     const root = join(base, REHEARSAL_EXAMPLE);

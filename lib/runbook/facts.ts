@@ -15,7 +15,7 @@ import { tableAddress } from "../addresses";
 import { physicalTableName, type TableCatalog } from "../catalog";
 import { readCoverage } from "../capture/coverage";
 import { newestBackup } from "../dr/backup-restore";
-import { describeTable, isNotFound } from "../dr/tables";
+import { describeTable, isNotFound } from "../table-io/tables";
 import { readPointer } from "../pipeline/pointers";
 import type { ExportPointer } from "../pipeline/types";
 

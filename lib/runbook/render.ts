@@ -2,12 +2,17 @@
  * The runbook as markdown: this deployment's tables, what protects each now, the exact commands for each scenario
  * with its names filled in, the operator's permissions and what to check afterwards. Pure (facts in, text out).
  */
-import type { CommandPermissions } from "../cli/command";
 import { shJoin } from "../dr/shell";
 import type { BackupFact, ExportFact, TableFacts } from "./facts";
 
 /** An export older than this is flagged in the runbook (the module's default export-age alarm is a day). */
 export const STALE_EXPORT_HOURS = 26;
+
+/** A command's AWS permissions (the shape of lib/cli/command's CommandPermissions, which the commands declare). */
+export interface RunbookPermissions {
+  readonly groups: readonly { readonly actions: readonly string[]; readonly on: string; readonly when?: string }[];
+  readonly note?: string;
+}
 
 export interface RunbookInput {
   readonly prefix: string;
@@ -18,7 +23,7 @@ export interface RunbookInput {
   readonly generatedAt: Date;
   readonly tables: readonly TableFacts[];
   /** The commands the runbook refers to, with their permissions (scripts/commands/permissions.ts). */
-  readonly permissions: Readonly<Record<string, CommandPermissions>>;
+  readonly permissions: Readonly<Record<string, RunbookPermissions>>;
   /** The CLI as the operator runs it. @default "dynamo-dr" */
   readonly cli?: string;
 }

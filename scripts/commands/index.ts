@@ -54,7 +54,7 @@ export const COMMANDS: readonly CommandSpec<never>[] = [
   recoverCommand,
   snapshotCommand,
   runbookCommand,
-  rehearseCommand,
+  rehearseCommand(() => COMMANDS),
 ].map((cmd) =>
   withPermissions(cmd as CommandSpec<unknown> & { readonly name: PermissionedCommand }),
 ) as CommandSpec<never>[];

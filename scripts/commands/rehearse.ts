@@ -17,9 +17,10 @@ import {
   type CommandSpec,
   type ParsedValues,
 } from "../../lib/cli/command";
-import { PreconditionError, UsageError, VerificationError } from "../../lib/cli/errors";
+import { PreconditionError, UsageError, VerificationError } from "../../lib/errors";
+import { EXIT_INTERRUPTED } from "../../lib/cli/interrupt";
 import { confirm } from "../../lib/cli/prompt";
-import { projectCatalog } from "../../lib/dr/cli-options";
+import { projectCatalog } from "../../lib/cli/dr-options";
 import { checkAwsPrefix, checkNothingWithPrefix, costLine } from "../../lib/rehearse/aws-guards";
 import { renderReport, type RehearsalReport } from "../../lib/rehearse/report";
 import { rehearseLocal, SCENARIOS, type Scenario } from "../../lib/rehearse/run";
@@ -56,12 +57,16 @@ class Collect extends Writable {
 }
 
 /** Runs one dynamo-dr command line in this process with --json, as a user would from a shell. */
-async function runDr(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<DrCall> {
-  const { COMMANDS } = await import("./index");
+async function runDr(
+  commands: readonly CommandSpec<never>[],
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<DrCall> {
   const stdout = new Collect();
   const stderr = new Collect();
   const stdin = Object.assign(Readable.from([]), { isTTY: false });
-  const code = await runProgram("dynamo-dr", COMMANDS, [...argv, "--json"], { stdout, stderr, stdin, env, cwd });
+  const code = await runProgram("dynamo-dr", commands, [...argv, "--json"], { stdout, stderr, stdin, env, cwd });
   if (code !== 0) {
     const err = /^error: ([\s\S]*)$/m.exec(stderr.text)?.[1] ?? stderr.text.slice(-3000);
     throw new Error(`exit ${code}: ${err.trim()}`);
@@ -119,6 +124,7 @@ async function rehearseAws(
 export async function rehearse(
   opts: RehearseOptions,
   ctx: Pick<CommandContext, "env" | "stderr" | "stdin" | "cwd">,
+  commands: readonly CommandSpec<never>[],
 ): Promise<RehearsalReport> {
   const reportPath = await checkReport(opts.report, opts.force === true);
   if ((opts.target ?? "local") === "aws") return rehearseAws(opts, ctx);
@@ -129,7 +135,8 @@ export async function rehearse(
     catalog: projectCatalog(ctx.env),
     env: ctx.env,
     progress: ctx.stderr,
-    dr: (argv, env) => runDr(argv, env, ctx.cwd),
+    dr: (argv, env) => runDr(commands, argv, env, ctx.cwd),
+    onInterrupted: () => process.exit(EXIT_INTERRUPTED),
   });
   const text = opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
   if (reportPath !== undefined) await writeReport(reportPath, text);
@@ -157,7 +164,8 @@ export function rehearseOptionsFromFlags(values: ParsedValues): RehearseOptions 
   };
 }
 
-export const rehearseCommand: CommandSpec<RehearsalReport> = {
+/** The rehearse command; `commands` returns the CLI's command list (rehearse runs them). */
+export const rehearseCommand = (commands: () => readonly CommandSpec<never>[]): CommandSpec<RehearsalReport> => ({
   name: "rehearse",
   summary: "Rehearse the disaster-recovery scenarios end to end (locally on moto by default) and report RTOs.",
   usage:
@@ -195,7 +203,7 @@ export const rehearseCommand: CommandSpec<RehearsalReport> = {
     yes: { type: "boolean", short: "y", description: "Do not ask for confirmation (--target aws)." },
   },
   async run(values, _positionals, ctx: CommandContext) {
-    return rehearse(rehearseOptionsFromFlags(values), ctx);
+    return rehearse(rehearseOptionsFromFlags(values), ctx, commands());
   },
   render: renderReport,
-};
+});

@@ -17,11 +17,11 @@ import {
   requireString,
   type CommandPermissions,
 } from "../../lib/cli/command";
-import { UsageError } from "../../lib/cli/errors";
-import { projectCatalog } from "../../lib/dr/cli-options";
+import { UsageError } from "../../lib/errors";
+import { projectCatalog } from "../../lib/cli/dr-options";
 import { checkModuleAddress } from "../../lib/dr/import-plan";
 import { checkTableNameFlag } from "../../lib/dr/names";
-import { clientRegion } from "../../lib/dr/tables";
+import { clientRegion } from "../../lib/table-io/tables";
 import { TerraformRunner } from "../../lib/dr/terraform";
 import { gatherFacts, type TableFacts } from "../../lib/runbook/facts";
 import { renderRunbook } from "../../lib/runbook/render";
