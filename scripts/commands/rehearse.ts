@@ -176,7 +176,7 @@ export const rehearseCommand = (commands: () => readonly CommandSpec<never>[]): 
     "  table       one table corrupted (bad writes, deletes), restored from its checkpoint into a new table,",
     "              imported with import-restored-table --execute;",
     "  deployment  every table deleted, restore-backups --execute, apply;",
-    "  history     (not available in this version);",
+    "  history     not rehearsed in this version (reported as skipped);",
     'and checks that the data equals the checkpoint and that `terraform plan` says "No changes". Everything is torn',
     "down at the end, also on failure and on Ctrl-C. The report lists every step, its time, the RTO of each scenario",
     "and what to fix when a step fails.",
