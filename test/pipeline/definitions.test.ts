@@ -216,6 +216,12 @@ describe("IAM policies (as built, before Terraform renders them)", () => {
         "restore_drill_sfn_policy",
         "scheduler_policy",
         "backup_policy",
+        // change capture (modules/change-capture.ts) and restore testing (modules/restore-testing.ts)
+        "capture_changes_policy",
+        "seal_capture_policy",
+        "seal_scheduler_policy",
+        "restore_testing_policy",
+        "validate_restore_test_policy",
       ].sort(),
     );
     for (const name of rolePolicies) {
