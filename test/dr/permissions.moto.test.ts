@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dynamoClient, s3Client } from "../../lib/aws";
 import { backupCallObservers } from "../../lib/aws-backup";
 import { moduleVaultName } from "../../lib/recover/module-names";
-import { createVault, setPitrWindow } from "../recover/helpers";
+import { createVault, dateRecoveryPoints, setPitrWindow } from "../recover/helpers";
 import { findTable, physicalTableName } from "../../lib/catalog";
 import { helpText } from "../../lib/cli/command";
 import { loadProjectCatalog } from "../../lib/project-config";
@@ -210,6 +210,8 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
     await createVault(moto.endpoint, moduleVaultName(P));
     expectDeclared("snapshot", await callsOf(snap));
     const at = new Date().toISOString();
+    // The vault's point is then exactly at T, so --source backup restores through StartRestoreJob.
+    expect(await dateRecoveryPoints(moto.endpoint, collections, new Date(at))).toBe(1);
     await setPitrWindow(moto.endpoint, collections, new Date(Date.now() - 60_000), new Date(Date.now() + 60_000));
     const recover = ["recover", "--table", "CollectionsTable", "--prefix", P, "--at", at, "--yes"];
     expectDeclared("recover", await callsOf([...recover, "--target-name", `${collections}-rc1`]));

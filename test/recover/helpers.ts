@@ -20,3 +20,23 @@ export async function setPitrWindow(endpoint: string, table: string, earliest: D
   });
   if (!res.ok) throw new Error(`shim pitr-window: ${res.status}`);
 }
+
+/**
+ * Dates every shim recovery point of `table` at `date`. A test that must restore from the vault uses it: the job's own
+ * DynamoDB backup is listed too, and the two creation times can round to the same millisecond (a tie that the faster
+ * source wins).
+ */
+export async function dateRecoveryPoints(endpoint: string, table: string, date: Date): Promise<number> {
+  const state = (await (await fetch(`${endpoint}/__shim/state`)).json()) as {
+    recoveryPoints: { arn: string; resourceArn: string }[];
+  };
+  const points = state.recoveryPoints.filter((p) => p.resourceArn.endsWith(`:table/${table}`));
+  for (const p of points) {
+    const res = await fetch(`${endpoint}/__shim/recovery-point-date`, {
+      method: "POST",
+      body: JSON.stringify({ arn: p.arn, creationDate: date.toISOString() }),
+    });
+    if (!res.ok) throw new Error(`shim recovery-point-date: ${res.status}`);
+  }
+  return points.length;
+}
