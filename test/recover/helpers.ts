@@ -1,10 +1,9 @@
 /** Helpers for the recover/snapshot tests. */
-import { BackupClient } from "../../lib/aws-backup";
+import { BackupClient, createBackupVault } from "../../lib/aws-backup";
 
 /** Creates an AWS Backup vault through moto's own API (CreateBackupVault is moto's; the shim forwards it). */
 export async function createVault(endpoint: string, name: string, region = "us-east-1"): Promise<void> {
-  const bc = new BackupClient({ region, endpoint });
-  await bc.call("CreateBackupVault", "PUT", `/backup-vaults/${encodeURIComponent(name)}`, {});
+  await createBackupVault(new BackupClient({ region, endpoint }), name);
 }
 
 /** Sets a table's PITR window in the shim (moto's never moves). */

@@ -7,7 +7,7 @@
  *   COMPLETED at once. `DescribeBackupJob` answers it.
  * - `StartRestoreJob` → moto RestoreTableFromBackup into Metadata.targetTableName, with the encryption the restore asked
  *   for (encryptionType / kmsMasterKeyArn) passed as SSESpecificationOverride. `DescribeRestoreJob` answers it.
- * - `ListRecoveryPointsByBackupVault` (byResourceArn filter), `ListRecoveryPointsByResource`, `DeleteRecoveryPoint`
+ * - `ListRecoveryPointsByBackupVault` (resourceArn filter), `ListRecoveryPointsByResource`, `DeleteRecoveryPoint`
  *   (also deletes the DynamoDB backup behind it).
  * - DynamoDB `DescribeContinuousBackups` with a window a test set (moto's window never moves).
  *
@@ -106,7 +106,8 @@ export class BackupEmulation {
       this.answered.push("ListRecoveryPointsByBackupVault");
       const vault = decodeURIComponent(m[1] as string);
       if ((await this.vaultArn(region, vault)) === undefined) return notFound(`Backup vault ${vault} not found`);
-      const byArn = url.searchParams.get("byResourceArn");
+      // AWS's query parameter is resourceArn (the API's ByResourceArn member); byResourceArn is not a parameter.
+      const byArn = url.searchParams.get("resourceArn");
       const list = this.list(region, (p) => p.vaultName === vault && (byArn === null || p.resourceArn === byArn));
       return { status: 200, body: { RecoveryPoints: list } };
     }
