@@ -10,6 +10,7 @@
  * - `ListRecoveryPointsByBackupVault` (resourceArn filter), `ListRecoveryPointsByResource`, `DeleteRecoveryPoint`
  *   (also deletes the DynamoDB backup behind it).
  * - DynamoDB `DescribeContinuousBackups` with a window a test set (moto's window never moves).
+ * - DynamoDB `ListBackups` without the backups behind recovery points, as AWS lists them (only for AWS_BACKUP).
  *
  * Recovery point ARNs have AWS Backup's own form (arn:aws:backup:<region>:<account>:recovery-point:<id>), as with
  * AWS Backup's advanced DynamoDB features (which cross-region copies need).
@@ -97,6 +98,7 @@ export class BackupEmulation {
     if (req.headers["x-amz-target"] === "DynamoDB_20120810.DescribeContinuousBackups") {
       return this.continuousBackups(region, String(input().TableName));
     }
+    if (req.headers["x-amz-target"] === "DynamoDB_20120810.ListBackups") return this.listBackups(region, input());
     if (req.method === "PUT" && path === "/backup-jobs") return this.startBackupJob(region, input());
     if (req.method === "PUT" && path === "/restore-jobs") return this.startRestoreJob(region, input());
     let m = /^\/(backup|restore)-jobs\/([^/]+)\/?$/.exec(path);
@@ -143,6 +145,22 @@ export class BackupEmulation {
       return { status: 200, body: { recoveryPoints: [...this.points.values()], jobs: [...this.jobs.values()] } };
     }
     return notFound(`no shim control ${method} ${path}`);
+  }
+
+  /**
+   * DynamoDB `ListBackups` as AWS answers it: a backup made by AWS Backup (here: the moto backup behind an emulated
+   * recovery point) is listed only for BackupType AWS_BACKUP, never for USER, SYSTEM or ALL.
+   */
+  private async listBackups(region: string, input: Record<string, unknown>): Promise<Emulated> {
+    const res = await this.dynamo(region, "ListBackups", input);
+    if (res.status !== 200) return { ...res, contentType: DDB_JSON };
+    const byJob = new Set([...this.points.values()].map((p) => p.dynamoBackupArn));
+    const wantJobs = input.BackupType === "AWS_BACKUP";
+    const page = res.body as { BackupSummaries?: { BackupArn: string }[] };
+    const summaries = (page.BackupSummaries ?? [])
+      .filter((b) => byJob.has(b.BackupArn) === wantJobs)
+      .map((b) => (wantJobs ? { ...b, BackupType: "AWS_BACKUP" } : b));
+    return { status: 200, contentType: DDB_JSON, body: { ...page, BackupSummaries: summaries } };
   }
 
   private async continuousBackups(region: string, table: string): Promise<Emulated | undefined> {

@@ -20,6 +20,8 @@
  *   then UpdateTable with the encryption the restore asked for), `ListRecoveryPointsByBackupVault`,
  *   `ListRecoveryPointsByResource`, `DeleteRecoveryPoint` (deletes the DynamoDB backup too). The vault must exist in
  *   moto (CreateBackupVault is moto's own). Jobs complete at once.
+ * - DynamoDB `ListBackups`: the moto backups behind emulated recovery points are listed only for BackupType
+ *   AWS_BACKUP, as AWS does (AWS's ListBackups leaves backups made with AWS Backup out of USER, SYSTEM and ALL).
  * - DynamoDB `DescribeContinuousBackups`: moto's restorable window never moves; a test can set a table's window with
  *   `POST /__shim/pitr-window` `{ "region", "table", "earliest", "latest" }` (ISO times) and the shim answers with it.
  * - Test control: `POST /__shim/recovery-point-date` `{ "arn", "creationDate" }` back-dates a recovery point (to test
