@@ -286,6 +286,11 @@ async function historyStep(client: DynamoDBClient, step: RestoreStep, opts: Reco
   if (h === undefined) throw new PreconditionError("the history restore needs --bucket");
   const asOf = new Date(step.chosen.dataAsOf ?? step.at.toISOString());
   const outText = formatLocation(h.out.location);
+  if ((await describeTable(client, step.targetName)) !== undefined) {
+    throw new PreconditionError(
+      `--target-name: table "${step.targetName}" already exists; ImportTable creates a NEW table: choose another --target-name (checked before the rebuild)`,
+    );
+  }
   const existing = await h.out.list("");
   if (existing.length > 0) {
     throw new PreconditionError(`${outText} is not empty (${existing.length} file(s)); run recover again in a second`);

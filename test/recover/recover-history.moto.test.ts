@@ -119,6 +119,20 @@ describe.skipIf(skip)("recover from the export history on moto", () => {
     expect(await scan("rh-exact")).toEqual(want);
   });
 
+  it("an existing --target-name is refused before the rebuild (exit 3, nothing written to the bucket)", async () => {
+    const s3 = new S3Client({ endpoint: moto.endpoint, region: "us-east-1", forcePathStyle: true });
+    const keys = async (): Promise<number> =>
+      (await s3.send(new ListObjectsV2Command({ Bucket: GOOD, Prefix: "rebuilds/" }))).KeyCount ?? 0;
+    const before = await keys();
+    const r = await recover(good.h0 + HOUR, "rh-exact", "--bucket", GOOD, "--source", "history", "--yes");
+    expect(r.stderr).toContain(
+      'error: --target-name: table "rh-exact" already exists; ImportTable creates a NEW table: choose another --target-name (checked before the rebuild)\n',
+    );
+    expect(r.code).toBe(EXIT.precondition);
+    expect(await keys()).toBe(before);
+    s3.destroy();
+  });
+
   it("--source history at an export point: exact from the incremental exports, text report with timings", async () => {
     const at = good.h0 + 3 * HOUR;
     const r = await recover(at, "rh-point", "--bucket", `s3://${GOOD}`, "--source", "history", "--yes");
