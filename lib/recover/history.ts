@@ -72,7 +72,10 @@ export async function historyCandidate(s: HistorySurveyInput): Promise<Candidate
   try {
     h = await readHistory(s.source, s.catalogName);
   } catch (err) {
-    if (err instanceof DrError && err.kind === "not-found") return { ...base, usable: false, says: err.message };
+    // Nothing for the table, or a damaged coverage file: this source cannot serve, the others still may.
+    if (err instanceof DrError && (err.kind === "not-found" || err.kind === "verification")) {
+      return { ...base, usable: false, says: err.message };
+    }
     throw err;
   }
   const at = s.at.getTime();

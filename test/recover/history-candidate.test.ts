@@ -7,6 +7,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { coverageKey } from "../../lib/capture/layout";
 import { openStore } from "../../lib/export-format";
 import { historyCandidate, samplePositions } from "../../lib/recover/history";
 import { TABLE, writeCapture, writeFullExport, writeIncrementalExport } from "../history/fixtures";
@@ -110,6 +111,15 @@ describe("the history as a recover candidate", () => {
       usable: false,
       says: "pass --bucket <backup bucket> to consider the export history",
     });
+  });
+
+  it("a damaged coverage file: unusable, naming the file (the other sources are still surveyed)", async () => {
+    const d = await freshDir("candidate-damaged");
+    await writeFullExport(d.store, historyWrites(H0), { at: H0, id: `${H0}-base` });
+    await d.store.writeText(coverageKey(TABLE), "{not json");
+    const c = await survey(d.dir, H0 + HOUR);
+    expect(c.usable).toBe(false);
+    expect(c.says).toMatch(/coverage\.json: not valid JSON \(.*\); it was damaged$/);
   });
 
   it("the sample: evenly spread, reproducible, never more than the items", () => {
