@@ -11,7 +11,8 @@ import { openStore } from "../export-format/store";
 import { NotFoundError, UsageError } from "../errors";
 import type { HistorySource } from "./inventory";
 
-const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** A legal S3 bucket name (the --bucket flags check it). */
+export const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 function localDir(value: string, cwd: string): string | undefined {
   if (value.startsWith("file://")) return fileURLToPath(value);

@@ -1,6 +1,7 @@
 /**
  * The restore step of `recover`: the chosen source into a NEW table, through the existing per-source code
- * (lib/dr/pitr-restore.ts, lib/dr/backup-restore.ts), then the one wait for ACTIVE; and the check of the result.
+ * (lib/dr/pitr-restore.ts, lib/dr/backup-restore.ts), then the one wait for ACTIVE; and the check of the result. The
+ * history source (a rebuild, then ImportTable) is run step by step from lib/recover/history.ts.
  */
 import { DynamoDBClient, ScanCommand, TableDescription } from "@aws-sdk/client-dynamodb";
 import { PreconditionError } from "../errors";
@@ -10,7 +11,9 @@ import { formatDuration } from "../duration";
 import type { ProgressSink } from "../progress-sink";
 import { waitForTableActive } from "../table-io/tables";
 import { shQuote } from "../dr/shell";
-import { Candidate } from "./sources";
+import { formatLocation } from "../export-format";
+import type { Candidate } from "./candidate";
+import type { HistoryRestore } from "./history";
 
 export interface RestoreStep {
   readonly catalogName: string;
@@ -20,6 +23,8 @@ export interface RestoreStep {
   readonly at: Date;
   readonly chosen: Candidate;
   readonly vault?: { readonly ref: VaultRef; readonly roleArn: string };
+  /** For the history source: where the history is, and where the rebuild goes. */
+  readonly history?: HistoryRestore;
 }
 
 /** The AWS request the restore makes, as the aws CLI line a person could run instead. */
@@ -40,9 +45,22 @@ export async function restoreRequestLine(client: DynamoDBClient, s: RestoreStep)
       return `aws dynamodb restore-table-from-backup --cli-input-json ${json(await backupInput(client, s))}`;
     case "aws-backup":
       return `aws backup start-restore-job --cli-input-json ${json(jobInput(s))}`;
+    case "history":
+      return historyLines(s);
     default:
       throw new PreconditionError(`source ${s.chosen.kind} cannot be restored by this build`);
   }
+}
+
+/** The two dynamo-dr commands the history restore amounts to (rebuild into the bucket, then ImportTable). */
+function historyLines(s: RestoreStep): string {
+  const h = s.history;
+  if (h?.source.s3 === undefined) throw new PreconditionError("a history restore needs --bucket");
+  const out = formatLocation(h.out.location);
+  return [
+    `dynamo-dr rebuild --bucket ${shQuote(h.source.s3.bucket)} --table ${shQuote(s.catalogName)} --at ${s.chosen.dataAsOf ?? s.at.toISOString()} --out ${shQuote(out)}`,
+    `dynamo-dr restore-files ${shQuote(out)} --table ${shQuote(s.targetName)} --via import-table`,
+  ].join(" && ");
 }
 
 async function backupInput(client: DynamoDBClient, s: RestoreStep) {

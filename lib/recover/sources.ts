@@ -1,8 +1,8 @@
 /**
  * Which sources can give back a table as of a moment T, and what each gives: PITR (exact inside its restorable
  * window), AWS Backup recovery points and DynamoDB on-demand / SYSTEM backups (the newest at or before T: data as of
- * its creation, so everything after it is lost), and the export history (not in this build: lib/history is another
- * piece). Read-only.
+ * its creation, so everything after it is lost), and the export history in the backup bucket (lib/recover/history.ts:
+ * exact where capture covers T, else the nearest export point). Read-only.
  */
 import {
   DescribeBackupCommand,
@@ -13,42 +13,11 @@ import {
 import { PreconditionError } from "../errors";
 import { VaultRef, newestBackup, newestRecoveryPoint } from "../dr/backup-restore";
 import { isNotFound } from "../table-io/tables";
+import { type Candidate, SPEED_RANK, type SourceChoice, lossText } from "./candidate";
+import { type HistorySurveyInput, historyCandidate } from "./history";
 
-export const SOURCE_CHOICES = ["pitr", "backup", "history"] as const;
-export type SourceChoice = (typeof SOURCE_CHOICES)[number];
-
-/** The concrete kind of a candidate. */
-export type CandidateKind = "pitr" | "aws-backup" | "dynamodb-backup" | "history";
-
-/**
- * How fast each kind restores, for ties (lower is faster): PITR and a DynamoDB backup are one DynamoDB restore; an
- * AWS Backup restore job adds the job around it; a rebuild reads and writes the whole history.
- */
-export const SPEED_RANK: Readonly<Record<CandidateKind, number>> = {
-  pitr: 1,
-  "dynamodb-backup": 1,
-  "aws-backup": 2,
-  history: 3,
-};
-
-export interface Candidate {
-  readonly source: SourceChoice;
-  readonly kind: CandidateKind;
-  /** Whether it can serve T at all. */
-  readonly usable: boolean;
-  /** Why not (usable false), or what it gives, in words. */
-  readonly says: string;
-  /** The moment the restored data is as of (ISO). */
-  readonly dataAsOf?: string;
-  /** Seconds of changes before T that this source does not have (0 = exact). */
-  readonly lossSeconds?: number;
-  /** DynamoDB backup ARN or AWS Backup recovery point ARN. */
-  readonly arn?: string;
-  readonly backupName?: string;
-  /** Items in the backup (DescribeBackup's ItemCount, which AWS updates about every six hours). */
-  readonly itemCount?: number;
-  readonly vault?: string;
-}
+export { SOURCE_CHOICES, SPEED_RANK, lossText } from "./candidate";
+export type { Candidate, CandidateKind, SourceChoice } from "./candidate";
 
 export interface SurveyInput {
   readonly client: DynamoDBClient;
@@ -58,24 +27,8 @@ export interface SurveyInput {
   readonly vault?: VaultRef;
   /** Why there is no vault to look in (when `vault` is undefined). */
   readonly noVault?: string;
-}
-
-function lossText(seconds: number): string {
-  if (seconds === 0) return "nothing lost";
-  const parts: [number, string][] = [
-    [86_400, "d"],
-    [3600, "h"],
-    [60, "min"],
-    [1, "s"],
-  ];
-  let left = Math.round(seconds);
-  const out: string[] = [];
-  for (const [size, unit] of parts) {
-    const n = Math.floor(left / size);
-    if (n > 0) out.push(`${n} ${unit}`);
-    left -= n * size;
-  }
-  return `changes in the ${out.slice(0, 2).join(" ")} before T are lost`;
+  /** The history to survey (its source undefined when --bucket was not given). */
+  readonly history: Omit<HistorySurveyInput, "at">;
 }
 
 async function pitrCandidate(s: SurveyInput): Promise<Candidate> {
@@ -157,18 +110,14 @@ async function vaultCandidate(s: SurveyInput): Promise<Candidate> {
   };
 }
 
-function historyCandidate(): Candidate {
-  return {
-    source: "history",
-    kind: "history",
-    usable: false,
-    says: "the export history cannot be rebuilt by this build (dynamo-dr rebuild is not part of it yet)",
-  };
-}
-
 /** Every source, usable or not, in a fixed order. */
 export async function surveySources(s: SurveyInput): Promise<Candidate[]> {
-  return [await pitrCandidate(s), await vaultCandidate(s), await dynamoBackupCandidate(s), historyCandidate()];
+  return [
+    await pitrCandidate(s),
+    await vaultCandidate(s),
+    await dynamoBackupCandidate(s),
+    await historyCandidate({ ...s.history, at: s.at }),
+  ];
 }
 
 /** The usable candidate that loses least (ties: the fastest), restricted to `only` when given. */

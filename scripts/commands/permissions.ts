@@ -197,6 +197,43 @@ const PERMISSIONS = {
         on: "the new (restored) table (Scan counts its items)",
       },
       { actions: CMK_TABLE_ACTIONS, on: "the table's KMS key", when: "the table uses a customer managed key" },
+      {
+        actions: ["s3:GetObject", "s3:ListBucket"],
+        on: "arn:aws:s3:::<bucket> and /* (reads exports/<CatalogName>/, changes/<CatalogName>/, state/)",
+        when: "--bucket",
+      },
+      {
+        actions: ["s3:AbortMultipartUpload", "s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
+        on: "arn:aws:s3:::<bucket>/rebuilds/<CatalogName>/*",
+        when: "the history is restored (the rebuild is written there)",
+      },
+      {
+        actions: [
+          "dynamodb:DescribeImport",
+          "dynamodb:ImportTable",
+          "dynamodb:UpdateTable",
+          "dynamodb:UpdateTimeToLive",
+        ],
+        on: "the new table (and its import)",
+        when: "the history is restored",
+      },
+      {
+        actions: [
+          "logs:CreateLogGroup",
+          "logs:CreateLogStream",
+          "logs:DescribeLogGroups",
+          "logs:DescribeLogStreams",
+          "logs:PutLogEvents",
+          "logs:PutRetentionPolicy",
+        ],
+        on: "arn:aws:logs:<region>:<account>:log-group:/aws-dynamodb/*",
+        when: "the history is restored (ImportTable logs failed items there with your permissions)",
+      },
+      {
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        on: "the bucket's KMS key",
+        when: "--bucket, and the bucket uses SSE-KMS",
+      },
     ],
     note: `${TERRAFORM_NOTE} --then runs your command with your own credentials.`,
   },

@@ -4,13 +4,31 @@
  * --execute), a check of the result, an optional --then command, and the time each step took.
  */
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { tmpdir } from "node:os";
 import { DEFAULT_MODULE_ADDRESS } from "../../lib/addresses";
 import { dynamoClient } from "../../lib/aws";
-import { TableCatalog, findTable, physicalTableName } from "../../lib/catalog";
+import { TableCatalog, TableSpec, findTable, physicalTableName } from "../../lib/catalog";
 import { CommandContext, CommandSpec, ParsedValues, optionalString, requireString } from "../../lib/cli/command";
 import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
-import { UsageError, VerificationError } from "../../lib/errors";
+import { PreconditionError, UsageError, VerificationError } from "../../lib/errors";
+import { DEFAULT_MEMORY_LIMIT } from "../../lib/engine/duckdb";
+import { type OpenedExport, formatLocation, openStore } from "../../lib/export-format";
+import type { HistorySource } from "../../lib/history/inventory";
+import type { RebuildResult } from "../../lib/history/rebuild";
+import { STREAM_RESOLUTION_MS } from "../../lib/history/plan";
+import { BUCKET_NAME, parseHistorySource } from "../../lib/history/source";
+import {
+  HISTORY_SAMPLE_SIZE,
+  type HistoryCheck,
+  type HistoryRestore,
+  checkHistoryRestore,
+  importRebuild,
+  rebuildForRecover,
+  rebuildPrefix,
+} from "../../lib/recover/history";
+import type { ImportTableResult } from "../../lib/recover/import-table";
+import { withLocationErrors } from "../../lib/writable";
 import {
   DEFAULT_WAIT_MINUTES,
   TERRAFORM_OPTIONS,
@@ -32,7 +50,14 @@ import {
 import { catalogTable, overrideEntries, restoredTablePlan } from "../../lib/dr/import-plan";
 import { checkTableNameFlag, defaultRestoredName, stateBackupFileName } from "../../lib/dr/names";
 import { checkImportableTable, describeTable } from "../../lib/table-io/tables";
-import { RestoreStep, ResultCheck, checkResult, restoreRequestLine, runRestore } from "../../lib/recover/restore";
+import {
+  RestoreStep,
+  ResultCheck,
+  checkResult,
+  countItems,
+  restoreRequestLine,
+  runRestore,
+} from "../../lib/recover/restore";
 import {
   Candidate,
   SOURCE_CHOICES,
@@ -68,7 +93,7 @@ export interface RecoverOptions extends Partial<TerraformFlags> {
 }
 
 export interface StepTiming {
-  readonly step: "survey" | "restore" | "check" | "terraform" | "then";
+  readonly step: "survey" | "rebuild" | "restore" | "check" | "terraform" | "then";
   readonly seconds: number;
 }
 
@@ -85,7 +110,11 @@ export interface RecoverResult {
   readonly restoreRequest: string;
   readonly recipe: TerraformRecipe;
   readonly wouldRun?: readonly string[];
-  readonly check?: ResultCheck;
+  /** The check: for the history source also the sample read back (HistoryCheck). */
+  readonly check?: ResultCheck | HistoryCheck;
+  /** History source: the rebuild (where it was written, what it read) and the ImportTable that loaded it. */
+  readonly rebuild?: RebuildResult;
+  readonly import?: ImportTableResult;
   readonly execution?: ImportExecution;
   readonly then?: ThenResult;
   readonly steps: readonly StepTiming[];
@@ -122,6 +151,25 @@ function checkInputs(
       : "",
   );
   return { table, sourceName, targetName };
+}
+
+/** --bucket: the backup bucket's name or s3://name (no local mirror: ImportTable reads only from S3). */
+function checkBucket(opts: RecoverOptions): string | undefined {
+  if (opts.bucket === undefined) {
+    if (opts.source === "history") {
+      throw new UsageError(
+        "--source history needs --bucket <backup bucket>: the module's backup bucket, which holds the table's exports and captured changes",
+      );
+    }
+    return undefined;
+  }
+  const name = opts.bucket.replace(/^s3:\/\//, "").replace(/\/$/, "");
+  if (!BUCKET_NAME.test(name)) {
+    throw new UsageError(
+      `--bucket: "${opts.bucket}" is not allowed; give the backup bucket's name (3-63 lower-case letters, digits, . and -) or s3://<bucket> (the rebuild is loaded by ImportTable, which reads only from S3)`,
+    );
+  }
+  return name;
 }
 
 class Clock {
@@ -191,19 +239,89 @@ async function restoreStep(client: DynamoDBClient, step: RestoreStep, opts: Reco
   progress.finish("ACTIVE");
 }
 
-/** Read-only: the source table, the vault, every candidate and the chosen one. */
-async function surveyStep(client: DynamoDBClient, opts: RecoverOptions, sourceName: string) {
-  const source = await describeTable(client, sourceName);
+/** Read-only: the source table, the vault, the history, every candidate and the chosen one. */
+async function surveyStep(
+  client: DynamoDBClient,
+  opts: RecoverOptions,
+  names: { readonly table: string; readonly sourceName: string },
+  history: HistorySource | undefined,
+  now: Date,
+) {
+  const source = await describeTable(client, names.sourceName);
   const vault = await findVault(client, opts.prefix, opts.awsBackup ?? {});
-  const candidates = await surveySources({
-    client,
-    sourceName,
-    source,
-    at: opts.at,
-    vault: vault?.ref,
-    noVault: `the module's AWS Backup vault does not exist (enable_backup_plan off?)`,
-  });
+  const survey = (): Promise<Candidate[]> =>
+    surveySources({
+      client,
+      sourceName: names.sourceName,
+      source,
+      at: opts.at,
+      vault: vault?.ref,
+      noVault: `the module's AWS Backup vault does not exist (enable_backup_plan off?)`,
+      history: { catalogName: names.table, source: history, now },
+    });
+  const bucket = history?.s3?.bucket;
+  const candidates =
+    bucket === undefined
+      ? await survey()
+      : await withLocationErrors("--bucket", { kind: "s3", bucket, prefix: "" }, survey);
   return { source, vault, candidates, chosen: chooseSource(candidates, opts.source, opts.at) };
+}
+
+/** Where the history restore reads and writes: the rebuild goes to s3://<bucket>/rebuilds/<CatalogName>/<stamp>/. */
+function historyRestore(history: HistorySource, spec: TableSpec, now: Date): HistoryRestore {
+  const s3 = history.s3;
+  if (s3 === undefined) throw new UsageError("--bucket: the history restore needs the backup bucket in S3");
+  return {
+    source: history,
+    spec,
+    out: openStore({ kind: "s3", bucket: s3.bucket, prefix: rebuildPrefix(spec.name, now) }, s3.client),
+    engine: { memoryLimit: DEFAULT_MEMORY_LIMIT, tempDir: tmpdir() },
+    now,
+  };
+}
+
+/** The history restore: the rebuild into the bucket, then ImportTable into the new table; each timed. */
+async function historyStep(client: DynamoDBClient, step: RestoreStep, opts: RecoverOptions, io: DrIO, clock: Clock) {
+  const h = step.history;
+  if (h === undefined) throw new PreconditionError("the history restore needs --bucket");
+  const asOf = new Date(step.chosen.dataAsOf ?? step.at.toISOString());
+  const outText = formatLocation(h.out.location);
+  if ((await describeTable(client, step.targetName)) !== undefined) {
+    throw new PreconditionError(
+      `--target-name: table "${step.targetName}" already exists; ImportTable creates a NEW table: choose another --target-name (checked before the rebuild)`,
+    );
+  }
+  const existing = await h.out.list("");
+  if (existing.length > 0) {
+    throw new PreconditionError(`${outText} is not empty (${existing.length} file(s)); run recover again in a second`);
+  }
+  io.stderr.write(
+    `Rebuilding ${step.catalogName} as of ${asOf.toISOString()} into ${outText} (DuckDB, on this machine)\n`,
+  );
+  const check = new Progress({ label: "check inputs", unit: "files", stream: io.stderr });
+  const write = new Progress({ label: "rebuild", unit: "items", stream: io.stderr });
+  const rebuild = await clock.time("rebuild", () =>
+    rebuildForRecover(h, asOf, (phase, n, total) => {
+      if (phase === "check") {
+        if (total !== undefined) check.setTotal(total);
+        check.set(n);
+      } else if (phase === "write") write.add(n);
+    }),
+  );
+  check.finish("md5 ok");
+  write.finish(`${rebuild.items} items`);
+  io.stderr.write(`Importing ${outText} into the new table ${step.targetName} (ImportTable)\n`);
+  const progress = new Progress({
+    label: `import into ${step.targetName}`,
+    total: rebuild.items,
+    stream: io.stderr,
+  });
+  const timeoutMs = (opts.waitMinutes ?? DEFAULT_WAIT_MINUTES) * 60_000;
+  const imported = await clock.time("restore", () =>
+    importRebuild(client, h, step.targetName, { timeoutMs, pollMs: opts.pollMs, progress }),
+  );
+  progress.finish("done");
+  return { rebuild, imported };
 }
 
 /** After the restore: the check, the Terraform steps (--execute), the --then command; each timed. */
@@ -213,8 +331,15 @@ async function afterRestore(
   ctx: { readonly opts: RecoverOptions; readonly catalog: TableCatalog; readonly now: Date; readonly io: DrIO },
   prepared: PreparedImport | undefined,
   clock: Clock,
+  rebuilt?: OpenedExport,
 ): Promise<Pick<RecoverResult, "check" | "execution" | "then" | "ok">> {
-  const check = await clock.time("check", () => checkResult(client, step));
+  const spec = findTable(ctx.catalog, step.catalogName);
+  const keys = [spec.hashKey, ...(spec.rangeKey === undefined ? [] : [spec.rangeKey])];
+  const check = await clock.time("check", () =>
+    rebuilt === undefined
+      ? checkResult(client, step)
+      : checkHistoryRestore(client, step.targetName, rebuilt, keys, countItems),
+  );
   let execution: ImportExecution | undefined;
   if (prepared !== undefined) {
     execution = await clock.time("terraform", async () => {
@@ -237,10 +362,13 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
   const catalog = opts.catalog ?? projectCatalog(io.env);
   const now = opts.now ?? new Date();
   const { table, sourceName, targetName } = checkInputs(opts, catalog, now);
+  const bucket = checkBucket(opts);
   const clock = new Clock();
   const client =
     opts.awsBackup?.region === undefined ? dynamoClient() : dynamoClient({ region: opts.awsBackup.region });
-  const survey = await clock.time("survey", () => surveyStep(client, opts, sourceName));
+  const history = bucket === undefined ? undefined : await parseHistorySource(bucket, io.cwd);
+  const survey = await clock.time("survey", () => surveyStep(client, opts, { table, sourceName }, history, now));
+  const fromHistory = survey.chosen.kind === "history" && history !== undefined;
   const step: RestoreStep = {
     catalogName: table,
     sourceName,
@@ -249,6 +377,7 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
     at: opts.at,
     chosen: survey.chosen,
     vault: survey.vault,
+    ...(fromHistory ? { history: historyRestore(history, findTable(catalog, table), now) } : {}),
   };
   const { plan, prepared } = await terraformPlan(opts, catalog, table, targetName, now, io);
   const base = {
@@ -276,6 +405,12 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
     input: io.stdin,
     output: io.stderr,
   });
+  if (step.history !== undefined) {
+    const { rebuild, imported } = await historyStep(client, step, opts, io, clock);
+    const after = await afterRestore(client, step, { opts, catalog, now, io }, prepared, clock, imported.exp);
+    const done = { rebuild, import: imported.result, steps: clock.steps, totalSeconds: clock.total() };
+    return { ...base, mode: "recovered", ...after, ...done };
+  }
   await restoreStep(client, step, opts, io, clock);
   const after = await afterRestore(client, step, { opts, catalog, now, io }, prepared, clock);
   return { ...base, mode: "recovered", ...after, steps: clock.steps, totalSeconds: clock.total() };
@@ -298,6 +433,12 @@ export function renderRecover(r: RecoverResult): string {
   if (r.mode === "dry-run") {
     return `${[...lines, "It would run:", ...(r.wouldRun ?? []).map((c) => `  $ ${c}`), ""].join("\n")}\n`;
   }
+  if (r.rebuild !== undefined) {
+    lines.push(
+      `Rebuilt as of ${r.rebuild.at} into ${r.rebuild.out}: ${r.rebuild.items} items from ${r.rebuild.inputFiles} input file(s) (base ${r.rebuild.base.kind} export of ${r.rebuild.base.consistentAt}, ${r.rebuild.incrementalExports.length} incremental export(s), ${r.rebuild.captureHours.length} captured hour(s)).`,
+    );
+  }
+  if (r.import !== undefined) lines.push(`Imported by ImportTable ${r.import.importArn}.`);
   lines.push(
     `Restored into the new table ${r.targetName}.`,
     `Check: ${r.check?.ok === false ? "MISMATCH: " : ""}${r.check?.says ?? ""}`,
@@ -339,17 +480,21 @@ export const recoverCommand: CommandSpec<RecoverResult> = {
   name: "recover",
   summary: "Get a table back as of a moment, from the best source, into Terraform, checked — one command.",
   usage:
-    "--table <CatalogName> --prefix <p> --at <ISO time> [--source pitr|backup|history] [--then '<command>'] [--execute --chdir <root>] [--dry-run] [--yes] [--json]",
+    "--table <CatalogName> --prefix <p> --at <ISO time> [--source pitr|backup|history] [--bucket <backup bucket>] [--then '<command>'] [--execute --chdir <root>] [--dry-run] [--yes] [--json]",
   details: [
     "Lists every source that can serve --at: PITR (exact inside the restorable window), the newest AWS Backup",
     "recovery point (module vault) and on-demand/SYSTEM backup at or before it (data as of its creation: what is",
-    "lost is shown), and the export history. Picks the one that loses least (ties: the fastest) or --source, restores",
-    "into a NEW table (<table>-restored-<UTC timestamp>), waits for ACTIVE, checks the result (item count against",
-    "the backup's ItemCount; PITR cannot say how many items there were at T), then prints the import-restored-table",
+    `lost is shown), and with --bucket the export history (exact to the stream's ${STREAM_RESOLUTION_MS / 1000} s precision where captured changes`,
+    "cover T, else the nearest export point before it; a gap in the history between its base and T is named).",
+    "Picks the one that loses least (ties: the fastest) or --source, restores into a NEW table",
+    "(<table>-restored-<UTC timestamp>), waits for ACTIVE, checks the result (item count against the backup's",
+    "ItemCount; PITR cannot say how many items there were at T), then prints the import-restored-table",
     "steps or runs them with --execute (same safety stop). --then runs a command with DYNAMO_DR_RESTORED_TABLE,",
     "DYNAMO_DR_RESTORED_TABLES (JSON), DYNAMO_DR_SOURCE_TABLE, DYNAMO_DR_TABLE, DYNAMO_DR_AT set; its exit status is",
     "part of the result. The report gives each step's duration (the RTO achieved).",
-    "History (--source history, --bucket) needs dynamo-dr rebuild, which this build does not have yet.",
+    `History: \`dynamo-dr rebuild\` runs on this machine (DuckDB, ${DEFAULT_MEMORY_LIMIT} memory, system temp folder) and writes`,
+    "s3://<bucket>/rebuilds/<CatalogName>/<UTC stamp>/ (left there; delete it when done), which ImportTable loads",
+    `into the new table; the check compares the count with the rebuild's manifest and reads back ${HISTORY_SAMPLE_SIZE} items.`,
     "",
     "Exit codes: 0 ok, 2 bad flags, 3 no source / precondition, 4 not found, 5 terraform not installed,",
     "6 check failed or --then failed, 7 safety stop, 8 AWS refused or unreachable, 10 not confirmed.",
@@ -375,7 +520,11 @@ export const recoverCommand: CommandSpec<RecoverResult> = {
       valueName: "pitr|backup|history",
       description: "Use this source (default: the one that loses least).",
     },
-    bucket: { type: "string", valueName: "<bucket>", description: "The module's backup bucket (history source)." },
+    bucket: {
+      type: "string",
+      valueName: "<bucket>",
+      description: "The module's backup bucket: adds the export history as a source.",
+    },
     then: {
       type: "string",
       valueName: "<command>",

@@ -2,8 +2,9 @@
  * Bad input to recover, snapshot and snapshot prune (and restore-backups' AWS Backup flags): one row per input with
  * the exact message (or a pattern where it embeds the time), the exit code, and proof that nothing was done — no AWS
  * call (every SDK request goes to a loopback server that counts them) and no file written. The same row format as
- * test/bad-input/commands-dr.test.ts. Rows that need AWS to answer (a missing table, a missing vault, a source that
- * cannot serve T) are in test/recover/*.moto.test.ts, with nothing created checked there.
+ * test/bad-input/commands-dr.test.ts. Rows that need AWS to answer (a missing table, a missing vault, a missing
+ * --bucket (exit 4), a source that cannot serve T) are in test/recover/*.moto.test.ts, with nothing created checked
+ * there.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -32,6 +33,8 @@ const EXECUTE_NEEDS_CHDIR =
   "--execute needs --chdir <dir>: the Terraform root module folder that calls the data-persistence module (where you run terraform plan).";
 const BAD_AT = (at: string): string =>
   `--at: "${at}" is not allowed; give an ISO 8601 time with a time zone, e.g. 2025-01-31T04:05:00Z or 2025-01-31T06:05:00+02:00`;
+const BAD_BUCKET = (v: string): string =>
+  `--bucket: "${v}" is not allowed; give the backup bucket's name (3-63 lower-case letters, digits, . and -) or s3://<bucket> (the rebuild is loaded by ImportTable, which reads only from S3)`;
 const RETAIN = (v: string): string => `--retain-days: "${v}" is not allowed; use a whole number from 1 to 36500`;
 
 // prettier-ignore
@@ -50,6 +53,11 @@ const ROWS: Row[] = [
   row([...RECOVER, "--target-name", "a"], EXIT.usage, '--target-name: "a" is not a legal DynamoDB table name: it must be 3-255 characters long (it is 1).'),
   row([...RECOVER, "--region", "mars"], EXIT.usage, '--region: "mars" is not allowed; use a region code such as us-west-2'),
   row([...RECOVER, "--vault", "a b"], EXIT.usage, '--vault: "a b" is not allowed; a vault name is 2–50 letters, digits, "-", "_" or "."'),
+  row([...RECOVER, "--source", "history"], EXIT.usage, "--source history needs --bucket <backup bucket>: the module's backup bucket, which holds the table's exports and captured changes"),
+  row([...RECOVER, "--bucket", "Bad_Bucket"], EXIT.usage, BAD_BUCKET("Bad_Bucket")),
+  row([...RECOVER, "--bucket", "s3://b/some/prefix"], EXIT.usage, BAD_BUCKET("s3://b/some/prefix")),
+  row([...RECOVER, "--bucket", "./mirror"], EXIT.usage, BAD_BUCKET("./mirror")),
+  row([...RECOVER, "--source", "history", "--bucket", "ab"], EXIT.usage, BAD_BUCKET("ab")),
   row([...RECOVER, "--wait-minutes", "x"], EXIT.usage, '--wait-minutes: "x" is not allowed; use a whole number from 0 to 1440'),
   // snapshot
   row(["snapshot", "--reason", "x"], EXIT.usage, "--prefix is required. See --help."),

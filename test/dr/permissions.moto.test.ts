@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsCallObservers } from "../../lib/aws";
 import { moduleVaultName } from "../../lib/recover/module-names";
 import { createVault, dateRecoveryPoints, setPitrWindow } from "../recover/helpers";
+import { HISTORY_TABLE, historyCatalogFile, writeHistoryBucket } from "../recover/history-bucket";
 import { findTable, physicalTableName } from "../../lib/catalog";
 import { helpText } from "../../lib/cli/command";
 import { loadProjectCatalog } from "../../lib/project-config";
@@ -175,6 +176,21 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
     expect(await callsOf(["import-restored-table", "--table", "CollectionsTable", "--restored-name", target])).toEqual(
       [],
     );
+  });
+
+  it("recover --source history: survey, rebuild into the bucket, ImportTable, check", async () => {
+    const { h0 } = await writeHistoryBucket(moto.endpoint, "perm-history", { captured: [0, 1], incrementals: true });
+    const before = process.env.DDB_TABLE_CATALOG;
+    process.env.DDB_TABLE_CATALOG = historyCatalogFile();
+    try {
+      const at = new Date(h0 + 30 * 60_000).toISOString();
+      const argv = ["recover", "--table", HISTORY_TABLE, "--prefix", P, "--at", at, "--bucket", "perm-history"];
+      expectDeclared("recover", await callsOf([...argv, "--source", "history", "--target-name", "perm-hist", "--yes"]));
+      expect(calls).toEqual(expect.arrayContaining(["DynamoDB.ImportTable", "S3.PutObject", "DynamoDB.GetItem"]));
+    } finally {
+      if (before === undefined) delete process.env.DDB_TABLE_CATALOG;
+      else process.env.DDB_TABLE_CATALOG = before;
+    }
   });
 
   it("restore-deployment from USER backups", async () => {

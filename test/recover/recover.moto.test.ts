@@ -3,7 +3,7 @@
  * checkpoints; recover at several times picks the source that loses least, and the restored table equals the
  * checkpoint it should. moto's RestoreTableToPointInTime copies the table as it is now, so the PITR case recovers a
  * time after the last write (where "now" and T hold the same data); the PITR window is narrowed with the shim so the
- * older checkpoints fall outside it.
+ * older checkpoints fall outside it. The history source is in recover-history.moto.test.ts.
  */
 import {
   CreateBackupCommand,
@@ -123,6 +123,9 @@ describe.skipIf(skip)("recover on moto", () => {
     expect(out.candidates.find((c) => c.kind === "aws-backup")?.says).toBe(
       "no recovery point at or before T in vault rc-dynamodb",
     );
+    expect(out.candidates.find((c) => c.kind === "history")?.says).toBe(
+      "pass --bucket <backup bucket> to consider the export history",
+    );
     expect(out.why).toBe("it is the only source that can serve T");
     expect(out.check).toMatchObject({ ok: true, expectedItems: 2, restoredItems: 2 });
     expect(out.steps.map((s) => s.step)).toEqual(["survey", "restore", "check"]);
@@ -161,15 +164,6 @@ describe.skipIf(skip)("recover on moto", () => {
     expect(r.stdout).toContain("Chosen: aws-backup, because --source backup was given.");
     expect(r.stdout).toContain("$ aws backup start-restore-job --cli-input-json");
     expect(await tables()).not.toContain("rc-src");
-  });
-
-  it("--source history is refused, naming why (no rebuild in this build), nothing created", async () => {
-    const r = await runDr([...recoverArgs(checkpoint[2]?.at as Date, "rc-hist", "--source", "history"), "--yes"]);
-    expect(r.stderr).toBe(
-      `error: no history source can restore the table as of ${checkpoint[2]?.at.toISOString()}: history: the export history cannot be rebuilt by this build (dynamo-dr rebuild is not part of it yet). Try without --source to see every source.\n`,
-    );
-    expect(r.code).toBe(EXIT.precondition);
-    expect(await tables()).not.toContain("rc-hist");
   });
 
   it("--then sees the restored table's names; a failing --then fails the result (exit 6)", async () => {
