@@ -4,6 +4,7 @@
  * so the same code runs against AWS or a local endpoint with no project-specific flags.
  * The bottom layer with lib/errors.ts: imports nothing from this project.
  */
+import { AthenaClient, AthenaClientConfig } from "@aws-sdk/client-athena";
 import { DynamoDBClient, DynamoDBClientConfig } from "@aws-sdk/client-dynamodb";
 import { S3Client, S3ClientConfig } from "@aws-sdk/client-s3";
 
@@ -12,6 +13,7 @@ export const AWS_OPERATION_PROPERTY = "awsOperation";
 
 let dynamo: DynamoDBClient | undefined;
 let s3: S3Client | undefined;
+let athena: AthenaClient | undefined;
 
 interface MiddlewareClient {
   readonly middlewareStack: {
@@ -70,8 +72,16 @@ export function s3Client(config: S3ClientConfig = {}): S3Client {
   return s3;
 }
 
+/** The process-wide Athena client (`rebuild --engine athena`; AWS_ENDPOINT_URL_ATHENA for a local endpoint). */
+export function athenaClient(config: AthenaClientConfig = {}): AthenaClient {
+  if (Object.keys(config).length > 0) return annotateErrors(new AthenaClient(config));
+  athena ??= annotateErrors(new AthenaClient({}));
+  return athena;
+}
+
 /** Forgets cached clients (tests switch endpoints between files). */
 export function resetClients(): void {
   dynamo = undefined;
   s3 = undefined;
+  athena = undefined;
 }

@@ -1,20 +1,28 @@
 /**
- * Runs one Athena query in the history workgroup and waits for it: StartQueryExecution, then GetQueryExecution every
- * `pollMs` (progress: state, bytes scanned, time) until a final state. A FAILED or CANCELLED query becomes an error that
- * says what happened and what to do (the bytes-scanned limit, a missing table, access to the bucket or key).
+ * Runs one Athena query in the history workgroup and waits for it, with @aws-sdk/client-athena: StartQueryExecution,
+ * then GetQueryExecution every `pollMs` (progress: state, bytes scanned, time) until a final state (the SDK has no
+ * waiter for Athena queries, so this is a small poll with a named limit). A FAILED or CANCELLED query becomes an error
+ * that says what happened and what to do (the bytes-scanned limit, a missing table, access to the bucket or key).
  */
 import { randomUUID } from "node:crypto";
+import {
+  GetQueryExecutionCommand,
+  StartQueryExecutionCommand,
+  paginateGetQueryResults,
+  type AthenaClient,
+  type QueryExecution,
+  type QueryExecutionState,
+} from "@aws-sdk/client-athena";
 import { AwsError, PreconditionError } from "../errors";
-import type { AthenaApi, GetQueryResultsOutput, QueryExecution, QueryState } from "./athena-client";
 
 export const DEFAULT_POLL_MS = 2_000;
 /** A rebuild query gives up waiting after this long (Athena's own DML timeout is 30 minutes by default). */
 export const DEFAULT_QUERY_TIMEOUT_MS = 60 * 60 * 1000;
-const FINAL: readonly QueryState[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
+const FINAL: readonly QueryExecutionState[] = ["SUCCEEDED", "FAILED", "CANCELLED"];
 
 export interface QueryProgress {
   readonly queryExecutionId: string;
-  readonly state: QueryState;
+  readonly state: QueryExecutionState;
   readonly dataScannedBytes: number;
   readonly elapsedMs: number;
 }
@@ -65,19 +73,21 @@ function failure(exec: QueryExecution, id: string): AthenaQueryError {
 }
 
 /** Starts `sql` and waits for its final state; resolves only when it SUCCEEDED. */
-export async function runQuery(api: AthenaApi, sql: string, opts: RunQueryOptions): Promise<QueryOutcome> {
+export async function runQuery(athena: AthenaClient, sql: string, opts: RunQueryOptions): Promise<QueryOutcome> {
   const started = Date.now();
-  const start = await api.startQueryExecution({
-    QueryString: sql,
-    WorkGroup: opts.workgroup,
-    QueryExecutionContext: { Database: opts.database },
-    ClientRequestToken: randomUUID(),
-  });
+  const start = await athena.send(
+    new StartQueryExecutionCommand({
+      QueryString: sql,
+      WorkGroup: opts.workgroup,
+      QueryExecutionContext: { Database: opts.database },
+      ClientRequestToken: randomUUID(),
+    }),
+  );
   const id = start.QueryExecutionId;
   if (id === undefined) throw new AwsError("Athena.StartQueryExecution returned no QueryExecutionId");
   const sleep = opts.sleep ?? sleepFor;
   for (;;) {
-    const exec = (await api.getQueryExecution({ QueryExecutionId: id })).QueryExecution ?? {};
+    const exec = (await athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }))).QueryExecution ?? {};
     const state = exec.Status?.State ?? "QUEUED";
     const progress = {
       queryExecutionId: id,
@@ -103,17 +113,11 @@ export async function runQuery(api: AthenaApi, sql: string, opts: RunQueryOption
   }
 }
 
-/** Every row of a finished query's results (the header row included, as Athena returns it), page by page. */
-export async function queryRows(api: AthenaApi, queryExecutionId: string): Promise<(string | null)[][]> {
+/** Every row of a finished query's results (the header row included, as Athena returns it), with the SDK's paginator. */
+export async function queryRows(athena: AthenaClient, queryExecutionId: string): Promise<(string | null)[][]> {
   const rows: (string | null)[][] = [];
-  let token: string | undefined;
-  do {
-    const page: GetQueryResultsOutput = await api.getQueryResults({
-      QueryExecutionId: queryExecutionId,
-      NextToken: token,
-    });
+  for await (const page of paginateGetQueryResults({ client: athena }, { QueryExecutionId: queryExecutionId })) {
     for (const r of page.ResultSet?.Rows ?? []) rows.push((r.Data ?? []).map((d) => d.VarCharValue ?? null));
-    token = page.NextToken;
-  } while (token !== undefined);
+  }
   return rows;
 }

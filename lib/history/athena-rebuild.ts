@@ -7,6 +7,7 @@
  */
 import { createGunzip } from "node:zlib";
 import type { Readable } from "node:stream";
+import type { AthenaClient } from "@aws-sdk/client-athena";
 import type { TableSpec } from "../catalog";
 import { Md5Stream } from "../export-format/checksum";
 import { DATA_DIR } from "../export-format/constants";
@@ -15,12 +16,11 @@ import { newExportId, type ManifestFileEntry } from "../export-format/manifest";
 import { schemaFromCatalog } from "../export-format/schema";
 import type { ExportStore } from "../export-format/store";
 import { UsageError } from "../errors";
-import type { AthenaApi } from "./athena-client";
 import { unloadSql } from "./athena-dialect";
 import { runQuery, type QueryProgress } from "./athena-query";
 
 export interface AthenaRebuildOptions {
-  readonly api: AthenaApi;
+  readonly athena: AthenaClient;
   readonly workgroup: string;
   readonly database: string;
   /** The rebuilt table's SELECT (one column `line`). */
@@ -43,7 +43,7 @@ export interface AthenaRebuildResult {
 }
 
 /** md5 of the stored bytes and the number of lines inside the gzip. */
-async function measure(stream: Readable): Promise<{ md5: { base64: string; hex: string }; lines: number }> {
+export async function measure(stream: Readable): Promise<{ md5: { base64: string; hex: string }; lines: number }> {
   const md5 = new Md5Stream();
   const gunzip = createGunzip();
   let lines = 0;
@@ -83,7 +83,7 @@ export async function rebuildOnAthena(opts: AthenaRebuildOptions): Promise<Athen
   const startTime = new Date();
   const dataUri = `s3://${loc.bucket}/${opts.out.manifestKey(DATA_DIR)}/`;
   try {
-    const q = await runQuery(opts.api, unloadSql(opts.select, dataUri), {
+    const q = await runQuery(opts.athena, unloadSql(opts.select, dataUri), {
       workgroup: opts.workgroup,
       database: opts.database,
       pollMs: opts.pollMs,

@@ -1,31 +1,34 @@
 /**
- * The rebuild's Athena calls against moto_server (which accepts queries and moves them QUEUED → RUNNING → SUCCEEDED but
- * never runs them): the query is accepted in the history workgroup with the database as context, polling reports
- * progress until SUCCEEDED, results are read page by page. Failure states moto cannot produce (FAILED, CANCELLED, a
- * query that never finishes) use a hand-written fake of the three calls: aws-sdk-client-mock mocks SDK clients, and
- * @aws-sdk/client-athena is not installed here (lib/history/athena-client.ts says why).
+ * The rebuild's Athena calls (@aws-sdk/client-athena) against moto_server, which accepts queries and moves them
+ * QUEUED → RUNNING → SUCCEEDED but never runs them: the query is accepted in the history workgroup with the database as
+ * context, polling reports progress until SUCCEEDED, results are read page by page (the SDK's paginator). The final
+ * states moto cannot produce (FAILED, CANCELLED, a query that never finishes) are made by a middleware on the same
+ * client that rewrites moto's real GetQueryExecution answer, so every call still goes to moto.
  */
+import { AthenaClient, GetQueryExecutionCommand, type QueryExecution } from "@aws-sdk/client-athena";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AwsError, PreconditionError, UsageError } from "../../lib/errors";
-import { athenaClient, type AthenaApi, type QueryExecution } from "../../lib/history/athena-client";
+import { AWS_OPERATION_PROPERTY, annotateErrors } from "../../lib/aws";
+import { PreconditionError } from "../../lib/errors";
 import { AthenaQueryError, queryRows, runQuery, type QueryProgress } from "../../lib/history/athena-query";
 import { awsCli } from "../pipeline/support/aws-cli";
 import { startMoto, type Moto } from "../support/moto";
 import { announceSkip, motoSkipReason } from "../support/tools";
+import { rewriteQueryStates } from "./athena-support";
 
 const skip = announceSkip("Athena calls against moto", motoSkipReason());
 const WORKGROUP = "dr-ddb-history";
 const DATABASE = "dr_ddb_history";
-const FAKE_ENV = { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing", AWS_REGION: "us-east-1" };
+const FAKE_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
 
 describe.skipIf(skip)("Athena calls (moto)", () => {
   let moto: Moto;
-  let api: AthenaApi;
+  let api: AthenaClient;
+  const client = (): AthenaClient =>
+    new AthenaClient({ region: "us-east-1", endpoint: moto.endpoint, credentials: FAKE_CREDENTIALS, maxAttempts: 2 });
 
   beforeAll(async () => {
     moto = await startMoto({ shim: false });
-    Object.assign(process.env, FAKE_ENV);
-    api = athenaClient({ region: "us-east-1", endpoint: moto.endpoint });
+    api = client();
     await awsCli(moto.env(), moto.endpoint, [
       "athena",
       "create-work-group",
@@ -39,6 +42,7 @@ describe.skipIf(skip)("Athena calls (moto)", () => {
   }, 60_000);
 
   afterAll(async () => {
+    api?.destroy();
     await moto?.stop();
   });
 
@@ -93,75 +97,65 @@ describe.skipIf(skip)("Athena calls (moto)", () => {
     ]);
   });
 
-  it("maps an error Athena answers with to an AWS error naming the call", async () => {
-    const err = await api.getQueryExecution({ QueryExecutionId: "no-such-query" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AwsError);
-    expect((err as Error).message).toMatch(/^Athena\.GetQueryExecution: /);
-  });
-});
+  describe("final states moto cannot produce (its GetQueryExecution answer rewritten)", () => {
+    const opts = { workgroup: WORKGROUP, database: DATABASE, pollMs: 0, sleep: () => Promise.resolve() };
+    const failing = (states: QueryExecution[]): AthenaClient => rewriteQueryStates(client(), states);
 
-/** A fake of the three calls that reports the given executions in turn (FAILED and CANCELLED: moto cannot). */
-function fakeAthena(states: QueryExecution[]): AthenaApi {
-  let i = 0;
-  return {
-    startQueryExecution: () => Promise.resolve({ QueryExecutionId: "q-1" }),
-    getQueryExecution: () => Promise.resolve({ QueryExecution: states[Math.min(i++, states.length - 1)] }),
-    getQueryResults: () => Promise.resolve({}),
-  };
-}
-
-describe("Athena failure states (fake: moto only ever succeeds)", () => {
-  const opts = { workgroup: WORKGROUP, database: DATABASE, pollMs: 0, sleep: () => Promise.resolve() };
-
-  it("a query stopped by the bytes-scanned limit says which input to raise", async () => {
-    const api = fakeAthena([
-      { Status: { State: "RUNNING" }, Statistics: { DataScannedInBytes: 5 } },
-      {
-        Status: {
-          State: "FAILED",
-          StateChangeReason: "Query exhausted resources: bytes scanned limit was exceeded (BytesScannedCutoffPerQuery)",
+    it("a query stopped by the bytes-scanned limit says which input to raise", async () => {
+      const c = failing([
+        { Status: { State: "RUNNING" }, Statistics: { DataScannedInBytes: 5 } },
+        {
+          Status: {
+            State: "FAILED",
+            StateChangeReason:
+              "Query exhausted resources: bytes scanned limit was exceeded (BytesScannedCutoffPerQuery)",
+          },
         },
-      },
-    ]);
-    const err = await runQuery(api, "SELECT 1", opts).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(AthenaQueryError);
-    expect((err as Error).message).toBe(
-      "Athena query q-1 failed: Query exhausted resources: bytes scanned limit was exceeded (BytesScannedCutoffPerQuery) — the workgroup's bytes-scanned limit stopped it: raise history_queries_bytes_scanned_cutoff in the module, or rebuild from a newer full export",
-    );
-  });
+      ]);
+      const err = await runQuery(c, "SELECT 1", opts).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AthenaQueryError);
+      expect((err as Error).message).toMatch(
+        /^Athena query [0-9a-f-]+ failed: Query exhausted resources: bytes scanned limit was exceeded \(BytesScannedCutoffPerQuery\) — the workgroup's bytes-scanned limit stopped it: raise history_queries_bytes_scanned_cutoff in the module, or rebuild from a newer full export$/,
+      );
+    });
 
-  it("a missing table says to turn the history queries on", async () => {
-    const api = fakeAthena([
-      {
-        Status: {
-          State: "FAILED",
-          AthenaError: { ErrorMessage: "TABLE_NOT_FOUND: Table 'x.change_lines' does not exist" },
+    it("a missing table says to turn the history queries on", async () => {
+      const c = failing([
+        {
+          Status: {
+            State: "FAILED",
+            AthenaError: { ErrorMessage: "TABLE_NOT_FOUND: Table 'x.change_lines' does not exist" },
+          },
         },
-      },
-    ]);
-    await expect(runQuery(api, "SELECT 1", opts)).rejects.toThrow(
-      "Athena query q-1 failed: TABLE_NOT_FOUND: Table 'x.change_lines' does not exist — the history tables are missing: set enable_history_queries = true in the module and apply, and give --database of that deployment",
-    );
+      ]);
+      await expect(runQuery(c, "SELECT 1", opts)).rejects.toThrow(
+        /failed: TABLE_NOT_FOUND: Table 'x.change_lines' does not exist — the history tables are missing: set enable_history_queries = true in the module and apply, and give --database of that deployment$/,
+      );
+    });
+
+    it("a cancelled query is reported as cancelled", async () => {
+      const c = failing([{ Status: { State: "CANCELLED", StateChangeReason: "Query was cancelled by user" } }]);
+      await expect(runQuery(c, "SELECT 1", opts)).rejects.toThrow(
+        /^Athena query [0-9a-f-]+ was cancelled: Query was cancelled by user — /,
+      );
+    });
+
+    it("a query that never finishes is given up on, saying it keeps running", async () => {
+      const c = failing([{ Status: { State: "RUNNING" } }]);
+      const err = await runQuery(c, "SELECT 1", { ...opts, timeoutMs: -1 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PreconditionError);
+      expect((err as Error).message).toMatch(
+        /^Athena query [0-9a-f-]+ is still RUNNING after 0 minutes; it keeps running/,
+      );
+    });
   });
 
-  it("a cancelled query is reported as cancelled", async () => {
-    const api = fakeAthena([{ Status: { State: "CANCELLED", StateChangeReason: "Query was cancelled by user" } }]);
-    await expect(runQuery(api, "SELECT 1", opts)).rejects.toThrow(
-      /^Athena query q-1 was cancelled: Query was cancelled by user — /,
-    );
-  });
-
-  it("a query that never finishes is given up on, saying it keeps running", async () => {
-    const api = fakeAthena([{ Status: { State: "RUNNING" } }]);
-    const err = await runQuery(api, "SELECT 1", { ...opts, timeoutMs: -1 }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(PreconditionError);
-    expect((err as Error).message).toMatch(/^Athena query q-1 is still RUNNING after 0 minutes; it keeps running/);
-  });
-
-  it("no region is a usage error naming AWS_REGION", () => {
-    expect(() => athenaClient({}, {})).toThrow(UsageError);
-    expect(() => athenaClient({}, {})).toThrow(
-      "--engine athena: no AWS region; set AWS_REGION (the region of the backup bucket)",
-    );
+  it("an error Athena answers with is the SDK's, marked with the call (lib/aws annotateErrors)", async () => {
+    const c = annotateErrors(client());
+    const err = await c
+      .send(new GetQueryExecutionCommand({ QueryExecutionId: "no-such-query" }))
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Record<string, unknown>)[AWS_OPERATION_PROPERTY]).toBe("Athena.GetQueryExecution");
   });
 });

@@ -6,6 +6,7 @@
  * statement sent is parsed as Trino SQL.
  */
 import { gzipSync } from "node:zlib";
+import { AthenaClient, type GetQueryExecutionOutput } from "@aws-sdk/client-athena";
 import { CreateBucketCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { Parser } from "node-sql-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,12 +15,12 @@ import { UsageError } from "../../lib/errors";
 import { openExport } from "../../lib/export-format/export-reader";
 import { openStore, type ExportStore } from "../../lib/export-format/store";
 import { verifyExport } from "../../lib/export-format/verify";
-import { athenaClient, type AthenaApi } from "../../lib/history/athena-client";
 import { athenaDialect, selectOfUnload } from "../../lib/history/athena-dialect";
 import { AthenaQueryError } from "../../lib/history/athena-query";
 import { rebuildOnAthena } from "../../lib/history/athena-rebuild";
 import { awsCli } from "../pipeline/support/aws-cli";
 import { startMoto, type Moto } from "../support/moto";
+import { rewriteQueryStates } from "./athena-support";
 import { announceSkip, motoSkipReason } from "../support/tools";
 
 const skip = announceSkip("Athena rebuild against moto", motoSkipReason());
@@ -50,17 +51,24 @@ WHERE rn = 1 AND img IS NOT NULL`;
 describe.skipIf(skip)("rebuild on Athena: UNLOAD, then the export layout around its files (moto)", () => {
   let moto: Moto;
   let s3: S3Client;
-  let athena: AthenaApi;
   const out = (prefix: string): ExportStore => openStore({ kind: "s3", bucket: BUCKET, prefix }, s3);
+  const athenaOnMoto = (): AthenaClient =>
+    new AthenaClient({
+      region: "us-east-1",
+      endpoint: moto.endpoint,
+      credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
+      maxAttempts: 2,
+    });
 
   /** moto's Athena, plus the files the UNLOAD would have written, put when moto first reports SUCCEEDED. */
-  function unloadingAthena(prefix: string, files: readonly string[][]): AthenaApi {
+  function unloadingAthena(prefix: string, files: readonly string[][]): AthenaClient {
+    const client = athenaOnMoto();
     let written = false;
-    return {
-      ...athena,
-      async getQueryExecution(input) {
-        const res = await athena.getQueryExecution(input);
-        if (res.QueryExecution?.Status?.State === "SUCCEEDED" && !written) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const res = await next(args);
+        const state = (res.output as GetQueryExecutionOutput).QueryExecution?.Status?.State;
+        if (context.commandName === "GetQueryExecutionCommand" && state === "SUCCEEDED" && !written) {
           written = true;
           for (const [i, lines] of files.entries()) {
             const Body = gzipSync(`${lines.join("\n")}\n`);
@@ -70,7 +78,9 @@ describe.skipIf(skip)("rebuild on Athena: UNLOAD, then the export layout around 
         }
         return res;
       },
-    };
+      { step: "initialize", name: "writeUnloadOutputForTest" },
+    );
+    return client;
   }
 
   beforeAll(async () => {
@@ -78,7 +88,6 @@ describe.skipIf(skip)("rebuild on Athena: UNLOAD, then the export layout around 
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: "testing", AWS_SECRET_ACCESS_KEY: "testing" });
     s3 = new S3Client({ endpoint: moto.endpoint, forcePathStyle: true, region: "us-east-1", maxAttempts: 2 });
     await s3.send(new CreateBucketCommand({ Bucket: BUCKET }));
-    athena = athenaClient({ region: "us-east-1", endpoint: moto.endpoint });
     await awsCli(moto.env(), moto.endpoint, [
       "athena",
       "create-work-group",
@@ -97,7 +106,7 @@ describe.skipIf(skip)("rebuild on Athena: UNLOAD, then the export layout around 
     const prefix = "rebuilds/CollectionsTable-20261201T093000Z";
     const states: string[] = [];
     const res = await rebuildOnAthena({
-      api: unloadingAthena(prefix, [ITEMS.slice(0, 2), ITEMS.slice(2)]),
+      athena: unloadingAthena(prefix, [ITEMS.slice(0, 2), ITEMS.slice(2)]),
       workgroup: WORKGROUP,
       database: DATABASE,
       select: sampleSelect(),
@@ -140,7 +149,7 @@ describe.skipIf(skip)("rebuild on Athena: UNLOAD, then the export layout around 
     const prefix = "rebuilds/not-empty";
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${prefix}/keep.txt`, Body: "x", ContentLength: 1 }));
     const err = await rebuildOnAthena({
-      api: athena,
+      athena: athenaOnMoto(),
       workgroup: WORKGROUP,
       database: DATABASE,
       select: sampleSelect(),
@@ -158,16 +167,12 @@ describe.skipIf(skip)("rebuild on Athena: UNLOAD, then the export layout around 
 
   it("a failed query leaves nothing under --out", async () => {
     const prefix = "rebuilds/failed";
-    const failing: AthenaApi = {
-      ...athena,
-      getQueryExecution: () =>
-        Promise.resolve({
-          QueryExecution: { Status: { State: "FAILED", StateChangeReason: "HIVE_BAD_DATA: bad line" } },
-        }),
-    };
+    const failing = rewriteQueryStates(athenaOnMoto(), [
+      { Status: { State: "FAILED", StateChangeReason: "HIVE_BAD_DATA: bad line" } },
+    ]);
     await expect(
       rebuildOnAthena({
-        api: failing,
+        athena: failing,
         workgroup: WORKGROUP,
         database: DATABASE,
         select: sampleSelect(),
