@@ -164,8 +164,9 @@ const rows: Row[] = [
     name: "rebuild: --engine unknown",
     argv: (p) => ok(p, { engine: "spark" }),
     code: 2,
-    message: () => `--engine: "spark" is not allowed; use one of duckdb`,
+    message: () => `--engine: "spark" is not allowed; use one of duckdb, athena`,
   },
+  ...athenaRows(),
   {
     name: "rebuild: no full export to start from",
     argv: (p) => ok(p),
@@ -193,6 +194,105 @@ const rows: Row[] = [
       `${p.empty}/exports/HistoryTable/ and ${p.empty}/changes/HistoryTable/ hold no history of table HistoryTable: no exports and no captured changes (check --bucket and --table)`,
   },
 ];
+
+/** `rebuild --engine athena` and its flags: every row is refused before the first AWS call. */
+function athenaRows(): Row[] {
+  const athena = (p: Paths, over: Record<string, string | undefined> = {}): string[] =>
+    ok(p, { engine: "athena", "temp-dir": undefined, out: "s3://hist-backups/rebuilds/r1", prefix: "prod", ...over });
+  const needs =
+    "--engine athena needs --prefix (the module's prefix, naming its history workgroup and database), or both --workgroup and --database";
+  return [
+    {
+      name: "rebuild --engine athena: --memory-limit (DuckDB's)",
+      argv: (p) => athena(p, { "memory-limit": "1GB" }),
+      code: 2,
+      message: () => "--memory-limit does not apply with --engine athena; it is for --engine duckdb only",
+    },
+    {
+      name: "rebuild --engine athena: --temp-dir (DuckDB's)",
+      argv: (p) => athena(p, { "temp-dir": p.temp }),
+      code: 2,
+      message: () => "--temp-dir does not apply with --engine athena; it is for --engine duckdb only",
+    },
+    {
+      name: "rebuild --engine duckdb: --prefix (Athena's)",
+      argv: (p) => ok(p, { prefix: "prod" }),
+      code: 2,
+      message: () => "--prefix does not apply with --engine duckdb; it is for --engine athena only",
+    },
+    {
+      name: "rebuild --engine duckdb: --workgroup (Athena's)",
+      argv: (p) => ok(p, { engine: "duckdb", workgroup: "prod-ddb-history" }),
+      code: 2,
+      message: () => "--workgroup does not apply with --engine duckdb; it is for --engine athena only",
+    },
+    {
+      name: "rebuild --engine duckdb: --database (Athena's)",
+      argv: (p) => ok(p, { database: "prod_ddb_history" }),
+      code: 2,
+      message: () => "--database does not apply with --engine duckdb; it is for --engine athena only",
+    },
+    {
+      name: "rebuild --engine athena: neither --prefix nor --workgroup/--database",
+      argv: (p) => athena(p, { prefix: undefined }),
+      code: 2,
+      message: () => needs,
+    },
+    {
+      name: "rebuild --engine athena: --workgroup without --database (and no --prefix)",
+      argv: (p) => athena(p, { prefix: undefined, workgroup: "prod-ddb-history" }),
+      code: 2,
+      message: () => needs,
+    },
+    {
+      name: "rebuild --engine athena: --prefix not a table-name prefix",
+      argv: (p) => athena(p, { prefix: "prod env" }),
+      code: 2,
+      message: () =>
+        `--prefix: "prod env-HistoryTable" is not a legal DynamoDB table name: it may contain only A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.). Tables are <prefix>-<CatalogName>.`,
+    },
+    {
+      name: "rebuild --engine athena: --workgroup with a space",
+      argv: (p) => athena(p, { workgroup: "prod history" }),
+      code: 2,
+      message: () => `--workgroup: "prod history" is not allowed; give 1-128 characters of A-Z, a-z, 0-9, ., _ and -`,
+    },
+    {
+      name: "rebuild --engine athena: --database with upper case and -",
+      argv: (p) => athena(p, { database: "Prod-History" }),
+      code: 2,
+      message: () => `--database: "Prod-History" is not allowed; give 1-255 characters of a-z, 0-9 and _`,
+    },
+    {
+      name: "rebuild --engine athena: --bucket a local folder",
+      argv: (p) => athena(p),
+      code: 2,
+      message: (p) =>
+        `--bucket: "${p.bucket}" is a local folder; --engine athena reads the backup bucket itself: give its name (or use --engine duckdb)`,
+    },
+    {
+      name: "rebuild --engine athena: --out a local folder",
+      argv: (p) => athena(p, { bucket: "hist-backups", out: p.out }),
+      code: 2,
+      message: (p) =>
+        `--out: "${p.out}" is not allowed with --engine athena; Athena UNLOADs to S3: give s3://<bucket>/<new prefix>`,
+    },
+    {
+      name: "rebuild: --import-into not a table name",
+      argv: (p) => ok(p, { "import-into": "x" }),
+      code: 2,
+      message: () =>
+        `--import-into: "x" is not a legal DynamoDB table name: it must be 3-255 characters long (it is 1).`,
+    },
+    {
+      name: "rebuild: --import-into with a local --out",
+      argv: (p) => ok(p, { "import-into": "prod-HistoryTable-rebuilt" }),
+      code: 2,
+      message: (p) =>
+        `--import-into: ImportTable reads only from S3, but --out "${p.out}" is local; give --out s3://<bucket>/<prefix>, or load the folder with dynamo-dr restore-files`,
+    },
+  ];
+}
 
 function sink(): Writable & { text: () => string } {
   const chunks: string[] = [];
