@@ -18,6 +18,7 @@ import { inputFlags } from "../pipeline/support/workspace";
 import { startMoto, type Moto } from "../support/moto";
 import { TerraformWorkspace, varFlags } from "../support/terraform";
 import { announceSkip, motoSkipReason, terraformSkipReason } from "../support/tools";
+import { historyDatabaseName, historyWorkgroupName } from "../../scripts/commands/rebuild-athena";
 import { historyWorkspace } from "./athena-module.support";
 
 const skip = announceSkip("history-queries apply-to-moto tests", terraformSkipReason() ?? motoSkipReason());
@@ -74,6 +75,11 @@ describe.skipIf(skip)("terraform apply of enable_history_queries to moto (via th
       database_name: `${PREFIX}_ddb_history`,
       workgroup_name: `${PREFIX}-ddb-history`,
       results_s3_uri: `s3://${bucket()}/${ATHENA_RESULTS_PREFIX}/`,
+    });
+    // `rebuild --engine athena --prefix` names them the same way.
+    expect(history()).toMatchObject({
+      database_name: historyDatabaseName(PREFIX),
+      workgroup_name: historyWorkgroupName(PREFIX),
     });
   });
 
