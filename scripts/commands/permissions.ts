@@ -182,9 +182,9 @@ const PERMISSIONS = {
         when: "--engine athena",
       },
       {
-        actions: ["glue:GetDatabase", "glue:GetTable", "glue:GetPartitions"],
+        actions: ["glue:GetDatabase", "glue:GetTable"],
         on: "the Glue catalog, database <prefix>_ddb_history (or --database) and its tables",
-        when: "--engine athena (Athena reads the tables' definitions as you)",
+        when: "--engine athena (Athena reads the tables' definitions as you; partition projection needs no partition calls)",
       },
       {
         actions: ["s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:PutObject", "s3:AbortMultipartUpload"],
