@@ -133,12 +133,17 @@ export async function importRebuilt(
 
 const MB = 1024 * 1024;
 
-/** One line per state change of the query: its id, state, bytes scanned so far, time. */
+/** While a query runs, a progress line at least this often (a rebuild query can run for many minutes). */
+export const QUERY_PROGRESS_LINE_MS = 30_000;
+
+/** A line per state change of the query, and every QUERY_PROGRESS_LINE_MS while it stays: id, state, MB scanned, time. */
 function queryLines(stream: NodeJS.WritableStream, silent: boolean): (p: QueryProgress) => void {
   let last = "";
+  let lastAt = 0;
   return (p) => {
-    if (silent || p.state === last) return;
+    if (silent || (p.state === last && p.elapsedMs - lastAt < QUERY_PROGRESS_LINE_MS)) return;
     last = p.state;
+    lastAt = p.elapsedMs;
     stream.write(
       `athena query ${p.queryExecutionId}: ${p.state}, ${(p.dataScannedBytes / MB).toFixed(1)} MB scanned, ${Math.round(p.elapsedMs / 1000)} s\n`,
     );

@@ -277,6 +277,25 @@ describe.skipIf(skip)("rebuild --engine athena (moto; the UNLOAD's files placed 
     );
     expect(started).toEqual([]);
   });
+  it("a gap (a FAILED capture hour between the base and T) is refused with the nearest times; no query", async () => {
+    const gapBucket = "hist-gap-backups";
+    await s3.send(new CreateBucketCommand({ Bucket: gapBucket }));
+    const gap = openStore({ kind: "s3", bucket: gapBucket, prefix: "" }, s3);
+    await writeFullExport(gap, writes, { at: H("10:00:00"), id: "01764496800000-base0001" });
+    await writeCapture(gap, writes, {
+      hours: ["2026-11-30T09", "2026-11-30T10", "2026-11-30T11"],
+      failed: ["2026-11-30T11"],
+    });
+    const args = rebuildArgs("rebuilds/gap").map((a) => (a === BUCKET ? gapBucket : a));
+    const run = await runDr(args, { env });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(
+      /^error: cannot rebuild HistoryTable exactly as of 2026-11-30T11:45:10.000Z: the history has a gap from 2026-11-30T11:00:00.000Z .*capture hour 2026-11-30T11 is FAILED.*nearest times it can rebuild exactly: before 2026-11-30T10:59:59.999Z/m,
+    );
+    expect(started).toEqual([]);
+    expect(await store("rebuilds/gap").list("")).toEqual([]);
+  });
+
   it("(last: it damages the history) a damaged input file is refused by name before any query; nothing is written", async () => {
     const source: HistorySource = { store: store(""), s3: { client: s3, bucket: BUCKET } };
     const h = await readHistory(source, TABLE);
