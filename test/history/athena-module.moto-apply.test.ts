@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { DEFAULT_CATALOG, tableNames } from "../../lib/catalog";
-import { resetClients } from "../../lib/aws";
 import {
   ATHENA_RESULTS_PREFIX,
   HISTORY_TABLE_LIST,
@@ -13,10 +12,7 @@ import {
   OPENX_JSON_SERDE,
   locationTemplate,
 } from "../../lib/pipeline/athena-tables";
-import { awsCli } from "../pipeline/support/aws-cli";
-import { inputFlags } from "../pipeline/support/workspace";
-import { startMoto, type Moto } from "../support/moto";
-import { TerraformWorkspace, varFlags } from "../support/terraform";
+import { applyToMoto, type AppliedDeployment } from "../support/applied";
 import { announceSkip, motoSkipReason, terraformSkipReason } from "../support/tools";
 import { historyDatabaseName, historyWorkgroupName } from "../../scripts/commands/rebuild-athena";
 import { historyWorkspace } from "./athena-module.support";
@@ -37,32 +33,27 @@ interface GlueTable {
 }
 
 describe.skipIf(skip)("terraform apply of enable_history_queries to moto (via the shim)", () => {
-  let moto: Moto;
-  let ws: TerraformWorkspace;
-  let vars: string[];
+  let d: AppliedDeployment;
   let outputs: Record<string, { value: unknown }>;
-  const cli = <T = Record<string, unknown>>(...args: string[]) => awsCli<T>(moto.env(), moto.endpoint, args);
+  const cli = <T = Record<string, unknown>>(...args: string[]) => d.cli<T>(...args);
 
   beforeAll(async () => {
-    moto = await startMoto();
-    ws = historyWorkspace(inject("moduleDir"));
-    vars = [
-      ...varFlags({ aws_endpoint: moto.endpoint, prefix: PREFIX }),
-      ...inputFlags({
+    d = await applyToMoto({
+      workspace: historyWorkspace,
+      moduleDir: inject("moduleDir"),
+      prefix: PREFIX,
+      inputs: {
         export_tables: ["CollectionsTable"],
         enable_backup_plan: false,
         enable_history_queries: true,
         history_queries_bytes_scanned_cutoff: CUTOFF,
-      }),
-    ];
-    await ws.init();
-    await ws.tf(["apply", "-auto-approve", "-input=false", "-no-color", ...vars]);
-    outputs = JSON.parse((await ws.tf(["output", "-json"])).stdout) as Record<string, { value: unknown }>;
+      },
+    });
+    outputs = JSON.parse((await d.ws.tf(["output", "-json"])).stdout) as Record<string, { value: unknown }>;
   }, 600_000);
 
   afterAll(async () => {
-    resetClients();
-    await moto?.stop();
+    await d?.stop();
   });
 
   const history = (): unknown => outputs.history_queries?.value;
@@ -149,7 +140,7 @@ describe.skipIf(skip)("terraform apply of enable_history_queries to moto (via th
   });
 
   it("a second plan reports no changes", async () => {
-    const res = await ws.tf(["plan", "-detailed-exitcode", "-input=false", "-no-color", ...vars], { allowFail: true });
+    const res = await d.plan();
     expect(res.stderr).toBe("");
     expect(
       res.code,
