@@ -8,6 +8,7 @@ import { publishSealAlert } from "../lib/capture/alert";
 import { captureSettings } from "../lib/capture/env";
 import { CaptureVerificationError } from "../lib/capture/errors";
 import { runSeal, type SealRunResult } from "../lib/capture/seal-run";
+import { describeStreamShards } from "../lib/capture/stream-shards";
 import { createLogger } from "../lib/logger";
 import { snsClient } from "../lib/pipeline/clients";
 
@@ -21,6 +22,7 @@ export async function handler(event: unknown): Promise<SealRunResult> {
       bucket: settings.bucket,
       catalogNames: [...new Set(settings.tables.values())].sort(),
       kmsKeyArn: settings.kmsKeyArn,
+      shards: describeStreamShards,
     },
     event,
   );

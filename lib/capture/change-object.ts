@@ -59,6 +59,8 @@ export interface CheckedChangeObject {
   readonly first: string;
   readonly last: string;
   readonly previous: ObjectRef | null;
+  /** The stream the records came from (object metadata); "" when the metadata lacks it. */
+  readonly streamArn: string;
   readonly records: number;
   readonly md5: string;
   readonly lines: readonly ChangeLine[];
@@ -146,6 +148,7 @@ export function checkChangeObject(
     first: meta[OBJECT_METADATA.first] ?? named?.first ?? "",
     last: meta[OBJECT_METADATA.last] ?? named?.last ?? "",
     previous: previousOf(meta),
+    streamArn: meta[OBJECT_METADATA.streamArn] ?? "",
     records: Number.isSafeInteger(count) ? count : lines.length,
     md5,
     lines,

@@ -63,6 +63,11 @@ export const NO_PREVIOUS = "none";
 export const DEFAULT_SEAL_GRACE_MINUTES = 90;
 /** At most this many hours are sealed per table in one run (a backlog is worked off over several runs). */
 export const MAX_HOURS_PER_RUN = 48;
+/**
+ * The seal remembers each shard the stream listed (with its parent and end) this long after it last saw it, so lineage
+ * stays checkable for a backlog of hours after DynamoDB Streams (24 hours) forgets the shard.
+ */
+export const REMEMBER_SHARDS_HOURS = 72;
 /** Problems listed per hour in the coverage file and in an alert (the hour's summary keeps them all). */
 export const MAX_PROBLEMS_LISTED = 20;
 /** Keys named per cross-check in the coverage file and in an alert. */

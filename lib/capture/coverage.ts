@@ -4,11 +4,12 @@
  * it is listed here as SEALED.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { MAX_PROBLEMS_LISTED } from "./config";
+import { MAX_PROBLEMS_LISTED, REMEMBER_SHARDS_HOURS } from "./config";
 import type { CrossCheckResult } from "./cross-check";
 import { coverageKey, type HourId } from "./layout";
 import { getJson, putJson } from "./s3-io";
 import type { HourSeal, ShardHeads } from "./seal";
+import type { StreamShard } from "./stream-shards";
 
 export interface HourCoverage {
   readonly status: "SEALED" | "FAILED";
@@ -18,7 +19,12 @@ export interface HourCoverage {
   readonly problemCount: number;
   /** The first problems (all of them are in the hour's manifest-summary.json). */
   readonly problems: readonly string[];
+  /** What could not be checked (shard lineage the stream no longer lists); absent when everything was. */
+  readonly notes?: readonly string[];
 }
+
+/** A shard as a seal saw it listed by the stream, and when (lineage stays known after the stream forgets it). */
+export type RememberedShard = StreamShard & { readonly seenAt: string };
 
 export type CrossCheckRecord =
   | (Omit<CrossCheckResult, "exportDir"> & { readonly checkedAt: string })
@@ -38,12 +44,24 @@ export interface Coverage {
   readonly hours: Record<HourId, HourCoverage>;
   /** Each shard's last object so far: where the next hour's chain must continue. */
   heads: Record<string, ShardHeads[string]>;
+  /** Shards the stream listed during the last REMEMBER_SHARDS_HOURS, by shard id (absent in files written before). */
+  shards?: Record<string, RememberedShard>;
   /** By export id. */
   readonly crossChecks: Record<string, CrossCheckRecord>;
 }
 
 export function emptyCoverage(table: string): Coverage {
-  return { version: 1, table, updatedAt: "", firstHour: null, lastHour: null, hours: {}, heads: {}, crossChecks: {} };
+  return {
+    version: 1,
+    table,
+    updatedAt: "",
+    firstHour: null,
+    lastHour: null,
+    hours: {},
+    heads: {},
+    shards: {},
+    crossChecks: {},
+  };
 }
 
 export async function readCoverage(s3: S3Client, bucket: string, table: string): Promise<Coverage> {
@@ -82,9 +100,37 @@ export function recordSeal(cov: Coverage, seal: HourSeal, now: Date, scheduled: 
     sealedAt: now.toISOString(),
     problemCount: seal.problems.length,
     problems: seal.problems.slice(0, MAX_PROBLEMS_LISTED),
+    ...(seal.notes.length === 0 ? {} : { notes: seal.notes.slice(0, MAX_PROBLEMS_LISTED) }),
   };
   if (cov.firstHour === null || seal.hour < cov.firstHour) cov.firstHour = seal.hour;
   if (!scheduled) return;
   cov.heads = { ...cov.heads, ...seal.heads };
   if (cov.lastHour === null || seal.hour > cov.lastHour) cov.lastHour = seal.hour;
+}
+
+/**
+ * Remembers the shards a stream lists now (newest listing wins) and forgets those not listed for REMEMBER_SHARDS_HOURS.
+ * Returns what lineage may rely on: every shard listed now, and remembered shards that were closed when last seen (a
+ * remembered open shard may have closed since, so it counts as unknown rather than open).
+ */
+export function rememberShards(
+  cov: Coverage,
+  listed: readonly StreamShard[],
+  now: Date,
+): ReadonlyMap<string, StreamShard> {
+  const seenAt = now.toISOString();
+  const oldest = now.getTime() - REMEMBER_SHARDS_HOURS * 3_600_000;
+  const listedNow = new Set(listed.map((s) => s.shardId));
+  const remembered = (cov.shards ??= {});
+  for (const s of listed) remembered[s.shardId] = { ...s, seenAt };
+  const known = new Map<string, StreamShard>();
+  for (const [id, s] of Object.entries(remembered)) {
+    if (Date.parse(s.seenAt) < oldest) {
+      delete remembered[id];
+      continue;
+    }
+    const { seenAt: _seen, ...shard } = s;
+    if (listedNow.has(id) || s.endingSequenceNumber !== undefined) known.set(id, shard);
+  }
+  return known;
 }

@@ -6,12 +6,22 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { EXPORT_TYPE_INCREMENTAL, MANIFEST_SUMMARY_FILE } from "../export-format/constants";
 import { DEFAULT_SEAL_GRACE_MINUTES, MAX_HOURS_PER_RUN, MAX_PROBLEMS_LISTED } from "./config";
-import { readCoverage, recordSeal, writeCoverage, type Coverage } from "./coverage";
+import { readCoverage, recordSeal, rememberShards, writeCoverage, type Coverage } from "./coverage";
 import { crossCheck } from "./cross-check";
 import { CaptureInputError } from "./errors";
-import { changesTablePrefix, exportsOfTable, hourEndMs, hourIdOf, hourStartMs, nextHour, type HourId } from "./layout";
+import {
+  changesTablePrefix,
+  exportsOfTable,
+  hourEndMs,
+  hourIdOf,
+  hourManifestSummaryKey,
+  hourStartMs,
+  nextHour,
+  type HourId,
+} from "./layout";
 import { getJson, listDirs } from "./s3-io";
-import { sealHour } from "./seal";
+import { sealHour, type ShardHeads, type ShardLookup } from "./seal";
+import type { ShardDirectory, StreamShard } from "./stream-shards";
 
 export interface SealEvent {
   /** Catalog names to seal. @default every captured table */
@@ -28,6 +38,8 @@ export interface SealRunOptions {
   /** @default DEFAULT_SEAL_GRACE_MINUTES */
   readonly graceMinutes?: number;
   readonly kmsKeyArn?: string;
+  /** Lists a stream's shards (DescribeStream), to follow shard lineage. @default lineage not checked (noted per hour) */
+  readonly shards?: ShardDirectory;
 }
 
 export interface TableSealReport {
@@ -151,6 +163,41 @@ async function crossCheckExports(
   }
 }
 
+/** Hours before the hour: the chain must continue from the previous hour's summary (or the coverage file). */
+const PREVIOUS_HOUR_MS = 3_600_000;
+
+/**
+ * Where each shard's chain stood before an hour: the previous hour's summary (`chainHeads`, written by its seal), so the
+ * first object of the hour must link to the last object of the hour before, for a reseal too. Without that summary
+ * (the first hour sealed, or a summary written before `chainHeads` existed) a scheduled seal uses the coverage file's
+ * heads; otherwise the chain start is checked only against the objects that exist.
+ */
+async function headsBefore(
+  s3: S3Client,
+  bucket: string,
+  cov: Coverage,
+  hour: HourId,
+  scheduled: boolean,
+): Promise<ShardHeads | undefined> {
+  const previous = hourIdOf(hourStartMs(hour) - PREVIOUS_HOUR_MS);
+  const summary = await getJson<{ chainHeads?: ShardHeads }>(s3, bucket, hourManifestSummaryKey(cov.table, previous));
+  if (summary?.chainHeads !== undefined) return summary.chainHeads;
+  return scheduled && cov.lastHour !== null ? cov.heads : undefined;
+}
+
+/** The shard lookup of one table's run: each stream listed once, merged with the shards earlier seals remembered. */
+function shardLookup(opts: SealRunOptions, cov: Coverage, now: Date): ShardLookup | undefined {
+  const list = opts.shards;
+  if (list === undefined) return undefined;
+  const listings = new Map<string, readonly StreamShard[]>();
+  return async (streamArns) => {
+    for (const arn of streamArns) {
+      if (!listings.has(arn)) listings.set(arn, (await list(arn)) ?? []);
+    }
+    return rememberShards(cov, [...listings.values()].flat(), now);
+  };
+}
+
 async function sealTable(
   s3: S3Client,
   opts: SealRunOptions,
@@ -161,9 +208,18 @@ async function sealTable(
   const report: TableSealReport = { table, sealed: [], failed: [], crossChecks: [] };
   const cov = await readCoverage(s3, opts.bucket, table);
   const hours = hour === undefined ? await hoursToSeal(s3, opts, cov, now) : [hour];
+  const shards = shardLookup(opts, cov, now);
   for (const h of hours) {
-    const heads = hour === undefined && cov.lastHour !== null ? cov.heads : undefined;
-    const seal = await sealHour(s3, { bucket: opts.bucket, table, hour: h, heads, now, kmsKeyArn: opts.kmsKeyArn });
+    const heads = await headsBefore(s3, opts.bucket, cov, h, hour === undefined);
+    const seal = await sealHour(s3, {
+      bucket: opts.bucket,
+      table,
+      hour: h,
+      heads,
+      now,
+      kmsKeyArn: opts.kmsKeyArn,
+      ...(shards === undefined ? {} : { shards }),
+    });
     recordSeal(cov, seal, now, hour === undefined);
     await writeCoverage(s3, opts.bucket, cov, now, opts.kmsKeyArn);
     if (seal.status === "SEALED") report.sealed.push(h);

@@ -13,11 +13,23 @@ import { checkChangeObject, type CheckedChangeObject, type ObjectRef } from "./c
 import { CAPTURE_MANIFEST_VERSION, CHANGE_OBJECT_SUFFIX, OBJECT_METADATA } from "./config";
 import { ContinuityTracker } from "./continuity";
 import { hourDir, hourEndMs, hourManifestFilesKey, hourManifestSummaryKey, hourStartMs, type HourId } from "./layout";
-import { compareSequence } from "./records";
+import { checkLineage, type ShardSpan } from "./lineage";
+import { compareSequence, recordTimeMs } from "./records";
+import type { StreamShard } from "./stream-shards";
 import { getObject, listKeys, objectExists, putObject, s3Url, sse } from "./s3-io";
 
-/** Where each shard's chain stood after the hours sealed before (from the coverage file). */
-export type ShardHeads = Readonly<Record<string, ObjectRef & { readonly hour: HourId }>>;
+/** A shard's last captured object: where its chain continues. */
+export type ShardHead = ObjectRef & {
+  readonly hour: HourId;
+  /** ApproximateCreationDateTime of its last record (ISO); absent in heads written before lineage was checked. */
+  readonly lastRecordAt?: string;
+};
+
+/** Where each shard's chain stood after the hours sealed before (previous hour's summary, or the coverage file). */
+export type ShardHeads = Readonly<Record<string, ShardHead>>;
+
+/** The shards (with lineage) of the streams the hour's objects came from. */
+export type ShardLookup = (streamArns: readonly string[]) => Promise<ReadonlyMap<string, StreamShard>>;
 
 export interface HourManifestEntry extends ManifestFileEntry {
   readonly shardId: string;
@@ -33,8 +45,12 @@ export interface HourSeal {
   readonly records: number;
   readonly objects: number;
   readonly problems: readonly string[];
+  /** What could not be checked (lineage of shards the stream no longer lists); does not fail the hour. */
+  readonly notes: readonly string[];
   /** Each shard's last object in this hour. */
   readonly heads: ShardHeads;
+  /** Every shard's chain head after this hour (the heads before it, moved by this hour's objects). */
+  readonly chainHeads: ShardHeads;
 }
 
 export interface SealInput {
@@ -43,6 +59,8 @@ export interface SealInput {
   readonly hour: HourId;
   /** Chain heads from the hours sealed before; undefined when nothing was sealed before (chain start unverifiable). */
   readonly heads: ShardHeads | undefined;
+  /** The streams' shards, to follow shard lineage. @default lineage not checked (a note says so) */
+  readonly shards?: ShardLookup;
   readonly now?: Date;
   /** SSE-KMS key for the manifests. @default the bucket's default encryption */
   readonly kmsKeyArn?: string;
@@ -94,10 +112,17 @@ async function checkChainStart(
     return;
   }
   if (head !== undefined && compareSequence(head.lastSequenceNumber, prev.lastSequenceNumber) === 0) return;
+  if (head !== undefined && compareSequence(prev.lastSequenceNumber, head.lastSequenceNumber) < 0) {
+    problems.push(
+      `${url} follows ${s3Url(input.bucket, prev.objectKey)} (records up to ${prev.lastSequenceNumber}), but shard ${first.shardId}'s chain already went on to ${head.lastSequenceNumber} (${head.objectKey}, hour ${head.hour}): overlapping or re-written objects`,
+    );
+    return;
+  }
   const exists = await objectExists(s3, input.bucket, prev.objectKey);
   if (!exists) {
+    const where = head === undefined ? "" : `; the chain before it ends at ${head.objectKey}, hour ${head.hour}`;
     problems.push(
-      `missing object ${s3Url(input.bucket, prev.objectKey)} (records up to ${prev.lastSequenceNumber} of shard ${first.shardId}): ${url} follows it, but it does not exist`,
+      `missing object ${s3Url(input.bucket, prev.objectKey)} (records up to ${prev.lastSequenceNumber} of shard ${first.shardId}${where}): ${url} follows it, but it does not exist`,
     );
   } else if (head !== undefined && compareSequence(prev.lastSequenceNumber, head.lastSequenceNumber) > 0) {
     problems.push(
@@ -151,7 +176,57 @@ function manifestEntry(o: CheckedChangeObject, etag: string): HourManifestEntry 
   };
 }
 
-/** What sealing checks, without writing anything: every object's md5 and count, the chains, image continuity. */
+/** The shard's chain in this hour (links, image continuity); returns its span and new head. */
+async function checkShard(
+  s3: S3Client,
+  input: SealInput,
+  list: readonly CheckedChangeObject[],
+  problems: string[],
+): Promise<{ readonly span: ShardSpan; readonly head: ShardHead }> {
+  await checkShardChain(s3, input, list, problems);
+  const tracker = new ContinuityTracker();
+  for (const o of list) {
+    for (const line of o.lines) {
+      const p = tracker.observe(line, o.key);
+      if (p !== undefined) problems.push(p);
+    }
+  }
+  const first = list[0]!;
+  const last = list[list.length - 1]!;
+  const lastLine = last.lines[last.lines.length - 1];
+  const firstLine = first.lines[0];
+  return {
+    span: {
+      shardId: first.shardId,
+      firstSequenceNumber: first.first,
+      firstObjectKey: first.key,
+      firstRecordMs: firstLine === undefined ? hourStartMs(input.hour) : recordTimeMs(firstLine),
+      startsChain: first.previous === null,
+    },
+    head: {
+      lastSequenceNumber: last.last,
+      objectKey: last.key,
+      hour: input.hour,
+      ...(lastLine === undefined ? {} : { lastRecordAt: new Date(recordTimeMs(lastLine)).toISOString() }),
+    },
+  };
+}
+
+/** Lineage of the hour's shards; without a shard lookup (or objects) nothing to follow. */
+async function lineageOf(
+  input: SealInput,
+  objs: readonly CheckedChangeObject[],
+  spans: readonly ShardSpan[],
+  chainHeads: ShardHeads,
+): Promise<{ problems: string[]; notes: string[] }> {
+  if (spans.length === 0) return { problems: [], notes: [] };
+  if (input.shards === undefined) return { problems: [], notes: ["shard lineage not checked (no shard list given)"] };
+  const streams = [...new Set(objs.map((o) => o.streamArn).filter((a) => a !== ""))].sort();
+  const known = await input.shards(streams);
+  return checkLineage({ hour: input.hour, spans, before: input.heads, after: chainHeads, known });
+}
+
+/** What sealing checks, without writing anything: every object's md5 and count, the chains, lineage, continuity. */
 export async function inspectHour(
   s3: S3Client,
   input: SealInput,
@@ -160,20 +235,16 @@ export async function inspectHour(
   const keys = (await listKeys(s3, bucket, `${hourDir(table, hour)}/`)).filter((k) => k.endsWith(CHANGE_OBJECT_SUFFIX));
   const objs = await readObjects(s3, bucket, hour, keys);
   const problems = objs.flatMap((o) => o.problems);
-  const heads: Record<string, ObjectRef & { hour: HourId }> = {};
-  for (const [shardId, list] of groupByShard(objs)) {
-    await checkShardChain(s3, input, list, problems);
-    const tracker = new ContinuityTracker();
-    for (const o of list) {
-      for (const line of o.lines) {
-        const p = tracker.observe(line, o.key);
-        if (p !== undefined) problems.push(p);
-      }
-    }
-    const last = list[list.length - 1]!;
-    heads[shardId] = { lastSequenceNumber: last.last, objectKey: last.key, hour };
+  const heads: Record<string, ShardHead> = {};
+  const spans: ShardSpan[] = [];
+  for (const list of groupByShard(objs).values()) {
+    const { span, head } = await checkShard(s3, input, list, problems);
+    heads[span.shardId] = head;
+    spans.push(span);
   }
-  const entries = objs.map((o) => manifestEntry(o, o.etag));
+  const chainHeads = { ...(input.heads ?? {}), ...heads };
+  const lineage = await lineageOf(input, objs, spans, chainHeads);
+  problems.push(...lineage.problems);
   const seal: HourSeal = {
     table,
     hour,
@@ -181,9 +252,11 @@ export async function inspectHour(
     records: objs.reduce((n, o) => n + o.records, 0),
     objects: objs.length,
     problems,
+    notes: lineage.notes,
     heads,
+    chainHeads,
   };
-  return { seal, entries };
+  return { seal, entries: objs.map((o) => manifestEntry(o, o.etag)) };
 }
 
 export async function sealHour(s3: S3Client, input: SealInput): Promise<HourSeal> {
@@ -220,7 +293,9 @@ async function writeHourManifests(
     itemCount: seal.records,
     objectCount: seal.objects,
     shards: seal.heads,
+    chainHeads: seal.chainHeads,
     problems: seal.problems,
+    notes: seal.notes,
   };
   await putObject(s3, {
     Bucket: bucket,
