@@ -92,6 +92,18 @@ export async function writeCoverage(
  * record: it is checked against the objects that exist rather than the heads, and moves neither, so it can never make
  * the schedule skip hours or check later hours against an older chain.
  */
+/** A later seal found an object of this hour missing: the hour is not complete after all. */
+function failEarlierHour(cov: Coverage, hour: HourId, problem: string): void {
+  const h = cov.hours[hour];
+  if (h === undefined || h.problems.includes(problem)) return;
+  cov.hours[hour] = {
+    ...h,
+    status: "FAILED",
+    problemCount: h.problemCount + 1,
+    problems: [...h.problems, problem].slice(0, MAX_PROBLEMS_LISTED),
+  };
+}
+
 export function recordSeal(cov: Coverage, seal: HourSeal, now: Date, scheduled: boolean): void {
   cov.hours[seal.hour] = {
     status: seal.status,
@@ -103,6 +115,7 @@ export function recordSeal(cov: Coverage, seal: HourSeal, now: Date, scheduled: 
     ...(seal.notes.length === 0 ? {} : { notes: seal.notes.slice(0, MAX_PROBLEMS_LISTED) }),
   };
   if (cov.firstHour === null || seal.hour < cov.firstHour) cov.firstHour = seal.hour;
+  for (const { hour, problem } of seal.earlier) failEarlierHour(cov, hour, problem);
   if (!scheduled) return;
   cov.heads = { ...cov.heads, ...seal.heads };
   if (cov.lastHour === null || seal.hour > cov.lastHour) cov.lastHour = seal.hour;

@@ -42,6 +42,20 @@ export async function getObject(s3: S3Client, bucket: string, key: string): Prom
   }
 }
 
+/** An object's user metadata, or undefined when it does not exist. */
+export async function headMetadata(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<Readonly<Record<string, string>> | undefined> {
+  try {
+    return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {};
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {
   try {
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));

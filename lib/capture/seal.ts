@@ -9,6 +9,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { gunzipSync } from "node:zlib";
 import { md5Base64 } from "../export-format/checksum";
 import type { ManifestFileEntry } from "../export-format/manifest";
+import { checkHourEnd, hourOfObject, type EarlierHourProblem } from "./boundary";
 import { checkChangeObject, type CheckedChangeObject, type ObjectRef } from "./change-object";
 import { CAPTURE_MANIFEST_VERSION, CHANGE_OBJECT_SUFFIX, OBJECT_METADATA } from "./config";
 import { ContinuityTracker } from "./continuity";
@@ -51,6 +52,8 @@ export interface HourSeal {
   readonly heads: ShardHeads;
   /** Every shard's chain head after this hour (the heads before it, moved by this hour's objects). */
   readonly chainHeads: ShardHeads;
+  /** Missing objects that belong to hours sealed before (their coverage must say FAILED too). */
+  readonly earlier: readonly EarlierHourProblem[];
 }
 
 export interface SealInput {
@@ -100,6 +103,7 @@ async function checkChainStart(
   input: SealInput,
   first: CheckedChangeObject,
   problems: string[],
+  earlier: EarlierHourProblem[],
 ): Promise<void> {
   const head = input.heads?.[first.shardId];
   const prev = first.previous;
@@ -121,9 +125,10 @@ async function checkChainStart(
   const exists = await objectExists(s3, input.bucket, prev.objectKey);
   if (!exists) {
     const where = head === undefined ? "" : `; the chain before it ends at ${head.objectKey}, hour ${head.hour}`;
-    problems.push(
-      `missing object ${s3Url(input.bucket, prev.objectKey)} (records up to ${prev.lastSequenceNumber} of shard ${first.shardId}${where}): ${url} follows it, but it does not exist`,
-    );
+    const problem = `missing object ${s3Url(input.bucket, prev.objectKey)} (records up to ${prev.lastSequenceNumber} of shard ${first.shardId}${where}): ${url} follows it, but it does not exist`;
+    problems.push(problem);
+    const hourOfMissing = hourOfObject(input.table, prev.objectKey);
+    if (hourOfMissing !== undefined && hourOfMissing < input.hour) earlier.push({ hour: hourOfMissing, problem });
   } else if (head !== undefined && compareSequence(prev.lastSequenceNumber, head.lastSequenceNumber) > 0) {
     problems.push(
       `late object ${s3Url(input.bucket, prev.objectKey)}: written after its hour was sealed (the seal ended shard ${first.shardId} at ${head.lastSequenceNumber}); reseal that hour`,
@@ -137,8 +142,9 @@ async function checkShardChain(
   input: SealInput,
   objs: readonly CheckedChangeObject[],
   problems: string[],
+  earlier: EarlierHourProblem[],
 ): Promise<void> {
-  if (objs[0] !== undefined) await checkChainStart(s3, input, objs[0], problems);
+  if (objs[0] !== undefined) await checkChainStart(s3, input, objs[0], problems, earlier);
   for (let i = 1; i < objs.length; i++) {
     const before = objs[i - 1]!;
     const obj = objs[i]!;
@@ -182,8 +188,9 @@ async function checkShard(
   input: SealInput,
   list: readonly CheckedChangeObject[],
   problems: string[],
+  earlier: EarlierHourProblem[],
 ): Promise<{ readonly span: ShardSpan; readonly head: ShardHead }> {
-  await checkShardChain(s3, input, list, problems);
+  await checkShardChain(s3, input, list, problems, earlier);
   const tracker = new ContinuityTracker();
   for (const o of list) {
     for (const line of o.lines) {
@@ -237,11 +244,13 @@ export async function inspectHour(
   const problems = objs.flatMap((o) => o.problems);
   const heads: Record<string, ShardHead> = {};
   const spans: ShardSpan[] = [];
+  const earlier: EarlierHourProblem[] = [];
   for (const list of groupByShard(objs).values()) {
-    const { span, head } = await checkShard(s3, input, list, problems);
+    const { span, head } = await checkShard(s3, input, list, problems, earlier);
     heads[span.shardId] = head;
     spans.push(span);
   }
+  problems.push(...(await checkHourEnd(s3, bucket, table, hour, heads)));
   const chainHeads = { ...(input.heads ?? {}), ...heads };
   const lineage = await lineageOf(input, objs, spans, chainHeads);
   problems.push(...lineage.problems);
@@ -255,6 +264,7 @@ export async function inspectHour(
     notes: lineage.notes,
     heads,
     chainHeads,
+    earlier,
   };
   return { seal, entries: objs.map((o) => manifestEntry(o, o.etag)) };
 }

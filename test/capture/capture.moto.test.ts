@@ -5,6 +5,7 @@
  */
 import {
   CreateBucketCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -228,6 +229,78 @@ describe.skipIf(skip)("change capture (moto, hand-made events)", () => {
     expect(result.tables[0]!.failed[0]!.problems).toContainEqual(
       `s3://${BUCKET}/${key}: has no md5/record-count metadata; it was not written by the capture function (or was copied without metadata)`,
     );
+  });
+
+  describe("the chain across an hour boundary", () => {
+    const H14 = hourStartMs("2026-11-29T14") / 1000;
+    const seqOf = (r: Record<string, unknown>): string => (r.dynamodb as { SequenceNumber: string }).SequenceNumber;
+    const keyOf = (hour: string, r: Record<string, unknown>): string =>
+      changeObjectKey(CATALOG, hour, SHARD, seqOf(r), seqOf(r));
+
+    /** Three one-record batches through the real handler into a fresh bucket: hour 14 (two), then `lastAt`. */
+    async function capture(bucket: string, lastAt: number): Promise<Record<string, unknown>[]> {
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      process.env.BACKUP_BUCKET = bucket;
+      const recs = [
+        record("INSERT", H14 + 600, { k: `${bucket}-1`, neu: "1" }),
+        record("INSERT", H14 + 3000, { k: `${bucket}-2`, neu: "1" }),
+        record("INSERT", lastAt, { k: `${bucket}-3`, neu: "1" }),
+      ];
+      try {
+        for (const r of recs) await expect(handler(event([r]))).resolves.toEqual({ batchItemFailures: [] });
+      } finally {
+        process.env.BACKUP_BUCKET = BUCKET;
+      }
+      return recs;
+    }
+
+    it("a missing last object of an hour fails that hour, named by the next hour's first object; a reseal of the next hour continues from the previous hour's summary", async () => {
+      const b = "capture-boundary";
+      const [first, last, next] = await capture(b, H14 + 3600 + 300);
+      const missing = keyOf("2026-11-29T14", last!);
+      await s3.send(new DeleteObjectCommand({ Bucket: b, Key: missing }));
+      const now = new Date((H14 + 4 * 3600) * 1000);
+      const result = await runSeal(s3, { bucket: b, catalogNames: [CATALOG], now }, {});
+      expect(result.ok).toBe(false);
+      const failed = Object.fromEntries(result.tables[0]!.failed.map((f) => [f.hour, f.problems]));
+      expect(failed["2026-11-29T14"]).toEqual([
+        `missing object s3://${b}/${missing} (records up to ${seqOf(last!)} of shard ${SHARD}), the last of hour 2026-11-29T14: s3://${b}/${keyOf("2026-11-29T15", next!)} in hour 2026-11-29T15 follows it, but it does not exist`,
+      ]);
+      const inNext = `missing object s3://${b}/${missing} (records up to ${seqOf(last!)} of shard ${SHARD}; the chain before it ends at ${keyOf("2026-11-29T14", first!)}, hour 2026-11-29T14): s3://${b}/${keyOf("2026-11-29T15", next!)} follows it, but it does not exist`;
+      expect(failed["2026-11-29T15"]).toEqual([inNext]);
+      // An explicit reseal of hour 15 alone still knows where hour 14's chain ended (its summary's chainHeads).
+      const reseal = await runSeal(s3, { bucket: b, catalogNames: [CATALOG], now }, { hour: "2026-11-29T15" });
+      expect(reseal.tables[0]!.failed).toEqual([{ hour: "2026-11-29T15", problems: [inNext] }]);
+    });
+
+    it("when the next object is hours later, the later seal names the missing object and marks its hour FAILED in the coverage file", async () => {
+      const b = "capture-boundary-gap";
+      const [, last, next] = await capture(b, H14 + 2 * 3600 + 300);
+      const missing = keyOf("2026-11-29T14", last!);
+      await s3.send(new DeleteObjectCommand({ Bucket: b, Key: missing }));
+      // Hours 14 and 15 are closed; hour 16 (with the next object) is not yet: hour 14 cannot see the hole.
+      const early = await runSeal(
+        s3,
+        { bucket: b, catalogNames: [CATALOG], now: new Date((H14 + 3.5 * 3600) * 1000) },
+        {},
+      );
+      expect(early.tables[0]).toMatchObject({ sealed: ["2026-11-29T14", "2026-11-29T15"], failed: [] });
+      const later = await runSeal(
+        s3,
+        { bucket: b, catalogNames: [CATALOG], now: new Date((H14 + 4.5 * 3600) * 1000) },
+        {},
+      );
+      const problem = later.tables[0]!.failed[0]!;
+      expect(problem.hour).toBe("2026-11-29T16");
+      expect(problem.problems).toEqual([
+        expect.stringMatching(
+          new RegExp(`^missing object s3://${b}/${missing} .*: s3://${b}/${keyOf("2026-11-29T16", next!)} follows it`),
+        ),
+      ]);
+      const cov = await readCoverage(s3, b, CATALOG);
+      expect(cov.hours["2026-11-29T14"]).toMatchObject({ status: "FAILED", problems: problem.problems });
+      expect(cov.hours["2026-11-29T15"]).toMatchObject({ status: "SEALED" });
+    });
   });
 
   describe("batches without Lambda's shardId (one lane per stream)", () => {
