@@ -82,9 +82,14 @@ export function captureFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: stri
   ];
 }
 
-/** The seal function: read captured changes, incremental exports and its coverage; write manifests and coverage; alert. */
+/**
+ * The seal function: list the captured streams' shards (lineage), read captured changes, incremental exports and its
+ * coverage; write manifests and coverage; alert.
+ */
 export function sealFunctionPolicy(refs: CapturePolicyRefs, logGroupArn: string): PolicyStatementSpec[] {
   return [
+    // Shard lineage: DescribeStream on the captured tables' streams only (no GetRecords: the seal reads no records).
+    { sid: "DescribeCapturedStreams", actions: ["dynamodb:DescribeStream"], resources: refs.streamArns },
     {
       sid: "ReadChangesExportsAndCoverage",
       actions: ["s3:GetObject"],

@@ -263,6 +263,12 @@ describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)"
         }
       }
       actionsOf.set(role, actions.sort());
+      if (role === `${PREFIX}-ddb-seal-capture`) {
+        // Shard lineage: DescribeStream on exactly the captured tables' streams.
+        const describe = doc.Statement.find((st) => st.Sid === "DescribeCapturedStreams");
+        expect(list(describe?.Action)).toEqual(["dynamodb:DescribeStream"]);
+        expect(list(describe?.Resource).sort()).toEqual([...streams].sort());
+      }
     }
     expect(actionsOf.get(`${PREFIX}-ddb-seal-scheduler`)).toEqual(["lambda:InvokeFunction"]);
     expect(actionsOf.get(`${PREFIX}-ddb-capture-changes`)).toEqual(
@@ -270,7 +276,13 @@ describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)"
     );
     expect(actionsOf.get(`${PREFIX}-ddb-capture-changes`)).not.toContain("s3:DeleteObject");
     expect(actionsOf.get(`${PREFIX}-ddb-seal-capture`)).toEqual(
-      expect.arrayContaining(["s3:GetObject", "s3:ListBucket", "s3:PutObject", "sns:Publish"]),
+      expect.arrayContaining([
+        "dynamodb:DescribeStream",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:PutObject",
+        "sns:Publish",
+      ]),
     );
   });
 });
