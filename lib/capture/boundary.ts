@@ -11,7 +11,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { CHANGE_OBJECT_SUFFIX, NO_PREVIOUS, OBJECT_METADATA } from "./config";
 import { hourDir, hourOfDir, nextHour, type HourId } from "./layout";
 import { compareSequence } from "./records";
-import type { ShardHeads } from "./seal";
+import type { ShardHeads } from "./heads";
 import { headMetadata, listKeys, objectExists, s3Url } from "./s3-io";
 
 /** A problem found in an hour sealed before the one being sealed. */

@@ -14,7 +14,7 @@
  * captured object (a shard without records). The seal remembers every shard it has seen in the coverage file, so
  * lineage stays checkable after the stream forgets a shard as long as a seal ran within those 24 hours.
  */
-import type { ShardHeads } from "./seal";
+import type { ShardHeads } from "./heads";
 import type { StreamShard } from "./stream-shards";
 import { compareSequence } from "./records";
 

@@ -10,24 +10,17 @@ import { gunzipSync } from "node:zlib";
 import { md5Base64 } from "../export-format/checksum";
 import type { ManifestFileEntry } from "../export-format/manifest";
 import { checkHourEnd, hourOfObject, type EarlierHourProblem } from "./boundary";
-import { checkChangeObject, type CheckedChangeObject, type ObjectRef } from "./change-object";
+import { checkChangeObject, type CheckedChangeObject } from "./change-object";
 import { CAPTURE_MANIFEST_VERSION, CHANGE_OBJECT_SUFFIX, OBJECT_METADATA } from "./config";
 import { ContinuityTracker } from "./continuity";
+import type { ShardHead, ShardHeads } from "./heads";
 import { hourDir, hourEndMs, hourManifestFilesKey, hourManifestSummaryKey, hourStartMs, type HourId } from "./layout";
 import { checkLineage, type ShardSpan } from "./lineage";
 import { compareSequence, recordTimeMs } from "./records";
 import type { StreamShard } from "./stream-shards";
 import { getObject, listKeys, objectExists, putObject, s3Url, sse } from "./s3-io";
 
-/** A shard's last captured object: where its chain continues. */
-export type ShardHead = ObjectRef & {
-  readonly hour: HourId;
-  /** ApproximateCreationDateTime of its last record (ISO); absent in heads written before lineage was checked. */
-  readonly lastRecordAt?: string;
-};
-
-/** Where each shard's chain stood after the hours sealed before (previous hour's summary, or the coverage file). */
-export type ShardHeads = Readonly<Record<string, ShardHead>>;
+export type { ShardHead, ShardHeads } from "./heads";
 
 /** The shards (with lineage) of the streams the hour's objects came from. */
 export type ShardLookup = (streamArns: readonly string[]) => Promise<ReadonlyMap<string, StreamShard>>;
