@@ -86,12 +86,6 @@ export async function writeCoverage(
   await putJson(s3, bucket, coverageKey(cov.table), cov, kmsKeyArn);
 }
 
-/**
- * Records a sealed (or failed) hour. A scheduled seal (hours in order) also moves each shard's chain head and
- * `lastHour`, where the next scheduled run continues. An explicit reseal (`{"hour": …}`) only replaces its hour's
- * record: it is checked against the objects that exist rather than the heads, and moves neither, so it can never make
- * the schedule skip hours or check later hours against an older chain.
- */
 /** A later seal found an object of this hour missing: the hour is not complete after all. */
 function failEarlierHour(cov: Coverage, hour: HourId, problem: string): void {
   const h = cov.hours[hour];
@@ -104,6 +98,13 @@ function failEarlierHour(cov: Coverage, hour: HourId, problem: string): void {
   };
 }
 
+/**
+ * Records a sealed (or failed) hour. A scheduled seal (hours in order) also moves each shard's chain head and
+ * `lastHour`, where the next scheduled run continues. An explicit reseal (`{"hour": …}`) only replaces its hour's
+ * record (it is checked against the previous hour's summary and the objects that exist) and moves neither, so it can
+ * never make the schedule skip hours or check later hours against an older chain. Either kind marks an earlier hour
+ * FAILED when the seal found one of that hour's objects missing.
+ */
 export function recordSeal(cov: Coverage, seal: HourSeal, now: Date, scheduled: boolean): void {
   cov.hours[seal.hour] = {
     status: seal.status,

@@ -163,8 +163,8 @@ async function crossCheckExports(
   }
 }
 
-/** Hours before the hour: the chain must continue from the previous hour's summary (or the coverage file). */
-const PREVIOUS_HOUR_MS = 3_600_000;
+/** One hour (ms): the hour before an hour starts this long before it. */
+const HOUR_MS = 3_600_000;
 
 /**
  * Where each shard's chain stood before an hour: the previous hour's summary (`chainHeads`, written by its seal), so the
@@ -179,7 +179,7 @@ async function headsBefore(
   hour: HourId,
   scheduled: boolean,
 ): Promise<ShardHeads | undefined> {
-  const previous = hourIdOf(hourStartMs(hour) - PREVIOUS_HOUR_MS);
+  const previous = hourIdOf(hourStartMs(hour) - HOUR_MS);
   const summary = await getJson<{ chainHeads?: ShardHeads }>(s3, bucket, hourManifestSummaryKey(cov.table, previous));
   if (summary?.chainHeads !== undefined) return summary.chainHeads;
   return scheduled && cov.lastHour !== null ? cov.heads : undefined;
