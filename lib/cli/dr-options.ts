@@ -16,6 +16,20 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const DEFAULT_WAIT_MINUTES = 240;
 export const MAX_WAIT_MINUTES = 24 * 60;
 
+/** `--table` and `--prefix` of the commands that restore one table of a deployment (restore-pitr, recover). */
+export const ONE_TABLE_OPTIONS: Readonly<Record<"table" | "prefix", OptionSpec>> = {
+  table: {
+    type: "string",
+    valueName: "<CatalogName>",
+    description: "Catalog name of the table, e.g. CollectionsTable.",
+  },
+  prefix: {
+    type: "string",
+    valueName: "<prefix>",
+    description: "The module's prefix: the table is <prefix>-<CatalogName>.",
+  },
+};
+
 export const TERRAFORM_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   "module-address": {
     type: "string",

@@ -31,6 +31,7 @@ import type { ImportTableResult } from "../../lib/recover/import-table";
 import { withLocationErrors } from "../../lib/writable";
 import {
   DEFAULT_WAIT_MINUTES,
+  ONE_TABLE_OPTIONS,
   TERRAFORM_OPTIONS,
   TerraformFlags,
   WAIT_OPTIONS,
@@ -500,16 +501,7 @@ export const recoverCommand: CommandSpec<RecoverResult> = {
     "6 check failed or --then failed, 7 safety stop, 8 AWS refused or unreachable, 10 not confirmed.",
   ].join("\n"),
   options: {
-    table: {
-      type: "string",
-      valueName: "<CatalogName>",
-      description: "Catalog name of the table, e.g. CollectionsTable.",
-    },
-    prefix: {
-      type: "string",
-      valueName: "<prefix>",
-      description: "The module's prefix: the table is <prefix>-<CatalogName>.",
-    },
+    ...ONE_TABLE_OPTIONS,
     at: {
       type: "string",
       valueName: "<ISO time>",

@@ -17,6 +17,7 @@ import { confirm } from "../../lib/cli/prompt";
 import { CarryOverItem, notCarriedOver, renderCarryOver } from "../../lib/dr/carry-over";
 import {
   OutputFormat,
+  ONE_TABLE_OPTIONS,
   TERRAFORM_OPTIONS,
   TerraformFlags,
   WAIT_OPTIONS,
@@ -263,16 +264,7 @@ export const restoreTableCommand: CommandSpec<RestoreTableResult> = {
     "4 table not found, 5 terraform not installed, 7 safety stop, 8 AWS refused or unreachable, 10 not confirmed.",
   ].join("\n"),
   options: {
-    table: {
-      type: "string",
-      valueName: "<CatalogName>",
-      description: "Catalog name of the table, e.g. CollectionsTable.",
-    },
-    prefix: {
-      type: "string",
-      valueName: "<prefix>",
-      description: "The module's prefix: the table is <prefix>-<CatalogName>.",
-    },
+    ...ONE_TABLE_OPTIONS,
     at: {
       type: "string",
       valueName: "<ISO time>",
