@@ -115,15 +115,31 @@ export function takesPart(inp: RebuildInputs): string {
   return `(tier = ${TIER.base} OR (tier = ${TIER.incremental} AND t <= ${inp.atMicros}) OR ${capture})`;
 }
 
-/** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */
-export function rebuiltLinesSql(d: SqlDialect, inp: RebuildInputs, records: string): string {
-  return `SELECT ${d.concat(d.str('{"Item":'), "img", d.str("}"))} AS line
+/**
+ * THE winner rule, once for every engine: per key `k`, among the records taking part, the one with the greatest `o`;
+ * a key whose winner has no image (a delete) is not in the table. Returns `carry` (columns of `records`) of each
+ * live winner. Engines pick what to carry: Athena the image itself, DuckDB a row id (so its sort moves narrow rows
+ * and only the winners' images are fetched, lib/history/duckdb-engine.ts).
+ */
+export function winnersSql(inp: RebuildInputs, records: string, carry: string): string {
+  return `SELECT ${carry}
 FROM (
-  SELECT img, row_number() OVER (PARTITION BY k ORDER BY o DESC) AS rn
+  SELECT ${carry}, img IS NOT NULL AS live, row_number() OVER (PARTITION BY k ORDER BY o DESC) AS rn
   FROM ${records}
   WHERE ${takesPart(inp)}
 ) AS ranked
-WHERE rn = 1 AND img IS NOT NULL`;
+WHERE rn = 1 AND live`;
+}
+
+/** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */
+export function rebuiltLinesSql(d: SqlDialect, inp: RebuildInputs, records: string): string {
+  return `SELECT ${itemLine(d, "img")} AS line
+FROM (${winnersSql(inp, records, "img")}) AS winners`;
+}
+
+/** An output line from an item image. */
+export function itemLine(d: SqlDialect, img: string): string {
+  return d.concat(d.str('{"Item":'), img, d.str("}"));
 }
 
 /** Rows per file of a relation of {@link recordsSql} (for the count check before use). */

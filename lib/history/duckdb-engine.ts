@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { VerificationError } from "../errors";
-import { countsPerFileSql, rebuiltLinesSql, recordsSql, type RebuildInputs } from "./definition";
+import { countsPerFileSql, itemLine, recordsSql, winnersSql, type RebuildInputs } from "./definition";
 import { duckdbDialect } from "./duckdb-dialect";
 
 export interface EngineFile {
@@ -34,13 +34,22 @@ export async function stageRecords(
   return [...counted.values()].reduce((a, b) => a + b, 0);
 }
 
+/**
+ * The rebuilt lines from the staged records: the winners are ranked on narrow rows (key, order, row id), then only
+ * their images are fetched by row id — three times less work than ranking rows that carry their images.
+ */
+export function rebuiltSql(inputs: RebuildInputs): string {
+  return `SELECT ${itemLine(duckdbDialect, "img")} AS line
+FROM records SEMI JOIN (${winnersSql(inputs, "records", "rowid")}) AS winners ON records.rowid = winners.rowid`;
+}
+
 /** Streams the rebuilt lines (`{"Item":…}`) in blocks (one per DuckDB chunk); returns the number of items. */
 export async function streamRebuilt(
   conn: DuckDBConnection,
   inputs: RebuildInputs,
   onBlock: (block: string, count: number) => Promise<void>,
 ): Promise<number> {
-  const result = await conn.stream(rebuiltLinesSql(duckdbDialect, inputs, "records"));
+  const result = await conn.stream(rebuiltSql(inputs));
   let items = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
