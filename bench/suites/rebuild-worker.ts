@@ -1,7 +1,7 @@
 /**
  * One measurement of the rebuild benchmark in its own process (so peak RSS is its own): `ceiling <dir>` reads and
  * gunzips every input file and counts lines; `rebuild <dir> <out> <temp> <memoryLimit>` runs `dynamo-dr rebuild`.
- * Prints one JSON line: records, seconds, peak RSS.
+ * Prints one JSON line: records, seconds, CPU seconds, peak RSS.
  */
 import { createReadStream } from "node:fs";
 import { readdir } from "node:fs/promises";
@@ -30,9 +30,16 @@ async function ceiling(dir: string): Promise<number> {
   return lines;
 }
 
+/** CPU time of the whole process (every thread: Node's, zlib's, DuckDB's), user + system, since `since`. */
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(since);
+  return (u.user + u.system) / 1e6;
+}
+
 async function main(): Promise<void> {
   const [mode, dir, out, temp, memoryLimit] = process.argv.slice(2) as [string, string, string, string, string];
   const started = process.hrtime.bigint();
+  const cpuStarted = process.cpuUsage();
   let records: number;
   if (mode === "ceiling") records = await ceiling(dir);
   else {
@@ -53,7 +60,7 @@ async function main(): Promise<void> {
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   process.stdout.write(
-    `${JSON.stringify({ mode, records, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
+    `${JSON.stringify({ mode, records, seconds, cpuSeconds: cpuSeconds(cpuStarted), peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
   );
 }
 

@@ -55,6 +55,16 @@ function keyOf(d: SqlDialect, attrs: readonly string[]): string {
     : d.concat(...attrs.flatMap((_, i) => (i === 0 ? ["k0"] : [d.keySeparator, `k${i}`])));
 }
 
+/** The fields of each record of an incremental or capture group (the raw line is not needed there). */
+function fieldsOf(
+  d: SqlDialect,
+  source: "incremental" | "capture",
+  files: readonly string[],
+  fields: readonly JsonField[],
+): string {
+  return d.readFields?.(source, files, fields) ?? d.withFields(d.readLines(source, files), fields);
+}
+
 function baseRecords(d: SqlDialect, inp: RebuildInputs): string {
   const lines = d.withFields(d.readLines("base", inp.baseFiles), keyFields("Item", inp.keyAttributes));
   return `SELECT file, ${TIER.base} AS tier, ${keyOf(d, inp.keyAttributes)} AS k, ${d.str("0")} AS o,
@@ -63,7 +73,7 @@ function baseRecords(d: SqlDialect, inp: RebuildInputs): string {
 }
 
 function incrementalRecords(d: SqlDialect, inp: RebuildInputs): string {
-  const lines = d.withFields(d.readLines("incremental", inp.incrementalFiles), [
+  const lines = fieldsOf(d, "incremental", inp.incrementalFiles, [
     ...keyFields("Keys", inp.keyAttributes),
     { name: "micros", path: ["Metadata", "WriteTimestampMicros", "N"], as: "string" },
     { name: "new_image", path: ["NewImage"], as: "json" },
@@ -75,7 +85,7 @@ function incrementalRecords(d: SqlDialect, inp: RebuildInputs): string {
 }
 
 function captureRecords(d: SqlDialect, inp: RebuildInputs): string {
-  const lines = d.withFields(d.readLines("capture", inp.captureFiles), [
+  const lines = fieldsOf(d, "capture", inp.captureFiles, [
     ...keyFields("Keys", inp.keyAttributes),
     { name: "seq", path: ["SequenceNumber"], as: "string" },
     { name: "created", path: ["ApproximateCreationDateTime"], as: "string" },
@@ -115,15 +125,31 @@ export function takesPart(inp: RebuildInputs): string {
   return `(tier = ${TIER.base} OR (tier = ${TIER.incremental} AND t <= ${inp.atMicros}) OR ${capture})`;
 }
 
+/**
+ * THE winner rule, once for every engine: per key `k`, among the records taking part, the one with the greatest `o`;
+ * a key whose winner has no image (a delete) is not in the table. Returns `carry` (columns of `records`) of each
+ * live winner. The ranking sees only what it needs (`carry`, `k`, `o`, whether there is an image), never the images
+ * unless they are carried. Engines pick what to carry: Athena the image itself, DuckDB a row id (so its sort moves narrow rows
+ * and only the winners' images are fetched, lib/history/duckdb-engine.ts).
+ */
+export function winnersSql(inp: RebuildInputs, records: string, carry: string): string {
+  return `SELECT ${carry}
+FROM (
+  SELECT ${carry}, live, row_number() OVER (PARTITION BY k ORDER BY o DESC) AS rn
+  FROM (SELECT ${carry}, k, o, img IS NOT NULL AS live FROM ${records} WHERE ${takesPart(inp)}) AS taking
+) AS ranked
+WHERE rn = 1 AND live`;
+}
+
 /** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */
 export function rebuiltLinesSql(d: SqlDialect, inp: RebuildInputs, records: string): string {
-  return `SELECT ${d.concat(d.str('{"Item":'), "img", d.str("}"))} AS line
-FROM (
-  SELECT img, row_number() OVER (PARTITION BY k ORDER BY o DESC) AS rn
-  FROM ${records}
-  WHERE ${takesPart(inp)}
-) AS ranked
-WHERE rn = 1 AND img IS NOT NULL`;
+  return `SELECT ${itemLine(d, "img")} AS line
+FROM (${winnersSql(inp, records, "img")}) AS winners`;
+}
+
+/** An output line from an item image. */
+export function itemLine(d: SqlDialect, img: string): string {
+  return d.concat(d.str('{"Item":'), img, d.str("}"));
 }
 
 /** Rows per file of a relation of {@link recordsSql} (for the count check before use). */

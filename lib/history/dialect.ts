@@ -21,6 +21,12 @@ export interface SqlDialect {
    */
   readLines(source: "base" | "incremental" | "capture", files: readonly string[]): string;
   /**
+   * Optional: `file` plus one column per field (as {@link SqlDialect.withFields} gives them) for each record of the
+   * files, read by the engine's own JSON-lines reader, for groups whose raw line is not needed. An engine without it
+   * gets `withFields(readLines(…))`.
+   */
+  readFields?(source: "incremental" | "capture", files: readonly string[], fields: readonly JsonField[]): string;
+  /**
    * `relation` (with `file` and `line`) plus one column per field, each line parsed once (fields absent are NULL; "json"
    * fields are JSON text, printed the way JSON.stringify prints).
    */

@@ -6,7 +6,7 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { VerificationError } from "../errors";
-import { countsPerFileSql, rebuiltLinesSql, recordsSql, type RebuildInputs } from "./definition";
+import { countsPerFileSql, itemLine, recordsSql, winnersSql, type RebuildInputs } from "./definition";
 import { duckdbDialect } from "./duckdb-dialect";
 
 export interface EngineFile {
@@ -23,7 +23,12 @@ export async function stageRecords(
   inputs: RebuildInputs,
   files: readonly EngineFile[],
 ): Promise<number> {
-  await conn.run(`CREATE TEMP TABLE records AS ${recordsSql(duckdbDialect, inputs)}`);
+  // Files as an ENUM: a staged record carries a small number instead of its file's path (a third of the table's size).
+  const paths = [...new Set(files.map((f) => f.path))];
+  await conn.run(`CREATE TYPE input_file AS ENUM (${paths.map(duckdbDialect.str).join(", ")})`);
+  await conn.run(
+    `CREATE TEMP TABLE records AS SELECT * REPLACE (CAST(file AS input_file) AS file) FROM (${recordsSql(duckdbDialect, inputs)}) AS r`,
+  );
   const rows = (await conn.runAndReadAll(countsPerFileSql("records"))).getRowObjects();
   const counted = new Map(rows.map((r) => [String(r.file), Number(r.n)]));
   const wrong = files
@@ -34,13 +39,22 @@ export async function stageRecords(
   return [...counted.values()].reduce((a, b) => a + b, 0);
 }
 
+/**
+ * The rebuilt lines from the staged records: the winners are ranked on narrow rows (key, order, row id), then only
+ * their images are fetched by row id — three times less work than ranking rows that carry their images.
+ */
+export function rebuiltSql(inputs: RebuildInputs): string {
+  return `SELECT ${itemLine(duckdbDialect, "img")} AS line
+FROM records SEMI JOIN (${winnersSql(inputs, "records", "rowid")}) AS winners ON records.rowid = winners.rowid`;
+}
+
 /** Streams the rebuilt lines (`{"Item":…}`) in blocks (one per DuckDB chunk); returns the number of items. */
 export async function streamRebuilt(
   conn: DuckDBConnection,
   inputs: RebuildInputs,
   onBlock: (block: string, count: number) => Promise<void>,
 ): Promise<number> {
-  const result = await conn.stream(rebuiltLinesSql(duckdbDialect, inputs, "records"));
+  const result = await conn.stream(rebuiltSql(inputs));
   let items = 0;
   for (;;) {
     const chunk = await result.fetchChunk();

@@ -21,7 +21,7 @@ import { parseInstant, projectCatalog } from "../../lib/cli/dr-options";
 import { catalogTable } from "../../lib/dr/import-plan";
 import { UsageError } from "../../lib/errors";
 import { formatLocation, openStore, parseLocation, type ExportStore } from "../../lib/export-format";
-import { DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN } from "../../lib/engine/duckdb";
+import { BUFFER_SHARE, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN } from "../../lib/engine/duckdb";
 import { STREAM_RESOLUTION_MS } from "../../lib/history/plan";
 import { rebuildTable, type RebuildResult } from "../../lib/history/rebuild";
 import { parseHistorySource } from "../../lib/history/source";
@@ -312,7 +312,7 @@ export const rebuildCommand: CommandSpec<RebuildCommandResult> = {
     "memory-limit": {
       type: "string",
       valueName: "<size>",
-      description: `DuckDB's memory limit (default ${DEFAULT_MEMORY_LIMIT}; duckdb only).`,
+      description: `Memory for the DuckDB engine (default ${DEFAULT_MEMORY_LIMIT}; duckdb only); ${BUFFER_SHARE * 100}% of it is DuckDB's memory_limit, the rest covers what it allocates outside it.`,
     },
     "temp-dir": {
       type: "string",

@@ -40,6 +40,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe("the engine's memory", () => {
+  it("gives DuckDB 80% of the memory limit as its memory_limit (the rest is for what it allocates outside it)", async () => {
+    const setting = (await db.conn.runAndReadAll("SELECT current_setting('memory_limit') AS m")).getRowObjects();
+    expect(setting).toEqual([{ m: "195.0 MiB" }]);
+  });
+});
+
 describe("history queries (DuckDB form)", () => {
   it("1. the full history of one item, oldest first", async () => {
     const keys = writes[3]!.keys;

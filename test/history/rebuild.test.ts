@@ -204,6 +204,34 @@ describe("refusals", () => {
     expect(await readdir(out)).toEqual([]);
   });
 
+  it("refuses files whose line count is not their manifest's (md5 right), capture and base, writing nothing", async () => {
+    const bucket = await world("miscounted", { capture: true });
+    const hourKey = join(bucket, hourManifestFilesKey(TABLE, "2026-11-30T11"));
+    const entries = (await readFile(hourKey, "utf8")).split("\n").filter((l) => l !== "");
+    const first = JSON.parse(entries[0]!) as { dataFileS3Key: string; itemCount: number };
+    entries[0] = JSON.stringify({ ...first, itemCount: first.itemCount + 1 });
+    await writeFile(hourKey, `${entries.join("\n")}\n`);
+    const exp = await openExport(join(bucket, "exports", TABLE, "AWSDynamoDB", "01764496800000-base0001"));
+    const manifestFiles = join(exp.location, "manifest-files.json");
+    const baseEntries = (await readFile(manifestFiles, "utf8")).split("\n").filter((l) => l !== "");
+    const base = JSON.parse(baseEntries[0]!) as { dataFileS3Key: string; itemCount: number };
+    baseEntries[0] = JSON.stringify({ ...base, itemCount: base.itemCount - 1 });
+    await writeFile(manifestFiles, `${baseEntries.join("\n")}\n`);
+    const { dir: out } = await freshDir("out-miscounted");
+    dirs.push(out);
+    const { code, message } = await refusal(
+      rebuild({ bucket, table: TABLE, at: "2026-11-30T11:45:10Z", out, catalog, now: NOW, quiet: true }, quiet),
+    );
+    expect(code).toBe(EXIT.verification);
+    expect(message.split("\n").slice(1).sort()).toEqual(
+      [
+        `  ${join(bucket, first.dataFileS3Key)}: holds ${first.itemCount} records, its manifest says ${first.itemCount + 1}`,
+        `  ${join(exp.location, "data", base.dataFileS3Key.split("/").pop()!)}: holds ${base.itemCount} records, its manifest says ${base.itemCount - 1}`,
+      ].sort(),
+    );
+    expect(await readdir(out)).toEqual([]);
+  });
+
   it("refuses a missing base data file by name", async () => {
     const bucket = await world("missing", { capture: true });
     const exp = await openExport(join(bucket, "exports", TABLE, "AWSDynamoDB", "01764496800000-base0001"));
