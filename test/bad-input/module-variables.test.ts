@@ -6,7 +6,7 @@
  * Also checks the declarative input tables themselves: one row per declared variable, `@default` docs and descriptions
  * that agree with the real defaults, a sorted IANA zone list.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { beforeAll, describe, expect, inject, it } from "vitest";
@@ -18,7 +18,14 @@ import { DEFAULT_MODULE_NAME } from "../../lib/addresses";
 import { PROJECT_ROOT } from "../../lib/project-config";
 import { moduleVariableNames } from "../../lib/synth/terraform-variable";
 import { DataPersistenceModuleStack } from "../../modules/data-persistence-module-stack";
-import { TerraformWorkspace } from "../support/terraform";
+import {
+  EXAMPLE_MODULE_SOURCE,
+  jsonErrors,
+  OPTIONAL_FEATURE_SWITCHES,
+  TerraformWorkspace,
+  type RunResult,
+  type TerraformDiagnostic,
+} from "../support/terraform";
 import { announceSkip, terraformSkipReason } from "../support/tools";
 
 const ROWS_BY_NAME = new Map<string, ModuleInput>(moduleInputs(DEFAULT_CATALOG).map((r) => [r.name, r]));
@@ -78,12 +85,6 @@ describe("the declarative input tables", () => {
 
 const skip = announceSkip("module variable bad-input tests", terraformSkipReason());
 
-interface Diagnostic {
-  readonly severity: string;
-  readonly summary: string;
-  readonly detail: string;
-}
-
 interface PlanRow {
   readonly label: string;
   /** Module arguments, written as HCL (JSON values are HCL) into an override of the example's module block. */
@@ -91,7 +92,19 @@ interface PlanRow {
   /** Each error's detail must contain exactly one of these, in any order. */
   readonly messages: readonly string[];
   readonly exitCode: number;
+  /**
+   * Why the row gets a plan of its own. Rows without it share one plan, each in a module block of its own (so that
+   * no row's error hides another's), and own the errors that point at their block.
+   */
+  readonly alone?: string;
 }
+
+/**
+ * The module reports these through an output precondition: its diagnostic points into the module's source, not at
+ * the calling block, so it cannot be told apart from another row's; and a variable's error anywhere in the
+ * configuration stops the plan before output preconditions are checked.
+ */
+const OUTPUT_PRECONDITION = "an output precondition, which names no calling block and runs only when variables pass";
 
 const BAD_PREFIX =
   'prefix must be 1-228 characters of A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.), so that every table name "<prefix>-<TableName>" is a legal DynamoDB table name (3-255 characters of A-Za-z0-9_.-).';
@@ -169,6 +182,7 @@ const PLAN_ROWS: readonly PlanRow[] = [
       "change_capture_tables needs the export pipeline: capture writes to its backup bucket with its key and alarms on its topic, which exist only when enable_export_pipeline is true and the pipeline exports at least one table (export_tables, or enable_point_in_time_tables when export_tables is null). Turn the export pipeline on, or set change_capture_tables = [].",
     ],
     exitCode: 1,
+    alone: OUTPUT_PRECONDITION,
   },
   {
     label: "restore_testing_sample_size = 0",
@@ -181,6 +195,7 @@ const PLAN_ROWS: readonly PlanRow[] = [
     args: { enable_restore_testing: true },
     messages: [RESTORE_TESTING_NEEDS],
     exitCode: 1,
+    alone: OUTPUT_PRECONDITION,
   },
   {
     label: "a number input given a word",
@@ -203,33 +218,88 @@ const PLAN_ROWS: readonly PlanRow[] = [
       "enable_history_queries needs the backup bucket: set enable_export_pipeline = true with at least one table to export (export_tables, or enable_point_in_time_tables when export_tables is null), or set enable_history_queries = false.",
     ],
     exitCode: 1,
+    alone: OUTPUT_PRECONDITION,
   },
 ];
 
+const PLAN_FLAGS = ["plan", "-refresh=false", "-input=false", "-json", "-lock=false"] as const;
+const SHARED_ROWS = PLAN_ROWS.filter((r) => r.alone === undefined);
+const ALONE_ROWS = PLAN_ROWS.filter((r) => r.alone !== undefined);
+/** The file holding one module block per shared row; present only while their plan runs. */
+const SHARED_FILE = "bad_rows.tf";
+const rowBlock = (row: PlanRow): string => `module "bad_row_${SHARED_ROWS.indexOf(row)}"`;
+
+function hclArgs(args: Readonly<Record<string, unknown>>): string[] {
+  return Object.entries(args).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`);
+}
+
+/** A module block per shared row: the row's arguments over the example's prefix, the optional features off. */
+function sharedRowsHcl(): string {
+  const base = { prefix: "example", ...Object.fromEntries(OPTIONAL_FEATURE_SWITCHES.map((v) => [v, false])) };
+  return SHARED_ROWS.map((row) => {
+    const lines = [`  source = ${JSON.stringify(EXAMPLE_MODULE_SOURCE)}`, ...hclArgs({ ...base, ...row.args })];
+    return `${rowBlock(row)} {\n${lines.join("\n")}\n}\n`;
+  }).join("\n");
+}
+
+function expectExactly(errors: readonly TerraformDiagnostic[], messages: readonly string[]): void {
+  expect(errors.map((e) => e.detail)).toHaveLength(messages.length);
+  for (const message of messages) {
+    expect(errors.map((e) => e.detail)).toContainEqual(expect.stringContaining(message));
+  }
+}
+
 describe.skipIf(skip)("terraform plan refuses bad module arguments (offline)", () => {
   let ws: TerraformWorkspace;
+  let shared: Promise<RunResult> | undefined;
 
   beforeAll(async () => {
     ws = TerraformWorkspace.fromExample("hcl-consumer", inject("moduleDir"));
     ws.disableOptionalFeatures();
+    // One init installs the shared rows' module blocks too; their file then leaves until their plan.
+    writeFileSync(join(ws.dir, SHARED_FILE), sharedRowsHcl());
     await ws.init();
+    rmSync(join(ws.dir, SHARED_FILE));
   });
 
-  it.each(PLAN_ROWS)("$label", async ({ args, messages, exitCode }) => {
-    const lines = Object.entries(args).map(([k, v]) => `  ${k} = ${JSON.stringify(v)}`);
-    writeFileSync(join(ws.dir, "bad_input_override.tf"), `module "${DEFAULT_MODULE_NAME}" {\n${lines.join("\n")}\n}\n`);
-    const res = await ws.tf(["plan", "-refresh=false", "-input=false", "-json", "-lock=false"], { allowFail: true });
+  /** The one plan of every shared row (the example's own block stays valid), run by the first row that needs it. */
+  function sharedPlan(): Promise<RunResult> {
+    shared ??= (async () => {
+      writeFileSync(join(ws.dir, SHARED_FILE), sharedRowsHcl());
+      try {
+        return await ws.tf(PLAN_FLAGS, { allowFail: true });
+      } finally {
+        rmSync(join(ws.dir, SHARED_FILE));
+      }
+    })();
+    return shared;
+  }
+
+  it.each(SHARED_ROWS)("$label", async (row) => {
+    const res = await sharedPlan();
+    expect(res.code).toBe(row.exitCode);
+    const mine = jsonErrors(res.stdout).filter(
+      (e) => e.range?.filename === SHARED_FILE && e.snippet?.context === rowBlock(row),
+    );
+    expectExactly(mine, row.messages);
+    expect(existsSync(join(ws.dir, "terraform.tfstate"))).toBe(false);
+  });
+
+  it("owes every error of the shared plan to one row's module block", async () => {
+    const errors = jsonErrors((await sharedPlan()).stdout);
+    const blocks = new Set(SHARED_ROWS.map(rowBlock));
+    expect(errors.filter((e) => e.range?.filename !== SHARED_FILE || !blocks.has(e.snippet?.context ?? ""))).toEqual(
+      [],
+    );
+    expect(errors).toHaveLength(SHARED_ROWS.reduce((n, r) => n + r.messages.length, 0));
+  });
+
+  it.each(ALONE_ROWS)("$label (a plan of its own)", async ({ args, messages, exitCode }) => {
+    const override = `module "${DEFAULT_MODULE_NAME}" {\n${hclArgs(args).join("\n")}\n}\n`;
+    writeFileSync(join(ws.dir, "bad_input_override.tf"), override);
+    const res = await ws.tf(PLAN_FLAGS, { allowFail: true });
     expect(res.code).toBe(exitCode);
-    const errors = res.stdout
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as { type: string; diagnostic?: Diagnostic })
-      .filter((m) => m.type === "diagnostic" && m.diagnostic?.severity === "error")
-      .map((m) => m.diagnostic as Diagnostic);
-    expect(errors.map((e) => e.detail)).toHaveLength(messages.length);
-    for (const message of messages) {
-      expect(errors.map((e) => e.detail)).toContainEqual(expect.stringContaining(message));
-    }
+    expectExactly(jsonErrors(res.stdout), messages);
     expect(existsSync(join(ws.dir, "terraform.tfstate"))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
+import { join, relative, sep } from "node:path";
 import { PROJECT_ROOT, DEFAULT_MODULE_OUT_DIR } from "../../lib/project-config";
 import { DEFAULT_MODULE_NAME } from "../../lib/addresses";
 import { findPluginDir } from "./tools";
@@ -119,6 +119,28 @@ export interface ResourceChange {
 export interface TerraformPlan {
   readonly resource_changes?: ResourceChange[];
   readonly planned_values?: unknown;
+}
+
+/** The synthesized module's `source` as a module block in an example folder (examples/<name>) writes it. */
+export const EXAMPLE_MODULE_SOURCE = `../../${DEFAULT_MODULE_OUT_DIR.split(sep).join("/")}`;
+
+/** One diagnostic of `plan -json` / `validate -json`, with where it points (`range`, `snippet`) when it points somewhere. */
+export interface TerraformDiagnostic {
+  readonly severity: string;
+  readonly summary: string;
+  readonly detail: string;
+  readonly range?: { readonly filename: string; readonly start: { readonly line: number } };
+  readonly snippet?: { readonly context: string | null; readonly code: string };
+}
+
+/** The error diagnostics of a `plan -json` run's stdout (one JSON message a line). */
+export function jsonErrors(stdout: string): TerraformDiagnostic[] {
+  return stdout
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l) as { type: string; diagnostic?: TerraformDiagnostic })
+    .filter((m) => m.type === "diagnostic" && m.diagnostic?.severity === "error")
+    .map((m) => m.diagnostic as TerraformDiagnostic);
 }
 
 /** Terraform variables as `-var` flags (values JSON-encoded, which is valid HCL for lists, maps, strings). */
