@@ -1,8 +1,9 @@
 /**
  * Bad values for the module's variables, as a consumer sets them in HCL: each row is the module arguments, the exact
  * messages `terraform plan` must print (offline: -refresh=false, loopback endpoint, fake credentials) and its exit code;
- * nothing is created (a plan writes no state). More rows for the table and pipeline inputs live in
- * test/module/terraform.test.ts and test/pipeline/module.terraform.test.ts; new inputs add their rows here.
+ * nothing is created (a plan writes no state). Rows whose error is a variable's own check share one plan, each in its
+ * own module block; the others get a plan each. More rows for the table inputs (through the example's own variables)
+ * live in test/module/terraform.test.ts; new inputs add their rows here.
  * Also checks the declarative input tables themselves: one row per declared variable, `@default` docs and descriptions
  * that agree with the real defaults, a sorted IANA zone list.
  */
@@ -11,6 +12,7 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import { DEFAULT_CATALOG } from "../../lib/catalog";
+import { DEFAULT_BYTES_SCANNED_CUTOFF, MIN_BYTES_SCANNED_CUTOFF } from "../../lib/pipeline/athena-tables";
 import { moduleInputs } from "../../lib/module-inputs/all-inputs";
 import { IANA_TIME_ZONES } from "../../lib/module-inputs/iana-time-zones";
 import type { ModuleInput } from "../../lib/module-inputs/types";
@@ -114,6 +116,12 @@ const BAD_TIMEZONE =
 const BAD_VALIDATION_WINDOW = "restore_testing_validation_window_hours must be a whole number from 1 to 168.";
 const RESTORE_TESTING_NEEDS =
   "enable_restore_testing = true needs the AWS Backup plan (enable_backup_plan = true, with at least one table in backup_plan_tables)";
+
+/** The module's optional features at their defaults (on), as the pipeline's and history's own tests plan them. */
+const FEATURES_ON = Object.fromEntries(OPTIONAL_FEATURE_SWITCHES.map((v) => [v, true]));
+const PIPELINE_SCHEDULE = (name: string): string =>
+  `${name} must be rate(<n> minutes|hours|days) (singular unit when n is 1, e.g. rate(1 day)) or a six-field cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 3 * * ? *).`;
+const BAD_BYTES_SCANNED_CUTOFF = `history_queries_bytes_scanned_cutoff must be a whole number of bytes >= ${MIN_BYTES_SCANNED_CUTOFF} (10 MB, Athena's minimum), e.g. ${DEFAULT_BYTES_SCANNED_CUTOFF} for 1 TiB.`;
 
 const PLAN_ROWS: readonly PlanRow[] = [
   { label: "prefix = null gets the prefix rule", args: { prefix: null }, messages: [BAD_PREFIX], exitCode: 1 },
@@ -219,6 +227,76 @@ const PLAN_ROWS: readonly PlanRow[] = [
     ],
     exitCode: 1,
     alone: OUTPUT_PRECONDITION,
+  },
+  {
+    label: "the export pipeline's and backup plan's inputs, all wrong at once (first set)",
+    args: {
+      ...FEATURES_ON,
+      export_tables: ["CollectionsTable", "NoSuchTable"],
+      export_schedule: "every day",
+      incremental_export_interval: "rate(5 minutes)",
+      lambda_runtime: "nodejs20.x",
+      max_export_age_hours: 169,
+      backup_object_lock_mode: "LEGAL_HOLD",
+      alarm_subscriptions: [{ protocol: "http", endpoint: "http://example.com" }],
+      backup_plan_schedule: "rate(1 day)",
+      backup_copy_destination_vault_arn: "dr-vault",
+    },
+    messages: [
+      "export_tables may only name catalog tables. Known tables: AccessTokensTable, AsyncOperationsTable, CollectionsTable, ExecutionsTable, FilesTable, GranulesTable, PdrsTable, ProvidersTable, ReconciliationReportsTable, RulesTable, SemaphoresTable, UsersTable.",
+      PIPELINE_SCHEDULE("export_schedule"),
+      "incremental_export_interval must be null or rate(<n> minutes|hours) between 15 minutes and 24 hours (DynamoDB's incremental export window), e.g. rate(1 hour) or rate(30 minutes).",
+      "lambda_runtime must be one of nodejs22.x, nodejs24.x.",
+      "max_export_age_hours must be a whole number from 1 to 168.",
+      "backup_object_lock_mode must be null, GOVERNANCE or COMPLIANCE.",
+      "alarm_subscriptions entries need a protocol among email, email-json, https, sqs, lambda, sms, firehose, application and a non-empty endpoint.",
+      "backup_plan_schedule must be a six-field cron(<minutes> <hours> <day-of-month> <month> <day-of-week> <year>), e.g. cron(0 5 ? * * *).",
+      "backup_copy_destination_vault_arn must be null or a backup vault ARN such as arn:aws:backup:us-west-2:111122223333:backup-vault:dr-vault.",
+    ],
+    exitCode: 1,
+  },
+  {
+    label: "the export pipeline's and backup plan's inputs, all wrong at once (second set)",
+    args: {
+      ...FEATURES_ON,
+      incremental_export_interval: "rate(25 hours)",
+      restore_drill_schedule: "rate(1 days)",
+      scan_export_segments: 0,
+      backup_bucket_name: "Bad_Bucket",
+      lambda_log_retention_days: 10,
+      backup_transition_storage_class: "COLD",
+      backup_retention_days: 1.5,
+      backup_plan_tables: ["Nope"],
+      lambda_architecture: "riscv",
+    },
+    messages: [
+      "incremental_export_interval must be null or rate(<n> minutes|hours) between 15 minutes and 24 hours (DynamoDB's incremental export window), e.g. rate(1 hour) or rate(30 minutes).",
+      PIPELINE_SCHEDULE("restore_drill_schedule"),
+      "scan_export_segments must be a whole number from 1 to 100.",
+      "backup_bucket_name must be null or a legal S3 bucket name: 3-63 characters of a-z, 0-9, dot (.) and hyphen (-), starting and ending with a letter or digit, without two adjacent dots.",
+      "lambda_log_retention_days must be one of the values CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.",
+      "backup_transition_storage_class must be one of STANDARD_IA, ONEZONE_IA, INTELLIGENT_TIERING, GLACIER_IR, GLACIER, DEEP_ARCHIVE.",
+      "backup_retention_days must be a whole number from 1 to 36500.",
+      "backup_plan_tables may only name catalog tables. Known tables: AccessTokensTable,",
+      "lambda_architecture must be one of arm64, x86_64.",
+    ],
+    exitCode: 1,
+  },
+  {
+    label: "history_queries_bytes_scanned_cutoff too small, with history queries on",
+    args: { ...FEATURES_ON, enable_history_queries: true, history_queries_bytes_scanned_cutoff: 1000 },
+    messages: [BAD_BYTES_SCANNED_CUTOFF],
+    exitCode: 1,
+  },
+  {
+    label: "history_queries_bytes_scanned_cutoff not whole, with history queries on",
+    args: {
+      ...FEATURES_ON,
+      enable_history_queries: true,
+      history_queries_bytes_scanned_cutoff: MIN_BYTES_SCANNED_CUTOFF + 0.5,
+    },
+    messages: [BAD_BYTES_SCANNED_CUTOFF],
+    exitCode: 1,
   },
 ];
 

@@ -1,14 +1,10 @@
 /**
  * enable_history_queries in the synthesized module, under real terraform (offline plans: -refresh=false, loopback
  * endpoint, fake credentials): off by default; on, the Glue database, the five tables with partition projection and
- * the workgroup as specified; the exact messages of bad inputs and of the missing backup bucket.
+ * the workgroup as specified. The exact messages of its bad inputs are rows of test/bad-input/module-variables.test.ts.
  */
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import {
-  DEFAULT_BYTES_SCANNED_CUTOFF,
-  HISTORY_TABLE_LIST,
-  MIN_BYTES_SCANNED_CUTOFF,
-} from "../../lib/pipeline/athena-tables";
+import { HISTORY_TABLE_LIST, MIN_BYTES_SCANNED_CUTOFF } from "../../lib/pipeline/athena-tables";
 import { inputFlags } from "../pipeline/support/workspace";
 import { ResourceChange, TerraformWorkspace, varFlags } from "../support/terraform";
 import { announceSkip, terraformSkipReason } from "../support/tools";
@@ -16,25 +12,6 @@ import { historyWorkspace } from "./athena-module.support";
 
 const skip = announceSkip("history-queries terraform tests", terraformSkipReason());
 const HISTORY_TYPES = ["aws_glue_catalog_database", "aws_glue_catalog_table", "aws_athena_workgroup"];
-
-interface Diagnostic {
-  readonly severity: string;
-  readonly summary: string;
-  readonly detail: string;
-}
-
-async function planErrors(ws: TerraformWorkspace, vars: Record<string, unknown>): Promise<Diagnostic[]> {
-  const res = await ws.tf(["plan", "-refresh=false", "-input=false", "-json", ...inputFlags(vars)], {
-    allowFail: true,
-  });
-  expect(res.code).not.toBe(0);
-  return res.stdout
-    .split("\n")
-    .filter((l) => l.trim() !== "")
-    .map((l) => JSON.parse(l) as { type: string; diagnostic?: Diagnostic })
-    .filter((m) => m.type === "diagnostic" && m.diagnostic?.severity === "error")
-    .map((m) => m.diagnostic as Diagnostic);
-}
 
 async function plannedChanges(
   ws: TerraformWorkspace,
@@ -99,24 +76,6 @@ describe.skipIf(skip)("terraform: enable_history_queries (offline plans)", () =>
     expect(result.encryption_configuration).toEqual([{ encryption_option: "SSE_KMS", kms_key_arn: undefined }]);
   });
 
-  it.each([
-    [1000, "too small"],
-    [MIN_BYTES_SCANNED_CUTOFF + 0.5, "not whole"],
-  ])("refuses history_queries_bytes_scanned_cutoff = %s (%s) with the rule", async (value) => {
-    const errors = await planErrors(ws, { enable_history_queries: true, history_queries_bytes_scanned_cutoff: value });
-    expect(errors.map((e) => e.detail)).toEqual([
-      expect.stringContaining(
-        `history_queries_bytes_scanned_cutoff must be a whole number of bytes >= ${MIN_BYTES_SCANNED_CUTOFF} (10 MB, Athena's minimum), e.g. ${DEFAULT_BYTES_SCANNED_CUTOFF} for 1 TiB.`,
-      ),
-    ]);
-  });
-
-  it("refuses enable_history_queries without the export pipeline's bucket, saying what to set", async () => {
-    const errors = await planErrors(ws, { enable_history_queries: true, enable_export_pipeline: false });
-    expect(errors.map((e) => e.detail)).toEqual([
-      expect.stringContaining(
-        "enable_history_queries needs the backup bucket: set enable_export_pipeline = true with at least one table to export (export_tables, or enable_point_in_time_tables when export_tables is null), or set enable_history_queries = false.",
-      ),
-    ]);
-  });
+  // The exact messages of a bad history_queries_bytes_scanned_cutoff and of enable_history_queries without the backup
+  // bucket are rows of test/bad-input/module-variables.test.ts, planned there with the other inputs' rows.
 });
