@@ -187,11 +187,11 @@ describe.skipIf(skip)("terraform: the export pipeline and backup plan in the mod
   });
 
   it("plans only the tables when the pipeline and the backup plan are off", async () => {
-    const plan = await ws.planJson([
+    const changes = await ws.plannedChanges([
       "-refresh=false",
       ...inputFlags({ enable_export_pipeline: false, enable_backup_plan: false }),
     ]);
-    const types = [...new Set((plan.resource_changes ?? []).map((c) => c.type))];
+    const types = [...new Set(changes.map((c) => c.type))];
     expect(types).toEqual(["aws_dynamodb_table"]);
   });
 

@@ -82,6 +82,26 @@ export class TerraformWorkspace {
   }
 
   /**
+   * One `plan -json`: what the plan creates, changes or destroys (address, type, action), read from its streamed
+   * `planned_change` messages. Cheaper than `planJson` (no `show`), for tests that need no attribute values.
+   */
+  async plannedChanges(args: readonly string[] = []): Promise<PlannedChange[]> {
+    const res = await this.tf(["plan", "-input=false", "-json", "-lock=false", ...args]);
+    const messages = res.stdout
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map((l) => JSON.parse(l) as { type: string; change?: StreamedChange });
+    // A plan that streamed no summary is not one this reader understands: fail rather than report "nothing planned".
+    if (!messages.some((m) => m.type === "change_summary")) throw new Error(`no change_summary in:\n${res.stdout}`);
+    return messages
+      .filter((m) => m.type === "planned_change" && m.change !== undefined)
+      .map(({ change }) => {
+        const { resource, action } = change as StreamedChange;
+        return { address: resource.addr, type: resource.resource_type, action };
+      });
+  }
+
+  /**
    * Switches the module's optional features (export pipeline, restore drill, backup plan) off through an override
    * file for the example's module block, for tests that are about the tables only. The pipeline's own tests apply it.
    * `extra` lines (HCL arguments) go into the same module override.
@@ -114,6 +134,19 @@ export interface ResourceChange {
     readonly after: Record<string, unknown> | null;
     readonly before: Record<string, unknown> | null;
   };
+}
+
+/** A resource change as `plan -json` streams it. */
+export interface PlannedChange {
+  readonly address: string;
+  readonly type: string;
+  /** create, update, delete, replace, read, noop, … */
+  readonly action: string;
+}
+
+interface StreamedChange {
+  readonly resource: { readonly addr: string; readonly resource_type: string };
+  readonly action: string;
 }
 
 export interface TerraformPlan {
