@@ -17,7 +17,7 @@ import { DEFAULT_MODULE_OUT_DIR, MODULE_OUT_DIR_ENV, PROJECT_ROOT } from "../pro
 /** The example consumer the rehearsal applies. */
 export const REHEARSAL_EXAMPLE = join("examples", "hcl-consumer");
 /** Module inputs switched off for the rehearsal (they are tested on their own, and slow the apply). */
-export const REHEARSAL_FEATURES_OFF = ["enable_export_pipeline", "enable_restore_drill", "enable_backup_plan"] as const;
+export const REHEARSAL_FEATURES_OFF = ["enable_restore_drill", "enable_backup_plan"] as const;
 /** Where the overrides the DR commands print are kept, as the README tells users (a tfvars file every plan reads). */
 export const OVERRIDES_FILE = "dr.auto.tfvars.json";
 /** Offline provider mirrors looked for when $TF_PLUGIN_DIR is not set (terraform init downloads otherwise). */
@@ -79,12 +79,19 @@ async function synthModule(base: string, env: NodeJS.ProcessEnv): Promise<void> 
   });
 }
 
-function overrideHcl(catalog: TableCatalog): string {
+/**
+ * The rehearsal's override: optional features off (faster), point-in-time recovery on for every table, and with
+ * `captureTable` change capture on for it (which needs the export pipeline; otherwise the pipeline is off too).
+ */
+function overrideHcl(catalog: TableCatalog, captureTable: string | undefined): string {
   const tables = catalog.tables.map((t) => JSON.stringify(t.name)).join(", ");
   return [
-    "# Rehearsal only: optional features off (faster), point-in-time recovery on for every table.",
+    "# Rehearsal only: optional features off (faster), point-in-time recovery on for every table,",
+    "# change capture on for the history scenario's table (it needs the export pipeline).",
     `module "${DEFAULT_MODULE_NAME}" {`,
     ...REHEARSAL_FEATURES_OFF.map((f) => `  ${f} = false`),
+    `  enable_export_pipeline = ${captureTable === undefined ? "false" : "true"}`,
+    ...(captureTable === undefined ? [] : [`  change_capture_tables = [${JSON.stringify(captureTable)}]`]),
     `  enable_point_in_time_tables = [${tables}]`,
     "}",
     "",
@@ -103,6 +110,8 @@ export async function createWorkspace(
   catalog: TableCatalog,
   env: NodeJS.ProcessEnv,
   log: NodeJS.WritableStream,
+  /** Turn change capture on for this catalog table. @default - capture off */
+  captureTable?: string,
 ): Promise<RehearsalWorkspace> {
   if (findTerraform(env) === undefined) {
     throw new ToolMissingError(
@@ -113,7 +122,7 @@ export async function createWorkspace(
   try {
     const root = join(base, REHEARSAL_EXAMPLE);
     cpSync(join(PROJECT_ROOT, REHEARSAL_EXAMPLE), root, { recursive: true });
-    writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog));
+    writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog, captureTable));
     writeFileSync(join(root, "rehearsal.auto.tfvars.json"), `${JSON.stringify({ prefix }, null, 2)}\n`);
     const rc = join(base, "empty.tfrc");
     writeFileSync(rc, "");

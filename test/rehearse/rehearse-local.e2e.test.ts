@@ -1,8 +1,10 @@
 /**
  * The product demo, end to end: `dynamo-dr rehearse --target local --scenario all` with real terraform (offline
- * provider mirror) and moto_server, run in-process exactly as `npm run rehearse` runs it. The table and deployment
- * scenarios must pass (data equal to the checkpoint, `terraform plan` with no changes), the history scenario says it
- * is not available, and everything is torn down: no scratch folder left, moto stopped.
+ * provider mirror) and moto_server, run in-process exactly as `npm run rehearse` runs it, on ONE apply of the module
+ * (change capture on for the history scenario's table). Every scenario must pass — data equal to the checkpoint,
+ * `terraform plan` with no changes — the table scenario through `recover`, the history scenario through the captured
+ * stream, the seal, a simulated PITR window and a rebuild; and everything is torn down: no scratch folder left, moto
+ * and the rehearsal proxy stopped.
  * Then Ctrl-C during the setup: the CLI in a child process exits 130 and still tears down.
  * Needs terraform + the provider mirror + moto_server; with REQUIRE_INTEGRATION=1 (CI) a missing tool fails the run.
  */
@@ -35,7 +37,7 @@ async function isListening(endpoint: string): Promise<boolean> {
 
 describe.skipIf(skip)("rehearse --target local", () => {
   it(
-    "table and deployment scenarios pass, history is reported unavailable, everything is torn down",
+    "table, deployment and history scenarios pass on one apply, everything is torn down",
     async () => {
       const before = scratchFolders();
       const dir = mkdtempSync(join(tmpdir(), "dds-rehearse-"));
@@ -50,22 +52,37 @@ describe.skipIf(skip)("rehearse --target local", () => {
       expect(report.scenarios.map((s) => [s.scenario, s.status])).toEqual([
         ["table (CollectionsTable)", "pass"],
         ["deployment", "pass"],
-        ["history", "skip"],
+        ["history (GranulesTable)", "pass"],
       ]);
-      for (const s of report.scenarios.slice(0, 2)) {
+      for (const s of report.scenarios) {
         expect(s.rtoSeconds).toBeGreaterThan(0);
         expect(s.steps.every((st) => st.status === "pass")).toBe(true);
         expect(s.steps.at(-1)?.detail).toBe("No changes. Your infrastructure matches the configuration.");
         expect(s.steps.filter((st) => st.name.endsWith("data equals the checkpoint")).length).toBeGreaterThan(0);
       }
-      const table = report.scenarios[0]!;
-      expect(table.steps.map((s) => s.command?.split(" ").slice(0, 2).join(" "))).toContain(
-        "dynamo-dr import-restored-table",
+      const commands = (i: number): (string | undefined)[] =>
+        report.scenarios[i]!.steps.map((s) => s.command?.split(" ").slice(0, 2).join(" "));
+      expect(commands(0)).toEqual(expect.arrayContaining(["dynamo-dr snapshot", "dynamo-dr recover"]));
+      expect(report.scenarios[0]!.steps.find((s) => s.command?.startsWith("dynamo-dr recover"))?.command).toMatch(
+        / --source backup --execute --chdir \S+ --yes$/,
       );
-      expect(report.scenarios[1]!.steps.map((s) => s.command?.split(" ").slice(0, 2).join(" "))).toContain(
-        "dynamo-dr restore-backups",
+      expect(commands(1)).toContain("dynamo-dr restore-backups");
+      expect(commands(2)).toEqual(
+        expect.arrayContaining([
+          "dynamo-dr backup",
+          "dynamo-dr rebuild",
+          "dynamo-dr restore-files",
+          "dynamo-dr import-restored-table",
+        ]),
       );
-      expect(report.scenarios[2]!.steps[0]?.detail).toMatch(/^not available/);
+      const history = report.scenarios[2]!.steps;
+      expect(history.find((s) => s.name.startsWith("capture:"))?.detail).toMatch(
+        /^\d+ stream records from 1 shard\(s\) \(TRIM_HORIZON\) .* to the real capture handler in this process/,
+      );
+      expect(history.find((s) => s.name === "seal the captured hour(s)")?.detail).toMatch(
+        /^sealed \d{4}-\d\d-\d\dT\d\d/,
+      );
+      expect(history.find((s) => s.name.startsWith("simulate:"))?.detail).toMatch(/after the checkpoint/);
       // Torn down: the scratch folder is gone, moto no longer answers, this process's AWS settings are back.
       expect(report.teardown.map((s) => [s.name, s.status])).toEqual([
         ["remove the scratch folder", "pass"],
