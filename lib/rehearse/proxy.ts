@@ -8,13 +8,16 @@
  *   the module's definitions here: the project's own tests validate them.
  * - Step Functions `ListStateMachineVersions` (the provider lists versions when it reads a state machine): an empty
  *   list, which is true for this module's machines (they never publish versions).
+ * - S3 bucket policies: kept, not enforced (lib/rehearse/proxy-policy.ts says why).
  * - Lambda event source mappings: kept in memory, never invoked (lib/rehearse/proxy-esm.ts says why).
  * - DynamoDB `DescribeContinuousBackups`: moto's restorable window never moves. {@link RehearsalProxy.setPitrWindow}
  *   sets a table's window, to simulate "the moment asked is older than the PITR window".
  */
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { appendFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { EventSourceMappings, type EsmAnswer } from "./proxy-esm";
+import { BucketPolicies } from "./proxy-policy";
 
 const AMZ_JSON = "application/x-amz-json-1.0";
 
@@ -93,11 +96,20 @@ export async function startRehearsalProxy(upstreamEndpoint: string): Promise<Reh
   const upstream = new URL(upstreamEndpoint);
   const windows = new Map<string, PitrWindow>();
   const mappings = new EventSourceMappings();
+  const policies = new BucketPolicies();
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readBody(req);
     const target = req.headers["x-amz-target"];
     const esm = mappings.handle(req, body);
     if (esm !== undefined) return answerEsm(res, esm);
+    const policy = policies.handle(req, body);
+    if (policy !== undefined) {
+      res.writeHead(policy.status, {
+        ...(policy.contentType === undefined ? {} : { "content-type": policy.contentType }),
+        "content-length": String(Buffer.byteLength(policy.body ?? "")),
+      });
+      return void res.end(policy.body ?? "");
+    }
     if (target === "AWSStepFunctions.ValidateStateMachineDefinition")
       return answer(res, { result: "OK", diagnostics: [] });
     if (target === "AWSStepFunctions.ListStateMachineVersions") return answer(res, { stateMachineVersions: [] });
@@ -108,7 +120,16 @@ export async function startRehearsalProxy(upstreamEndpoint: string): Promise<Reh
     }
     forward(upstream, req, body, res);
   };
+  const logFile = process.env.REHEARSAL_PROXY_LOG;
   const server: Server = createServer((req, res) => {
+    if (logFile !== undefined && logFile !== "") {
+      res.on("finish", () =>
+        appendFileSync(
+          logFile,
+          `${req.method} ${req.headers.host} ${req.url} ${String(req.headers["x-amz-target"] ?? "")} -> ${res.statusCode}\n`,
+        ),
+      );
+    }
     handle(req, res).catch((err: Error) => {
       if (!res.headersSent) res.writeHead(500, { "content-type": "text/plain" });
       res.end(`rehearsal proxy: ${err.message}`);

@@ -103,7 +103,7 @@ async function teardown(res: Resources, log: StepLog): Promise<void> {
   res.restoreEnv = undefined;
 }
 
-async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
+export async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
   await log.step(
     `write ${ITEMS_PER_TABLE} Cumulus-shaped items into every table`,
     { fix: "moto refused a write: read the error" },
@@ -119,7 +119,7 @@ async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
 }
 
 /** The tables the scenarios use. */
-interface Tables {
+export interface Tables {
   readonly table: string;
   readonly historyTable: string;
 }
@@ -193,7 +193,7 @@ async function runScenario(s: Scenario, ctx: ScenarioContext, tables: Tables): P
 /** The history scenario's table. */
 export const PREFERRED_HISTORY_TABLE = "GranulesTable";
 
-function chooseTables(input: LocalRehearsalInput): Tables {
+export function chooseTables(input: Pick<LocalRehearsalInput, "catalog" | "table" | "historyTable">): Tables {
   const pitr = input.catalog.tables.filter((t) => t.pointInTimeByDefault === true).map((t) => t.name);
   const table = input.table ?? pitr[0] ?? (input.catalog.tables[0]?.name as string);
   const others = [PREFERRED_HISTORY_TABLE, ...pitr, ...input.catalog.tables.map((t) => t.name)].filter(
@@ -202,22 +202,33 @@ function chooseTables(input: LocalRehearsalInput): Tables {
   return { table, historyTable: input.historyTable ?? others[0] ?? table };
 }
 
-/** Runs the local rehearsal; never leaves moto running or the scratch folder behind. */
-export async function rehearseLocal(input: LocalRehearsalInput): Promise<RehearsalReport> {
+/** How one target sets the rehearsal up and tears it down (teardown runs after a failure and on Ctrl-C too). */
+export interface RehearsalTarget {
+  readonly target: RehearsalReport["target"];
+  setup(tables: Tables, log: StepLog): Promise<ScenarioContext>;
+  teardown(log: StepLog): Promise<void>;
+}
+
+type RunInput = Pick<
+  LocalRehearsalInput,
+  "scenarios" | "progress" | "onInterrupted" | "catalog" | "table" | "historyTable"
+>;
+
+/** Sets up, runs each scenario (stopping at the first that fails), tears down — also on Ctrl-C — and reports. */
+export async function runRehearsal(input: RunInput, t: RehearsalTarget): Promise<RehearsalReport> {
   const startedAt = new Date().toISOString();
   const setupLog = new StepLog(input.progress);
   const teardownLog = new StepLog(input.progress);
-  const res: Resources = {};
   const onSigint = (): void => {
     input.progress.write("\ninterrupted: tearing the rehearsal down…\n");
     // Ctrl-C reaches terraform and synth too (same process group): let them stop before their folder is removed.
-    setTimeout(() => void teardown(res, teardownLog).finally(() => input.onInterrupted()), CHILD_STOP_GRACE_MS);
+    setTimeout(() => void t.teardown(teardownLog).finally(() => input.onInterrupted()), CHILD_STOP_GRACE_MS);
   };
   process.once("SIGINT", onSigint);
   const scenarios: ScenarioReport[] = [];
   const tables = chooseTables(input);
   try {
-    const ctx = await setup(input, tables, res, setupLog);
+    const ctx = await t.setup(tables, setupLog);
     for (const s of input.scenarios) {
       const r = await runScenario(s, ctx, tables);
       scenarios.push(r);
@@ -226,18 +237,15 @@ export async function rehearseLocal(input: LocalRehearsalInput): Promise<Rehears
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
   } finally {
-    await teardown(res, teardownLog);
+    await t.teardown(teardownLog);
     process.removeListener("SIGINT", onSigint);
   }
-  const setupOk = setupLog.steps.every((s) => s.status !== "fail");
+  const ok = (steps: readonly { status: string }[]): boolean => steps.every((s) => s.status !== "fail");
   const passed =
-    setupOk &&
-    scenarios.length > 0 &&
-    scenarios.every((s) => s.status !== "fail") &&
-    teardownLog.steps.every((s) => s.status !== "fail");
+    ok(setupLog.steps) && scenarios.length > 0 && scenarios.every((s) => s.status !== "fail") && ok(teardownLog.steps);
   return {
     command: "rehearse",
-    target: "local",
+    target: t.target,
     startedAt,
     finishedAt: new Date().toISOString(),
     passed,
@@ -245,4 +253,14 @@ export async function rehearseLocal(input: LocalRehearsalInput): Promise<Rehears
     scenarios,
     teardown: teardownLog.steps,
   };
+}
+
+/** Runs the local rehearsal; never leaves moto running or the scratch folder behind. */
+export async function rehearseLocal(input: LocalRehearsalInput): Promise<RehearsalReport> {
+  const res: Resources = {};
+  return runRehearsal(input, {
+    target: "local",
+    setup: (tables, log) => setup(input, tables, res, log),
+    teardown: (log) => teardown(res, log),
+  });
 }

@@ -98,6 +98,28 @@ function overrideHcl(catalog: TableCatalog, captureTable: string | undefined): s
   ].join("\n");
 }
 
+/** The example's loopback provider file, replaced for --target aws. */
+const LOCAL_PROVIDER_FILE = "provider-local.tf";
+
+/**
+ * --target aws: the AWS provider with the SDK's default chain (profile, region, credentials from the environment),
+ * path-style S3 only when AWS_ENDPOINT_URL names a custom endpoint (as the project's own S3 client does).
+ */
+function useAccountProvider(root: string, env: NodeJS.ProcessEnv): void {
+  rmSync(join(root, LOCAL_PROVIDER_FILE), { force: true });
+  const custom = (env.AWS_ENDPOINT_URL ?? "") !== "";
+  writeFileSync(
+    join(root, "provider_rehearsal.tf"),
+    [
+      "# Rehearsal in an AWS account: the AWS SDK's default chain (AWS_PROFILE, AWS_REGION, credentials).",
+      'provider "aws" {',
+      ...(custom ? ["  s3_use_path_style = true # AWS_ENDPOINT_URL names a custom endpoint"] : []),
+      "}",
+      "",
+    ].join("\n"),
+  );
+}
+
 /** A new scratch folder for one rehearsal (the caller removes it, also on Ctrl-C). */
 export function createScratchFolder(): string {
   return mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
@@ -112,6 +134,8 @@ export async function createWorkspace(
   log: NodeJS.WritableStream,
   /** Turn change capture on for this catalog table. @default - capture off */
   captureTable?: string,
+  /** "account": the AWS provider takes the SDK's default chain instead of the loopback test bed. @default "local" */
+  provider: "local" | "account" = "local",
 ): Promise<RehearsalWorkspace> {
   if (findTerraform(env) === undefined) {
     throw new ToolMissingError(
@@ -123,6 +147,7 @@ export async function createWorkspace(
     const root = join(base, REHEARSAL_EXAMPLE);
     cpSync(join(PROJECT_ROOT, REHEARSAL_EXAMPLE), root, { recursive: true });
     writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog, captureTable));
+    if (provider === "account") useAccountProvider(root, env);
     writeFileSync(join(root, "rehearsal.auto.tfvars.json"), `${JSON.stringify({ prefix }, null, 2)}\n`);
     const rc = join(base, "empty.tfrc");
     writeFileSync(rc, "");

@@ -17,12 +17,13 @@ import {
   type CommandSpec,
   type ParsedValues,
 } from "../../lib/cli/command";
-import { PreconditionError, UsageError, VerificationError } from "../../lib/errors";
+import { UsageError, VerificationError } from "../../lib/errors";
 import { EXIT_INTERRUPTED } from "../../lib/cli/interrupt";
 import { confirm } from "../../lib/cli/prompt";
 import { projectCatalog } from "../../lib/cli/dr-options";
 import { checkAwsPrefix, checkNothingWithPrefix, costLine } from "../../lib/rehearse/aws-guards";
 import { renderReport, type RehearsalReport } from "../../lib/rehearse/report";
+import { rehearseInAccount } from "../../lib/rehearse/account";
 import { rehearseLocal, SCENARIOS, type Scenario } from "../../lib/rehearse/run";
 import type { DrCall } from "../../lib/rehearse/scenarios";
 import { checkWritableFile, withFileErrors } from "../../lib/writable";
@@ -99,14 +100,20 @@ async function writeReport(path: string, text: string): Promise<void> {
   });
 }
 
-/** --target aws: every guard, before anything is created. Running the scenarios in AWS is not in this version. */
+/** --target aws: every guard before anything is created, then the scenarios in the account, torn down at the end. */
 async function rehearseAws(
   opts: RehearseOptions,
-  ctx: Pick<CommandContext, "env" | "stderr" | "stdin">,
-): Promise<never> {
+  ctx: Pick<CommandContext, "env" | "stderr" | "stdin" | "cwd">,
+  commands: readonly CommandSpec<never>[],
+): Promise<RehearsalReport> {
   const catalog = projectCatalog(ctx.env);
   ctx.stderr.write(`${costLine(catalog)}\n`);
   const prefix = checkAwsPrefix(opts.prefix, catalog);
+  if (opts.scenario === "history") {
+    throw new UsageError(
+      "--scenario history is not available with --target aws in this version; rehearse it with --target local, or choose table, deployment or all (all skips history in AWS)",
+    );
+  }
   await checkNothingWithPrefix(dynamoClient(), s3Client(), prefix);
   await confirm(
     `Rehearse in the AWS account of your current credentials with tables and buckets named ${prefix}-*? Proceed?`,
@@ -116,28 +123,24 @@ async function rehearseAws(
       output: ctx.stderr,
     },
   );
-  throw new PreconditionError(
-    "the guards passed, but running the scenarios in AWS is not part of this version: nothing was created. Run --target local (the same scenarios against a local moto), and schedule restore testing in AWS with the module's enable_restore_testing.",
-  );
-}
-
-export async function rehearse(
-  opts: RehearseOptions,
-  ctx: Pick<CommandContext, "env" | "stderr" | "stdin" | "cwd">,
-  commands: readonly CommandSpec<never>[],
-): Promise<RehearsalReport> {
-  const reportPath = await checkReport(opts.report, opts.force === true);
-  if ((opts.target ?? "local") === "aws") return rehearseAws(opts, ctx);
-  if (opts.prefix !== undefined)
-    throw new UsageError("--prefix applies to --target aws only; --target local uses its own prefix (rehearsal)");
-  const report = await rehearseLocal({
+  return rehearseInAccount({
     scenarios: scenarioList(opts.scenario),
-    catalog: projectCatalog(ctx.env),
+    catalog,
+    prefix,
     env: ctx.env,
     progress: ctx.stderr,
     dr: (argv, env) => runDr(commands, argv, env, ctx.cwd),
     onInterrupted: () => process.exit(EXIT_INTERRUPTED),
   });
+}
+
+/** The report: written to --report, and a failure turned into the command's error (exit 6). */
+async function finish(
+  report: RehearsalReport,
+  opts: RehearseOptions,
+  reportPath: string | undefined,
+  ctx: Pick<CommandContext, "stderr">,
+) {
   const text = opts.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report);
   if (reportPath !== undefined) await writeReport(reportPath, text);
   if (!report.passed) {
@@ -150,6 +153,26 @@ export async function rehearse(
     );
   }
   return report;
+}
+
+export async function rehearse(
+  opts: RehearseOptions,
+  ctx: Pick<CommandContext, "env" | "stderr" | "stdin" | "cwd">,
+  commands: readonly CommandSpec<never>[],
+): Promise<RehearsalReport> {
+  const reportPath = await checkReport(opts.report, opts.force === true);
+  if ((opts.target ?? "local") === "aws") return finish(await rehearseAws(opts, ctx, commands), opts, reportPath, ctx);
+  if (opts.prefix !== undefined)
+    throw new UsageError("--prefix applies to --target aws only; --target local uses its own prefix (rehearsal)");
+  const report = await rehearseLocal({
+    scenarios: scenarioList(opts.scenario),
+    catalog: projectCatalog(ctx.env),
+    env: ctx.env,
+    progress: ctx.stderr,
+    dr: (argv, env) => runDr(commands, argv, env, ctx.cwd),
+    onInterrupted: () => process.exit(EXIT_INTERRUPTED),
+  });
+  return finish(report, opts, reportPath, ctx);
 }
 
 export function rehearseOptionsFromFlags(values: ParsedValues): RehearseOptions {
