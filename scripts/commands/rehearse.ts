@@ -2,7 +2,8 @@
  * rehearse: the whole disaster-recovery story, run. --target local (the default) needs only this project, terraform and
  * moto_server: it applies the module to a local moto on loopback, writes data, breaks it, and restores it with the
  * project's own commands exactly as a user would, then checks the data and `terraform plan`, and tears everything down.
- * --target aws: the guards (a dedicated rehearsal- prefix, nothing with it in the account, cost first, confirmation).
+ * --target aws: the guards (a dedicated rehearsal- prefix, nothing with it in the account, cost first, confirmation),
+ * then the table and deployment scenarios in the account, and every <prefix>-* table deleted at the end.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -194,17 +195,21 @@ export const rehearseCommand = (commands: () => readonly CommandSpec<never>[]): 
   usage:
     "[--scenario table|deployment|history|all] [--target local|aws] [--report <file> [--force]] [--prefix rehearsal-<name>] [--yes] [--json]",
   details: [
-    "--target local (default) needs terraform and moto_server, no AWS account: it starts moto on a free loopback port,",
-    "synthesizes and applies the module in a scratch folder, writes Cumulus-shaped items into every table, then runs:",
-    "  table       one table corrupted (bad writes, deletes), restored from its checkpoint into a new table,",
-    "              imported with import-restored-table --execute;",
+    "--target local (default) needs terraform and moto_server, no AWS account: it starts moto on a free loopback port",
+    "(behind a small loopback proxy for the calls moto lacks), synthesizes and applies the module once in a scratch",
+    "folder (change capture on for the history scenario's table), writes Cumulus-shaped items into every table, then:",
+    "  table       one table corrupted (bad writes, deletes) after a `snapshot` checkpoint; `recover --source backup",
+    "              --execute` restores the checkpoint into a new table and imports it;",
     "  deployment  every table deleted, restore-backups --execute, apply;",
-    "  history     not rehearsed in this version (reported as skipped);",
+    "  history     a base export, changes, a checkpoint, bad changes; the stream delivered to the capture handler in",
+    "              process (moto never invokes Lambda), the hours sealed, PITR's window simulated to start after the",
+    "              checkpoint; rebuild --at the checkpoint, restore-files --via import-table, import-restored-table;",
     'and checks that the data equals the checkpoint and that `terraform plan` says "No changes". Everything is torn',
     "down at the end, also on failure and on Ctrl-C. The report lists every step, its time, the RTO of each scenario",
     "and what to fix when a step fails.",
     "--target aws: prints the estimated cost, then refuses unless --prefix starts with rehearsal- and nothing with that",
-    "prefix exists; asks for confirmation (or --yes). Running the scenarios in AWS is not in this version.",
+    "prefix exists; asks for confirmation (or --yes); then runs table and deployment in the account of the AWS SDK's",
+    "default chain and deletes every <prefix>-* table and its backups at the end (history: not in AWS in this version).",
     "",
     "Exit codes: 0 passed, 2 bad flags, 3 precondition, 5 terraform or moto_server missing, 6 the rehearsal failed,",
     "10 not confirmed.",
