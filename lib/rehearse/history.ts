@@ -1,8 +1,8 @@
 /**
  * The history scenario: change capture on for one table (module input change_capture_tables), a base full export in
  * the backup bucket, changes, a checkpoint, more (bad) changes; the stream captured and the hours sealed; then the
- * table rebuilt as of the checkpoint from the history — a moment PITR cannot serve (its window is simulated locally)
- * — loaded into a new table, imported into Terraform, and checked: the data equals the checkpoint and
+ * table rebuilt as of the checkpoint from the history by `recover --source history` — a moment PITR cannot serve (its
+ * window is simulated locally) — loaded into a new table, imported into Terraform, and checked: the data equals the checkpoint and
  * `terraform plan` says "No changes".
  */
 import { DeleteItemCommand, DescribeContinuousBackupsCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
@@ -13,8 +13,7 @@ import { DEFAULT_SEAL_GRACE_MINUTES } from "../capture/config";
 import { hourEndMs, hourIdOf } from "../capture/layout";
 import { runSeal } from "../capture/seal-run";
 import type { TableSpec } from "../catalog";
-import { defaultRestoredName, utcStamp } from "../dr/names";
-import { tableAddress } from "../addresses";
+import { utcStamp } from "../dr/names";
 import { cumulusItem, snapshotTable } from "./data";
 import { StepLog, type ScenarioReport } from "./report";
 import {
@@ -30,12 +29,6 @@ import {
   type ScenarioContext,
 } from "./scenarios";
 import { pumpStream } from "./stream-pump";
-
-/**
- * How the rebuilt table is loaded. "rebuild": `rebuild --out s3://…` then `restore-files --via import-table` then
- * `import-restored-table --execute`; "recover": `recover --source history --bucket … --execute` (one command).
- */
-const LOAD_VIA: "rebuild" | "recover" = "rebuild";
 
 /** Changes before the checkpoint: updates, new items and deletes. */
 export const HISTORY_UPDATES = 6;
@@ -207,45 +200,9 @@ async function beyondPitr(ctx: ScenarioContext, log: StepLog, source: string, at
   );
 }
 
-/** `rebuild --out s3://…`, `restore-files --via import-table`, `import-restored-table --execute`. */
-async function rebuildAndLoad(ctx: ScenarioContext, log: StepLog, table: string, at: Date, bucket: string) {
-  const target = defaultRestoredName(physicalName(ctx, table), new Date());
-  const out = `s3://${bucket}/rehearsal/rebuilt/${table}-${utcStamp(new Date())}`;
-  const rebuildArgv = ["rebuild", "--bucket", bucket, "--table", table, "--at", at.toISOString(), "--out", out];
-  await log.step(
-    "rebuild the table as of the checkpoint from the history",
-    {
-      command: cmd(rebuildArgv),
-      fix: "rebuild refused: read its error (a gap in the history names the times it can rebuild)",
-    },
-    async () => {
-      await ctx.dr([...rebuildArgv, "--quiet"]);
-      return `rebuilt export in ${out}`;
-    },
-  );
-  const restoreArgv = ["restore-files", out, "--table", target, "--via", "import-table", "--yes"];
-  await log.step(
-    "load the rebuilt export into a new table",
-    { command: cmd(restoreArgv), fix: "ImportTable failed: read its error; nothing was imported into Terraform yet" },
-    async () => {
-      await ctx.dr(restoreArgv);
-      return `loaded into ${target}`;
-    },
-  );
-  const importArgv = ["import-restored-table", "--table", table, "--restored-name", target];
-  const full = [...importArgv, "--chdir", ctx.ws.root, "--execute", "--yes"];
-  const planFile = await log.step(
-    "make Terraform manage the rebuilt table",
-    { command: cmd(full), fix: "the import stopped: read its safety message; the state backup it names undoes it" },
-    async () => ((await ctx.dr(full)).json.execution as { planFile: string }).planFile,
-    (p) => `${tableAddress(table)} → ${target}; checked plan ${p}`,
-  );
-  return { target, planFile };
-}
-
+/** `recover --source history --bucket … --execute`: the rebuild into the bucket, ImportTable, the Terraform import. */
 async function loadFromHistory(ctx: ScenarioContext, log: StepLog, table: string, at: Date, bucket: string) {
-  if (LOAD_VIA === "recover") return recoverTable(ctx, log, table, at, ["--source", "history", "--bucket", bucket]);
-  return rebuildAndLoad(ctx, log, table, at, bucket);
+  return recoverTable(ctx, log, table, at, ["--source", "history", "--bucket", bucket]);
 }
 
 const HISTORY_NOTE_LOCAL =

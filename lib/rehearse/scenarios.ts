@@ -217,10 +217,16 @@ export async function recoverTable(
       fix: "recover stopped: read its error; a restored table stays (nothing is deleted), the state backup it names undoes the Terraform change",
     },
     async () => {
-      const json = (await ctx.dr(full)).json as { targetName: string; execution: { planFile: string } };
-      return { target: json.targetName, planFile: json.execution.planFile };
+      const json = (await ctx.dr(full)).json as {
+        targetName: string;
+        execution: { planFile: string };
+        candidates: { kind: string; usable: boolean; says: string }[];
+      };
+      const pitr = json.candidates.find((c) => c.kind === "pitr");
+      return { target: json.targetName, planFile: json.execution.planFile, pitr };
     },
-    (r) => `${tableAddress(table)} → ${r.target}; checked plan ${r.planFile}`,
+    (r) =>
+      `${tableAddress(table)} → ${r.target}; checked plan ${r.planFile}${r.pitr === undefined ? "" : `; PITR ${r.pitr.usable ? "could" : "could not"}: ${r.pitr.says}`}`,
   );
 }
 

@@ -203,7 +203,7 @@ export const rehearseCommand = (commands: () => readonly CommandSpec<never>[]): 
     "  deployment  every table deleted, restore-backups --execute, apply;",
     "  history     a base export, changes, a checkpoint, bad changes; the stream delivered to the capture handler in",
     "              process (moto never invokes Lambda), the hours sealed, PITR's window simulated to start after the",
-    "              checkpoint; rebuild --at the checkpoint, restore-files --via import-table, import-restored-table;",
+    "              checkpoint; recover --source history --bucket <backup bucket> --execute rebuilds and imports it;",
     'and checks that the data equals the checkpoint and that `terraform plan` says "No changes". Everything is torn',
     "down at the end, also on failure and on Ctrl-C. The report lists every step, its time, the RTO of each scenario",
     "and what to fix when a step fails.",
