@@ -5,6 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { ToolMissingError } from "../errors";
+import { startRehearsalProxy, type PitrWindow } from "./proxy";
 
 export const MOTO_BINARY = "moto_server";
 const MOTO_START_TIMEOUT_MS = 30_000;
@@ -25,8 +26,10 @@ export async function freeLoopbackPort(): Promise<number> {
 }
 
 export interface LocalAws {
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`: the rehearsal proxy in front of moto (lib/rehearse/proxy.ts). */
   readonly endpoint: string;
+  /** Simulates a table's PITR restorable window (DescribeContinuousBackups answers with it). */
+  setPitrWindow(table: string, window: PitrWindow): void;
   stop(): Promise<void>;
 }
 
@@ -53,7 +56,7 @@ async function waitUntilUp(child: ChildProcess, endpoint: string, stderr: () => 
   }
 }
 
-/** Starts moto_server on 127.0.0.1:<free port>. */
+/** Starts moto_server on 127.0.0.1:<free port>, and the rehearsal proxy in front of it. */
 export async function startLocalAws(env: NodeJS.ProcessEnv): Promise<LocalAws> {
   if (!hasMoto(env)) {
     throw new ToolMissingError(
@@ -71,14 +74,23 @@ export async function startLocalAws(env: NodeJS.ProcessEnv): Promise<LocalAws> {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   await waitUntilUp(child, endpoint, () => stderr);
+  const stopMoto = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, MOTO_STOP_GRACE_MS))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  };
+  const started = await startRehearsalProxy(endpoint).catch(async (err: unknown) => {
+    await stopMoto();
+    throw err;
+  });
   return {
-    endpoint,
+    endpoint: started.endpoint,
+    setPitrWindow: (table, w) => started.setPitrWindow(table, w),
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once("exit", r));
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, MOTO_STOP_GRACE_MS))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+      await started.stop();
+      await stopMoto();
     },
   };
 }

@@ -4,20 +4,16 @@
  * down at the end — also when a step fails and on Ctrl-C.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import { S3Client } from "@aws-sdk/client-s3";
 import { rmSync } from "node:fs";
 import { resetClients } from "../aws";
 import type { TableCatalog } from "../catalog";
 import { ITEMS_PER_TABLE, cumulusItem, writeItems } from "./data";
 import { localAwsEnv, startLocalAws, type LocalAws } from "./moto";
 import { StepFailed, StepLog, type RehearsalReport, type ScenarioReport } from "./report";
-import {
-  deploymentScenario,
-  historyScenario,
-  physicalName,
-  tableScenario,
-  type ScenarioContext,
-  type DrCall,
-} from "./scenarios";
+import { historyScenario } from "./history";
+import { deploymentScenario, physicalName, tableScenario, type ScenarioContext, type DrCall } from "./scenarios";
 import { createScratchFolder, createWorkspace, type RehearsalWorkspace } from "./workspace";
 
 export const SCENARIOS = ["table", "deployment", "history"] as const;
@@ -38,6 +34,8 @@ export interface LocalRehearsalInput {
   onInterrupted(): void;
   /** The table the table scenario corrupts. @default the first table with PITR by default */
   readonly table?: string;
+  /** The table the history scenario captures. @default GranulesTable, else another table with PITR by default */
+  readonly historyTable?: string;
 }
 
 /** AWS settings in this process while the rehearsal runs (the commands run in-process and read them). */
@@ -68,12 +66,18 @@ interface Resources {
   aws?: LocalAws;
   ws?: RehearsalWorkspace;
   ddb?: DynamoDBClient;
+  streams?: DynamoDBStreamsClient;
+  s3?: S3Client;
   restoreEnv?: () => void;
 }
 
 async function teardown(res: Resources, log: StepLog): Promise<void> {
   res.ddb?.destroy();
+  res.streams?.destroy();
+  res.s3?.destroy();
   res.ddb = undefined;
+  res.streams = undefined;
+  res.s3 = undefined;
   const scratch = res.scratch;
   res.ws = undefined;
   res.scratch = undefined;
@@ -99,7 +103,7 @@ async function teardown(res: Resources, log: StepLog): Promise<void> {
   res.restoreEnv = undefined;
 }
 
-async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
+export async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
   await log.step(
     `write ${ITEMS_PER_TABLE} Cumulus-shaped items into every table`,
     { fix: "moto refused a write: read the error" },
@@ -114,7 +118,25 @@ async function writeDataSet(ctx: ScenarioContext, log: StepLog): Promise<void> {
   );
 }
 
-async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): Promise<ScenarioContext> {
+/** The tables the scenarios use. */
+export interface Tables {
+  readonly table: string;
+  readonly historyTable: string;
+}
+
+const LOCAL_CREDENTIALS = { accessKeyId: "testing", secretAccessKey: "testing" };
+const LOCAL_REGION = "us-east-1";
+
+/** The AWS clients the scenarios use directly (writes, scans, the stream, the bucket), on the local endpoint. */
+function localClients(endpoint: string, res: Resources) {
+  const config = { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, maxAttempts: 3 };
+  res.ddb = new DynamoDBClient(config);
+  res.streams = new DynamoDBStreamsClient(config);
+  res.s3 = new S3Client({ ...config, forcePathStyle: true });
+  return { ddb: res.ddb, streams: res.streams, s3: res.s3 };
+}
+
+async function setup(input: LocalRehearsalInput, tables: Tables, res: Resources, log: StepLog) {
   const aws = await log.step(
     "start moto_server on a free loopback port",
     { fix: "install moto: pip install 'moto[server]'" },
@@ -125,92 +147,105 @@ async function setup(input: LocalRehearsalInput, res: Resources, log: StepLog): 
   res.restoreEnv = useLocalAws(aws.endpoint);
   const env: NodeJS.ProcessEnv = { ...input.env, ...localAwsEnv(aws.endpoint) };
   delete env.AWS_PROFILE;
+  const capture = input.scenarios.includes("history") ? tables.historyTable : undefined;
   const ws = await log.step(
-    "synthesize the module and terraform init a scratch root",
+    `synthesize the module and terraform init a scratch root${capture === undefined ? "" : ` (change capture on for ${capture})`}`,
     {
       command: "tsx main.ts; terraform init",
       fix: "read the error: synth or terraform init failed (terraform init needs the hashicorp/aws provider: a mirror in $TF_PLUGIN_DIR, or the registry)",
     },
     () => {
       res.scratch = createScratchFolder();
-      return createWorkspace(res.scratch, LOCAL_PREFIX, input.catalog, env, log.sink);
+      return createWorkspace(res.scratch, LOCAL_PREFIX, input.catalog, env, log.sink, capture);
     },
     (w) => w.root,
   );
   res.ws = ws;
   await log.step(
-    "terraform apply the module (optional pipeline features off)",
+    "terraform apply the module (backup plan and restore drill off)",
     { command: "terraform apply -auto-approve", fix: "read terraform's error" },
     async () => {
       const r = await ws.terraform.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
       return r.stdout.split("\n").find((l) => l.startsWith("Apply complete")) ?? "";
     },
   );
-  const ddb = new DynamoDBClient({
-    endpoint: aws.endpoint,
-    region: "us-east-1",
-    credentials: { accessKeyId: "testing", secretAccessKey: "testing" },
-    maxAttempts: 3,
-  });
-  res.ddb = ddb;
   const ctx: ScenarioContext = {
-    ddb,
+    ...localClients(aws.endpoint, res),
     ws,
     catalog: input.catalog,
     prefix: LOCAL_PREFIX,
     overrides: {},
     dr: (argv) => input.dr(argv, ws.env),
     progress: input.progress,
+    region: LOCAL_REGION,
+    simulatePitrWindow: (table, w) => aws.setPitrWindow(table, w),
   };
   await writeDataSet(ctx, log);
   return ctx;
 }
 
-async function runScenario(s: Scenario, ctx: ScenarioContext, table: string): Promise<ScenarioReport> {
-  if (s === "table") return tableScenario(ctx, table);
+async function runScenario(s: Scenario, ctx: ScenarioContext, tables: Tables): Promise<ScenarioReport> {
+  if (s === "table") return tableScenario(ctx, tables.table);
   if (s === "deployment") return deploymentScenario(ctx);
-  return historyScenario(ctx);
+  return historyScenario(ctx, tables.historyTable);
 }
 
-/** Runs the local rehearsal; never leaves moto running or the scratch folder behind. */
-export async function rehearseLocal(input: LocalRehearsalInput): Promise<RehearsalReport> {
+/** The history scenario's table. */
+export const PREFERRED_HISTORY_TABLE = "GranulesTable";
+
+export function chooseTables(input: Pick<LocalRehearsalInput, "catalog" | "table" | "historyTable">): Tables {
+  const pitr = input.catalog.tables.filter((t) => t.pointInTimeByDefault === true).map((t) => t.name);
+  const table = input.table ?? pitr[0] ?? (input.catalog.tables[0]?.name as string);
+  const others = [PREFERRED_HISTORY_TABLE, ...pitr, ...input.catalog.tables.map((t) => t.name)].filter(
+    (n) => n !== table && input.catalog.tables.some((t) => t.name === n),
+  );
+  return { table, historyTable: input.historyTable ?? others[0] ?? table };
+}
+
+/** How one target sets the rehearsal up and tears it down (teardown runs after a failure and on Ctrl-C too). */
+export interface RehearsalTarget {
+  readonly target: RehearsalReport["target"];
+  setup(tables: Tables, log: StepLog): Promise<ScenarioContext>;
+  teardown(log: StepLog): Promise<void>;
+}
+
+type RunInput = Pick<
+  LocalRehearsalInput,
+  "scenarios" | "progress" | "onInterrupted" | "catalog" | "table" | "historyTable"
+>;
+
+/** Sets up, runs each scenario (stopping at the first that fails), tears down — also on Ctrl-C — and reports. */
+export async function runRehearsal(input: RunInput, t: RehearsalTarget): Promise<RehearsalReport> {
   const startedAt = new Date().toISOString();
   const setupLog = new StepLog(input.progress);
   const teardownLog = new StepLog(input.progress);
-  const res: Resources = {};
   const onSigint = (): void => {
     input.progress.write("\ninterrupted: tearing the rehearsal down…\n");
     // Ctrl-C reaches terraform and synth too (same process group): let them stop before their folder is removed.
-    setTimeout(() => void teardown(res, teardownLog).finally(() => input.onInterrupted()), CHILD_STOP_GRACE_MS);
+    setTimeout(() => void t.teardown(teardownLog).finally(() => input.onInterrupted()), CHILD_STOP_GRACE_MS);
   };
   process.once("SIGINT", onSigint);
   const scenarios: ScenarioReport[] = [];
-  const table =
-    input.table ??
-    input.catalog.tables.find((t) => t.pointInTimeByDefault === true)?.name ??
-    (input.catalog.tables[0]?.name as string);
+  const tables = chooseTables(input);
   try {
-    const ctx = await setup(input, res, setupLog);
+    const ctx = await t.setup(tables, setupLog);
     for (const s of input.scenarios) {
-      const r = await runScenario(s, ctx, table);
+      const r = await runScenario(s, ctx, tables);
       scenarios.push(r);
       if (r.status === "fail") break; // later scenarios start from the state this one left
     }
   } catch (err) {
     if (!(err instanceof StepFailed)) throw err;
   } finally {
-    await teardown(res, teardownLog);
+    await t.teardown(teardownLog);
     process.removeListener("SIGINT", onSigint);
   }
-  const setupOk = setupLog.steps.every((s) => s.status !== "fail");
+  const ok = (steps: readonly { status: string }[]): boolean => steps.every((s) => s.status !== "fail");
   const passed =
-    setupOk &&
-    scenarios.length > 0 &&
-    scenarios.every((s) => s.status !== "fail") &&
-    teardownLog.steps.every((s) => s.status !== "fail");
+    ok(setupLog.steps) && scenarios.length > 0 && scenarios.every((s) => s.status !== "fail") && ok(teardownLog.steps);
   return {
     command: "rehearse",
-    target: "local",
+    target: t.target,
     startedAt,
     finishedAt: new Date().toISOString(),
     passed,
@@ -218,4 +253,14 @@ export async function rehearseLocal(input: LocalRehearsalInput): Promise<Rehears
     scenarios,
     teardown: teardownLog.steps,
   };
+}
+
+/** Runs the local rehearsal; never leaves moto running or the scratch folder behind. */
+export async function rehearseLocal(input: LocalRehearsalInput): Promise<RehearsalReport> {
+  const res: Resources = {};
+  return runRehearsal(input, {
+    target: "local",
+    setup: (tables, log) => setup(input, tables, res, log),
+    teardown: (log) => teardown(res, log),
+  });
 }

@@ -12,10 +12,10 @@ import {
   waitUntilTableNotExists,
   type DynamoDBClient,
 } from "@aws-sdk/client-dynamodb";
-import { join } from "node:path";
+import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { tableAddress } from "../addresses";
 import { physicalTableName, type TableCatalog, type TableSpec } from "../catalog";
-import { utcStamp } from "../dr/names";
 import { shJoin } from "../dr/shell";
 import { compareSnapshots, cumulusItem, snapshotTable, type Item } from "./data";
 import type { ScenarioReport } from "./report";
@@ -39,22 +39,31 @@ export interface ScenarioContext {
   dr(argv: readonly string[]): Promise<DrCall>;
   readonly progress: NodeJS.WritableStream;
   readonly clock?: () => number;
+  /** Simulates a table's PITR restorable window (local target only: the rehearsal proxy in front of moto). */
+  readonly simulatePitrWindow?: (table: string, window: { earliest: Date; latest: Date }) => void;
+  /** Clients of the account rehearsed in (the history scenario reads the stream and writes the bucket). */
+  readonly streams?: DynamoDBStreamsClient;
+  readonly s3?: S3Client;
+  readonly region: string;
 }
 
 /** Bad writes and deletes the table scenario makes. */
 export const CORRUPT_WRITES = 5;
 export const CORRUPT_DELETES = 4;
 const TABLE_WAIT = { minDelay: 1, maxDelay: 2, maxWaitTime: 120 } as const;
+/** The checkpoint is taken this long after the backup, so that the backup is strictly before it. */
+const CHECKPOINT_SETTLE_MS = 1_100;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function physicalName(ctx: ScenarioContext, table: string): string {
   return ctx.overrides[table] ?? physicalTableName(ctx.prefix, table);
 }
 
-const cmd = (argv: readonly string[]): string => shJoin(["dynamo-dr", ...argv]);
+export const cmd = (argv: readonly string[]): string => shJoin(["dynamo-dr", ...argv]);
 const seconds = (ms: number): number => Math.round(ms / 100) / 10;
 
 /** `terraform apply <plan>` of the plan a restore checked, then the override made permanent, then `plan`. */
-async function applyAndPlan(ctx: ScenarioContext, log: StepLog, planFile: string): Promise<void> {
+export async function applyAndPlan(ctx: ScenarioContext, log: StepLog, planFile: string): Promise<void> {
   await log.step(
     "terraform apply of the checked plan",
     {
@@ -84,7 +93,7 @@ async function applyAndPlan(ctx: ScenarioContext, log: StepLog, planFile: string
   );
 }
 
-async function checkData(
+export async function checkData(
   ctx: ScenarioContext,
   log: StepLog,
   table: string,
@@ -107,7 +116,7 @@ async function checkData(
   );
 }
 
-function corruption(spec: TableSpec, now: number): { writes: Item[]; deletes: Item[] } {
+export function corruption(spec: TableSpec, now: number): { writes: Item[]; deletes: Item[] } {
   const writes = Array.from({ length: CORRUPT_WRITES }, (_, i) => {
     const item = cumulusItem(spec, i, now);
     item.status = { S: "CORRUPTED by a bad deploy" };
@@ -117,14 +126,14 @@ function corruption(spec: TableSpec, now: number): { writes: Item[]; deletes: It
   return { writes, deletes };
 }
 
-function keyOf(spec: TableSpec, item: Item): Item {
+export function keyOf(spec: TableSpec, item: Item): Item {
   const key: Item = { [spec.hashKey]: item[spec.hashKey] as Item[string] };
   if (spec.rangeKey !== undefined) key[spec.rangeKey] = item[spec.rangeKey] as Item[string];
   return key;
 }
 
 /** Runs a scenario body; a failed step ends it (teardown is the caller's). */
-async function scenario(
+export async function scenario(
   name: string,
   log: StepLog,
   body: (mark: (t: number) => void) => Promise<void>,
@@ -147,26 +156,36 @@ async function scenario(
   }
 }
 
-type Clock = () => number;
+export type Clock = () => number;
 interface NamedTable {
   readonly name: string;
   readonly physical: string;
 }
 
-async function checkpointByBackup(ctx: ScenarioContext, log: StepLog, source: string, dir: string): Promise<string[]> {
-  const argv = ["backup", "--table", source, "--out", dir, "--quiet"];
+/** The checkpoint: `dynamo-dr snapshot` (an on-demand backup: the module's backup plan is off here). */
+async function checkpointBySnapshot(
+  ctx: ScenarioContext,
+  log: StepLog,
+  table: string,
+  source: string,
+  clock: Clock,
+): Promise<{ expected: string[]; at: Date }> {
+  const argv = ["snapshot", "--prefix", ctx.prefix, "--tables", table, "--reason", "rehearsal-checkpoint", "--wait"];
   return log.step(
-    "checkpoint: back the table up",
-    { command: cmd(argv), fix: "the backup failed: read its error" },
+    "checkpoint: snapshot the table",
+    { command: cmd(argv), fix: "the snapshot failed: read its error" },
     async () => {
       await ctx.dr(argv);
-      return snapshotTable(ctx.ddb, source);
+      const expected = await snapshotTable(ctx.ddb, source);
+      // The checkpoint time: after the backup, strictly (backup times have a resolution of a second).
+      await sleep(CHECKPOINT_SETTLE_MS);
+      return { expected, at: new Date(clock()) };
     },
-    (s) => `${s.length} items backed up to ${dir}`,
+    (r) => `${r.expected.length} items; checkpoint ${r.at.toISOString()}`,
   );
 }
 
-async function corruptTable(ctx: ScenarioContext, log: StepLog, spec: TableSpec, source: string, clock: Clock) {
+export async function corruptTable(ctx: ScenarioContext, log: StepLog, spec: TableSpec, source: string, clock: Clock) {
   await log.step(
     `disaster: ${CORRUPT_WRITES} bad writes and ${CORRUPT_DELETES} deletes in ${source}`,
     { fix: "the rehearsal could not write to moto" },
@@ -181,48 +200,52 @@ async function corruptTable(ctx: ScenarioContext, log: StepLog, spec: TableSpec,
   );
 }
 
-/** restore-files into a new table, then import-restored-table --execute; returns the checked plan file. */
-async function restoreAndImport(ctx: ScenarioContext, log: StepLog, table: string, dir: string, target: string) {
-  const restoreArgv = ["restore-files", dir, "--table", target, "--create-table", "--yes", "--quiet"];
-  await log.step(
-    "restore the checkpoint into a new table",
-    { command: cmd(restoreArgv), fix: "restore-files failed: read its error; nothing was imported into Terraform yet" },
-    async () => {
-      await ctx.dr(restoreArgv);
-      return `restored into ${target}`;
-    },
-  );
-  const importArgv = ["import-restored-table", "--table", table, "--restored-name", target];
-  const fullImport = [...importArgv, "--chdir", ctx.ws.root, "--execute", "--yes"];
+/** `recover --source backup --execute` (or the given source flags) to the checkpoint; returns the restored table and the checked plan file. */
+export async function recoverTable(
+  ctx: ScenarioContext,
+  log: StepLog,
+  table: string,
+  at: Date,
+  source: readonly string[] = ["--source", "backup"],
+) {
+  const argv = ["recover", "--table", table, "--prefix", ctx.prefix, "--at", at.toISOString(), ...source];
+  const full = [...argv, "--execute", "--chdir", ctx.ws.root, "--yes"];
   return log.step(
-    "make Terraform manage the restored table",
+    "recover the table to the checkpoint, and make Terraform manage it",
     {
-      command: cmd(fullImport),
-      fix: "the import stopped: read its safety message; the state backup it names undoes it",
+      command: cmd(full),
+      fix: "recover stopped: read its error; a restored table stays (nothing is deleted), the state backup it names undoes the Terraform change",
     },
-    async () => ((await ctx.dr(fullImport)).json.execution as { planFile: string }).planFile,
-    (planFile) => `${tableAddress(table)} → ${target}; checked plan ${planFile}`,
+    async () => {
+      const json = (await ctx.dr(full)).json as {
+        targetName: string;
+        execution: { planFile: string };
+        candidates: { kind: string; usable: boolean; says: string }[];
+      };
+      const pitr = json.candidates.find((c) => c.kind === "pitr");
+      return { target: json.targetName, planFile: json.execution.planFile, pitr };
+    },
+    (r) =>
+      `${tableAddress(table)} → ${r.target}; checked plan ${r.planFile}${r.pitr === undefined ? "" : `; PITR ${r.pitr.usable ? "could" : "could not"}: ${r.pitr.says}`}`,
   );
 }
 
 const TABLE_NOTE =
-  "moto's RestoreTableToPointInTime copies a table's current items whatever time is asked, so locally the checkpoint is a `dynamo-dr backup` (the export format) and the restore is `restore-files`; in AWS `restore-pitr --at <checkpoint>` does the same from PITR.";
+  "moto's RestoreTableToPointInTime copies a table's current items whatever time is asked, so locally `recover` is told `--source backup` (the checkpoint's on-demand snapshot); in AWS `recover` without --source picks PITR, which is exact at the checkpoint.";
 
-/** table: one table corrupted with bad writes and deletes, restored to the last checkpoint, imported, checked. */
+/** table: one table corrupted with bad writes and deletes, recovered to the last checkpoint, imported, checked. */
 export async function tableScenario(ctx: ScenarioContext, tableName: string): Promise<ScenarioReport> {
   const clock = ctx.clock ?? Date.now;
   const log = new StepLog(ctx.progress, clock);
   const spec = ctx.catalog.tables.find((t) => t.name === tableName) as TableSpec;
   const body = async (disaster: (t: number) => void): Promise<void> => {
     const source = physicalName(ctx, tableName);
-    const dir = join(ctx.ws.base, "checkpoints", `${tableName}-${utcStamp(new Date(clock()))}`);
-    const expected = await checkpointByBackup(ctx, log, source, dir);
+    const checkpoint = await checkpointBySnapshot(ctx, log, tableName, source, clock);
     disaster(clock());
     await corruptTable(ctx, log, spec, source, clock);
-    const target = `${source}-restored-${utcStamp(new Date(clock()))}`;
-    const planFile = await restoreAndImport(ctx, log, tableName, dir, target);
+    const { target, planFile } = await recoverTable(ctx, log, tableName, checkpoint.at);
     ctx.overrides[tableName] = target;
-    await checkData(ctx, log, tableName, target, expected);
+    await checkData(ctx, log, tableName, target, checkpoint.expected);
     await applyAndPlan(ctx, log, planFile);
   };
   return scenario(`table (${tableName})`, log, body, clock, TABLE_NOTE);
@@ -299,19 +322,4 @@ export async function deploymentScenario(ctx: ScenarioContext): Promise<Scenario
     await applyAndPlan(ctx, log, planFile);
   };
   return scenario("deployment", log, body, clock, DEPLOYMENT_NOTE);
-}
-
-/** history: not rehearsed yet (rebuild with capture on is not wired into the rehearsal); reported as skipped. */
-export function historyScenario(ctx: ScenarioContext): ScenarioReport {
-  const log = new StepLog(ctx.progress, ctx.clock);
-  log.skip(
-    "rebuild a table as of a time beyond the PITR window",
-    "not available in rehearse yet: the history scenario (capture on, `dynamo-dr rebuild --at` beyond the PITR window, load it) is not wired into the rehearsal in this version; `dynamo-dr rebuild` itself is tested on its own",
-  );
-  return {
-    scenario: "history",
-    status: "skip",
-    steps: log.steps,
-    note: "Not rehearsed in this version: `dynamo-dr rebuild` exists, but this scenario is not wired into the rehearsal yet.",
-  };
 }

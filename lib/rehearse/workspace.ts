@@ -17,7 +17,7 @@ import { DEFAULT_MODULE_OUT_DIR, MODULE_OUT_DIR_ENV, PROJECT_ROOT } from "../pro
 /** The example consumer the rehearsal applies. */
 export const REHEARSAL_EXAMPLE = join("examples", "hcl-consumer");
 /** Module inputs switched off for the rehearsal (they are tested on their own, and slow the apply). */
-export const REHEARSAL_FEATURES_OFF = ["enable_export_pipeline", "enable_restore_drill", "enable_backup_plan"] as const;
+export const REHEARSAL_FEATURES_OFF = ["enable_restore_drill", "enable_backup_plan"] as const;
 /** Where the overrides the DR commands print are kept, as the README tells users (a tfvars file every plan reads). */
 export const OVERRIDES_FILE = "dr.auto.tfvars.json";
 /** Offline provider mirrors looked for when $TF_PLUGIN_DIR is not set (terraform init downloads otherwise). */
@@ -79,16 +79,45 @@ async function synthModule(base: string, env: NodeJS.ProcessEnv): Promise<void> 
   });
 }
 
-function overrideHcl(catalog: TableCatalog): string {
+/**
+ * The rehearsal's override: optional features off (faster), point-in-time recovery on for every table, and with
+ * `captureTable` change capture on for it (which needs the export pipeline; otherwise the pipeline is off too).
+ */
+function overrideHcl(catalog: TableCatalog, captureTable: string | undefined): string {
   const tables = catalog.tables.map((t) => JSON.stringify(t.name)).join(", ");
   return [
-    "# Rehearsal only: optional features off (faster), point-in-time recovery on for every table.",
+    "# Rehearsal only: optional features off (faster), point-in-time recovery on for every table,",
+    "# change capture on for the history scenario's table (it needs the export pipeline).",
     `module "${DEFAULT_MODULE_NAME}" {`,
     ...REHEARSAL_FEATURES_OFF.map((f) => `  ${f} = false`),
+    `  enable_export_pipeline = ${captureTable === undefined ? "false" : "true"}`,
+    ...(captureTable === undefined ? [] : [`  change_capture_tables = [${JSON.stringify(captureTable)}]`]),
     `  enable_point_in_time_tables = [${tables}]`,
     "}",
     "",
   ].join("\n");
+}
+
+/** The example's loopback provider file, replaced for --target aws. */
+const LOCAL_PROVIDER_FILE = "provider-local.tf";
+
+/**
+ * --target aws: the AWS provider with the SDK's default chain (profile, region, credentials from the environment),
+ * path-style S3 only when AWS_ENDPOINT_URL names a custom endpoint (as the project's own S3 client does).
+ */
+function useAccountProvider(root: string, env: NodeJS.ProcessEnv): void {
+  rmSync(join(root, LOCAL_PROVIDER_FILE), { force: true });
+  const custom = (env.AWS_ENDPOINT_URL ?? "") !== "";
+  writeFileSync(
+    join(root, "provider_rehearsal.tf"),
+    [
+      "# Rehearsal in an AWS account: the AWS SDK's default chain (AWS_PROFILE, AWS_REGION, credentials).",
+      'provider "aws" {',
+      ...(custom ? ["  s3_use_path_style = true # AWS_ENDPOINT_URL names a custom endpoint"] : []),
+      "}",
+      "",
+    ].join("\n"),
+  );
 }
 
 /** A new scratch folder for one rehearsal (the caller removes it, also on Ctrl-C). */
@@ -103,6 +132,10 @@ export async function createWorkspace(
   catalog: TableCatalog,
   env: NodeJS.ProcessEnv,
   log: NodeJS.WritableStream,
+  /** Turn change capture on for this catalog table. @default - capture off */
+  captureTable?: string,
+  /** "account": the AWS provider takes the SDK's default chain instead of the loopback test bed. @default "local" */
+  provider: "local" | "account" = "local",
 ): Promise<RehearsalWorkspace> {
   if (findTerraform(env) === undefined) {
     throw new ToolMissingError(
@@ -113,7 +146,8 @@ export async function createWorkspace(
   try {
     const root = join(base, REHEARSAL_EXAMPLE);
     cpSync(join(PROJECT_ROOT, REHEARSAL_EXAMPLE), root, { recursive: true });
-    writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog));
+    writeFileSync(join(root, "rehearsal_override.tf"), overrideHcl(catalog, captureTable));
+    if (provider === "account") useAccountProvider(root, env);
     writeFileSync(join(root, "rehearsal.auto.tfvars.json"), `${JSON.stringify({ prefix }, null, 2)}\n`);
     const rc = join(base, "empty.tfrc");
     writeFileSync(rc, "");

@@ -320,8 +320,23 @@ const PERMISSIONS = {
         on: "* (the guard: nothing named rehearsal-<…> may exist that the rehearsal did not create)",
         when: "--target aws",
       },
+      {
+        actions: [
+          "dynamodb:BatchWriteItem",
+          "dynamodb:PutItem",
+          "dynamodb:DeleteItem",
+          "dynamodb:Scan",
+          "dynamodb:DescribeTable",
+          "dynamodb:ListBackups",
+          "dynamodb:DeleteBackup",
+          "dynamodb:UpdateTable",
+          "dynamodb:DeleteTable",
+        ],
+        on: "tables named rehearsal-<…>-* and their backups (the data set, the disasters, the checks, the teardown)",
+        when: "--target aws",
+      },
     ],
-    note: "--target local needs no AWS account (moto on loopback). --target aws also needs what terraform needs to apply and destroy the module, and the permissions of restore-pitr, restore-backups and import-restored-table above, on rehearsal-* resources only.",
+    note: "--target local needs no AWS account (moto on loopback). --target aws also needs what terraform needs to apply the module, and the permissions of snapshot, recover, restore-backups and import-restored-table above, on rehearsal-* resources only.",
   },
 } as const satisfies Record<string, CommandPermissions>;
 

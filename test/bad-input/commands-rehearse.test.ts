@@ -1,8 +1,10 @@
 /**
  * Bad input to `runbook` and `rehearse`: one row per input with the exact message and exit code, and proof that
- * nothing was done: no AWS call at all (every SDK request goes to a loopback server that counts them), no file written
- * in the working directory or the scratch folder, no moto_server or terraform started (a rehearsal that started would
- * make a scratch folder dynamo-dr-rehearsal-* in the temp directory).
+ * nothing was done: no AWS call at all (every SDK request goes to a loopback server that counts them) — except, for
+ * the `rehearse --target aws` guards that look in the account, its two read-only listings (ListTables, ListBuckets),
+ * which that server answers with one table and one bucket named with a rehearsal prefix — no file written in the
+ * working directory or the scratch folder, no moto_server or terraform started (a rehearsal that started would make a
+ * scratch folder dynamo-dr-rehearsal-* in the temp directory).
  * Adding a row is one line: `row([...argv], EXIT.usage, "the message")`.
  */
 import { createServer, type Server } from "node:http";
@@ -37,6 +39,12 @@ function addressError(address: string): string {
   throw new Error(`${address} is valid`);
 }
 
+/** What the counting server says exists in the "account" (for the guard that refuses an existing prefix). */
+const TAKEN_TABLE = "rehearsal-taken-ProvidersTable";
+const TAKEN_BUCKET = "rehearsal-bucket-backups";
+/** Read-only listings the --target aws guard makes; every other request counts as one that must not happen. */
+const GUARD_LISTINGS = new Set(["DynamoDB_20120810.ListTables", "GET /"]);
+
 const PREFIX_ONLY =
   'is not allowed with --target aws; it must start with "rehearsal-" followed by a name (e.g. rehearsal-team1), so that the rehearsal can never touch a real deployment';
 
@@ -65,16 +73,34 @@ const REHEARSE_ROWS: readonly Row[] = [
   row(["rehearse", "--target", "aws", "--prefix", "prod"], EXIT.usage, `--prefix: "prod" ${PREFIX_ONLY}`),
   row(["rehearse", "--target", "aws", "--prefix", "rehearsal-"], EXIT.usage, `--prefix: "rehearsal-" ${PREFIX_ONLY}`),
   row(["rehearse", "--target", "aws", "--prefix", "my-rehearsal-x"], EXIT.usage, `--prefix: "my-rehearsal-x" ${PREFIX_ONLY}`),
+  row(["rehearse", "--target", "aws", "--prefix", "rehearsal-x", "--scenario", "history"], EXIT.usage, "--scenario history is not available with --target aws in this version; rehearse it with --target local, or choose table, deployment or all (all skips history in AWS)"),
+  row(["rehearse", "--target", "aws", "--prefix", "rehearsal-taken", "--yes"], EXIT.precondition, `--prefix rehearsal-taken: 1 resource(s) with this prefix already exist, which this rehearsal did not create: table ${TAKEN_TABLE}. Choose another --prefix rehearsal-<name>, or delete them if they are left from an earlier rehearsal.`),
+  row(["rehearse", "--target", "aws", "--prefix", "rehearsal-bucket", "--yes"], EXIT.precondition, `--prefix rehearsal-bucket: 1 resource(s) with this prefix already exist, which this rehearsal did not create: bucket ${TAKEN_BUCKET}. Choose another --prefix rehearsal-<name>, or delete them if they are left from an earlier rehearsal.`),
+  row(["rehearse", "--target", "aws", "--prefix", "rehearsal-fresh"], EXIT.aborted, "Rehearse in the AWS account of your current credentials with tables and buckets named rehearsal-fresh-*? Proceed?\nNo terminal to ask for confirmation: re-run with --yes to proceed."),
   row(["rehearse", "--target", "aws", "--prefix", "rehearsal-a b"], EXIT.usage, '--prefix: "rehearsal-a b-AccessTokensTable" is not a legal DynamoDB table name: it may contain only A-Z, a-z, 0-9, underscore (_), hyphen (-) and dot (.). Tables are <prefix>-<CatalogName>.'),
 ];
 
 let server: Server;
 let awsRequests = 0;
+let guardListings = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    awsRequests++;
     req.resume();
+    const target = req.headers["x-amz-target"];
+    const kind = typeof target === "string" ? target : `${req.method ?? ""} ${(req.url ?? "").split("?")[0] ?? ""}`;
+    if (GUARD_LISTINGS.has(kind)) {
+      guardListings++;
+      if (kind === "GET /") {
+        res.writeHead(200, { "content-type": "application/xml" });
+        return void res.end(
+          `<?xml version="1.0" encoding="UTF-8"?><ListAllMyBucketsResult><Owner><ID>o</ID></Owner><Buckets><Bucket><Name>${TAKEN_BUCKET}</Name><CreationDate>2026-01-01T00:00:00.000Z</CreationDate></Bucket></Buckets></ListAllMyBucketsResult>`,
+        );
+      }
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+      return void res.end(JSON.stringify({ TableNames: [TAKEN_TABLE] }));
+    }
+    awsRequests++;
     res.writeHead(500, { "content-type": "application/x-amz-json-1.0" });
     res.end(JSON.stringify({ __type: "InternalFailure", message: "this test expects no AWS call" }));
   });
@@ -98,6 +124,7 @@ describe.each([
   it.each(rows.map((r) => [label(r), r] as const))("%s", async (_label, r) => {
     const cwd = mkdtempSync(join(tmpdir(), "dds-bad-input-cwd-"));
     const requestsBefore = awsRequests;
+    const listingsBefore = guardListings;
     const scratchBefore = scratchFolders();
     const res = await runDr([...r.argv], { cwd });
     // --target aws prints its cost estimate first; the error is the last line.
@@ -109,6 +136,8 @@ describe.each([
     expect(res.stdout).toBe("");
     expect(res.code).toBe(r.exit);
     expect(awsRequests - requestsBefore, "AWS requests").toBe(0);
+    const looksInAccount = r.exit === EXIT.precondition || r.exit === EXIT.aborted;
+    expect(guardListings - listingsBefore, "the guard's read-only listings").toBe(looksInAccount ? 2 : 0);
     expect(readdirSync(cwd)).toEqual([]);
     expect(readdirSync(DIR).sort()).toEqual(["EXISTING.md", "a-folder"]);
     expect(readFileSync(EXISTING, "utf8")).toBe("keep me\n");

@@ -1,20 +1,26 @@
 /**
- * `rehearse --target aws`: the guards, against moto_server on loopback (never a real account; the suite runs in a
- * private network namespace). The cost estimate comes first; a table or bucket with the prefix that the rehearsal did
- * not create is refused; without --yes and without a terminal it refuses to proceed; with --yes it stops before
- * creating anything (running the scenarios in AWS is not in this version). Nothing is ever created.
+ * `rehearse --target aws`, never against a real account: the "account" is a moto_server this test starts on loopback,
+ * which AWS_ENDPOINT_URL points the SDK and terraform's AWS provider at, and the suite runs in a private network
+ * namespace (no route out). The cost estimate comes first; a table or bucket with the prefix that the rehearsal did
+ * not create is refused; without --yes and without a terminal it refuses to proceed — nothing created in those cases.
+ * With every guard satisfied it runs the table scenario in that account (a one-table catalog, to keep the apply
+ * short) and tears down: every table named <prefix>-* and its backups deleted, the scratch folder removed.
  */
-import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, ListBackupsCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
+import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RehearsalReport } from "../../lib/rehearse/report";
 import { physicalTableName } from "../../lib/catalog";
 import { EXIT } from "../../lib/cli/errors";
 import { loadProjectCatalog } from "../../lib/project-config";
 import { createCatalogTable, runDr, useEndpoint } from "../dr/helpers";
 import { startMoto, type Moto } from "../support/moto";
-import { announceSkip, motoSkipReason } from "../support/tools";
+import { announceSkip, findPluginDir, motoSkipReason, terraformSkipReason } from "../support/tools";
 
-const skip = announceSkip("rehearse --target aws guards on moto", motoSkipReason());
+const skip = announceSkip("rehearse --target aws on moto", motoSkipReason() ?? terraformSkipReason());
 const catalog = loadProjectCatalog();
 
 describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
@@ -66,13 +72,47 @@ describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
     expect(await inventory()).toEqual(before);
   });
 
-  it("with --yes, after every guard passed, it stops before creating anything (AWS runs are not in this version)", async () => {
-    const before = await inventory();
-    const res = await runDr(["rehearse", "--target", "aws", "--prefix", "rehearsal-fresh", "--yes"]);
-    expect(res.code).toBe(EXIT.precondition);
-    expect(res.stderr).toContain(
-      "error: the guards passed, but running the scenarios in AWS is not part of this version: nothing was created.",
-    );
-    expect(await inventory()).toEqual(before);
-  });
+  it(
+    "with every guard satisfied it runs the table scenario in the account and tears everything down",
+    async () => {
+      const before = await inventory();
+      const dir = mkdtempSync(join(tmpdir(), "dds-rehearse-aws-"));
+      const catalogFile = join(dir, "catalog.json");
+      const one = { ...catalog.tables.find((t) => t.name === "ProvidersTable")!, pointInTimeByDefault: true };
+      writeFileSync(catalogFile, JSON.stringify({ tables: [one] }));
+      const scratch = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("dynamo-dr-rehearsal-"));
+      const scratchBefore = scratch();
+      const env = { ...process.env, DDB_TABLE_CATALOG: catalogFile, TF_PLUGIN_DIR: findPluginDir() };
+      const argv = [
+        "rehearse",
+        "--target",
+        "aws",
+        "--prefix",
+        "rehearsal-ok",
+        "--scenario",
+        "table",
+        "--yes",
+        "--json",
+      ];
+      const res = await runDr(argv, { env, cwd: dir });
+      expect(res.stderr.split("\n").filter((l) => l.startsWith("error:"))).toEqual([]);
+      expect(res.code).toBe(EXIT.ok);
+      const report = JSON.parse(res.stdout) as RehearsalReport;
+      expect(report).toMatchObject({ target: "aws", passed: true });
+      expect(report.scenarios.map((s) => [s.scenario, s.status])).toEqual([["table (ProvidersTable)", "pass"]]);
+      expect(report.scenarios[0]!.steps.at(-1)?.detail).toBe(
+        "No changes. Your infrastructure matches the configuration.",
+      );
+      expect(report.teardown.map((s) => [s.name, s.status])).toEqual([
+        ["delete every table named rehearsal-ok-* and its on-demand backups", "pass"],
+        ["remove the scratch folder", "pass"],
+      ]);
+      expect(report.teardown[0]!.detail).toMatch(/^2 tables and 1 backups deleted$/);
+      expect(await inventory()).toEqual(before);
+      const backups = (await ddb.send(new ListBackupsCommand({}))).BackupSummaries ?? [];
+      expect(backups.filter((b) => b.TableName?.startsWith("rehearsal-ok-"))).toEqual([]);
+      expect(scratch()).toEqual(scratchBefore);
+    },
+    15 * 60_000,
+  );
 });
