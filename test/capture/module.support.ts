@@ -22,7 +22,11 @@ export const CAPTURE_INPUT_NAMES = Object.keys(INPUTS) as (keyof ChangeCaptureIn
 
 /** The module's change-capture inputs are null-safe: a null input keeps the module default (nullable = false). */
 export function captureWorkspace(moduleDir: string): TerraformWorkspace {
-  const ws = pipelineWorkspace(moduleDir);
+  return withCaptureInputs(pipelineWorkspace(moduleDir));
+}
+
+/** Adds the change-capture inputs to a workspace that has the pipeline's (see captureWorkspace). */
+export function withCaptureInputs(ws: TerraformWorkspace): TerraformWorkspace {
   const vars = CAPTURE_INPUT_NAMES.map((n) => `variable "${n}" {\n  type    = any\n  default = null\n}\n`).join("\n");
   writeFileSync(join(ws.dir, "capture_inputs_test.tf"), `# Test only: change-capture inputs of the module.\n${vars}`);
   const args = CAPTURE_INPUT_NAMES.map((n) => `  ${n} = var.${n}`).join("\n");

@@ -16,7 +16,11 @@ const INPUTS: { [K in keyof Required<HistoryQueriesInputValues>]: true } = {
 export const HISTORY_INPUT_NAMES = Object.keys(INPUTS);
 
 export function historyWorkspace(moduleDir: string): TerraformWorkspace {
-  const ws = pipelineWorkspace(moduleDir);
+  return withHistoryInputs(pipelineWorkspace(moduleDir));
+}
+
+/** Adds the history-queries inputs and outputs to a workspace that has the pipeline's (see historyWorkspace). */
+export function withHistoryInputs(ws: TerraformWorkspace): TerraformWorkspace {
   const vars = HISTORY_INPUT_NAMES.map((n) => `variable "${n}" {\n  type    = any\n  default = null\n}\n`).join("\n");
   writeFileSync(join(ws.dir, "history_inputs_test.tf"), `# Test only: history-queries inputs.\n${vars}`);
   const args = HISTORY_INPUT_NAMES.map((n) => `  ${n} = var.${n}`).join("\n");
