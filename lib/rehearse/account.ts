@@ -14,12 +14,11 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
-import { rmSync } from "node:fs";
 import type { TableCatalog } from "../catalog";
 import { StepLog, type RehearsalReport, type ScenarioReport } from "./report";
 import { runRehearsal, writeDataSet, type Scenario } from "./run";
 import type { DrCall, ScenarioContext } from "./scenarios";
-import { createScratchFolder, createWorkspace, type RehearsalWorkspace } from "./workspace";
+import { createScratchFolder, createWorkspace, removeScratchFolder, type RehearsalWorkspace } from "./workspace";
 
 const TABLE_WAIT = { minDelay: 2, maxDelay: 10, maxWaitTime: 600 } as const;
 
@@ -91,14 +90,7 @@ async function teardown(res: Resources, prefix: string, log: StepLog): Promise<v
   const scratch = res.scratch;
   res.scratch = undefined;
   res.ws = undefined;
-  if (scratch !== undefined) {
-    await log
-      .step("remove the scratch folder", { fix: `remove it by hand: rm -rf ${scratch}` }, async () => {
-        rmSync(scratch, { recursive: true, force: true });
-        return scratch;
-      })
-      .catch(() => undefined);
-  }
+  await removeScratchFolder(scratch, log);
 }
 
 async function setup(input: AccountRehearsalInput, res: Resources, log: StepLog): Promise<ScenarioContext> {

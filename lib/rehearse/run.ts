@@ -6,7 +6,6 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import { S3Client } from "@aws-sdk/client-s3";
-import { rmSync } from "node:fs";
 import { resetClients } from "../aws";
 import type { TableCatalog } from "../catalog";
 import { ITEMS_PER_TABLE, cumulusItem, writeItems } from "./data";
@@ -14,7 +13,7 @@ import { localAwsEnv, startLocalAws, type LocalAws } from "./moto";
 import { StepFailed, StepLog, type RehearsalReport, type ScenarioReport } from "./report";
 import { historyScenario } from "./history";
 import { deploymentScenario, physicalName, tableScenario, type ScenarioContext, type DrCall } from "./scenarios";
-import { createScratchFolder, createWorkspace, type RehearsalWorkspace } from "./workspace";
+import { createScratchFolder, createWorkspace, removeScratchFolder, type RehearsalWorkspace } from "./workspace";
 
 export const SCENARIOS = ["table", "deployment", "history"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
@@ -81,14 +80,7 @@ async function teardown(res: Resources, log: StepLog): Promise<void> {
   const scratch = res.scratch;
   res.ws = undefined;
   res.scratch = undefined;
-  if (scratch !== undefined) {
-    await log
-      .step("remove the scratch folder", { fix: `remove it by hand: rm -rf ${scratch}` }, async () => {
-        rmSync(scratch, { recursive: true, force: true });
-        return scratch;
-      })
-      .catch(() => undefined);
-  }
+  await removeScratchFolder(scratch, log);
   const aws = res.aws;
   res.aws = undefined;
   if (aws !== undefined) {

@@ -13,6 +13,7 @@ import type { TableCatalog } from "../catalog";
 import { PreconditionError, ToolMissingError } from "../errors";
 import { findTerraform, TerraformRunner } from "../dr/terraform";
 import { DEFAULT_MODULE_OUT_DIR, MODULE_OUT_DIR_ENV, PROJECT_ROOT } from "../project-config";
+import type { StepLog } from "./report";
 
 /** The example consumer the rehearsal applies. */
 export const REHEARSAL_EXAMPLE = join("examples", "hcl-consumer");
@@ -123,6 +124,17 @@ function useAccountProvider(root: string, env: NodeJS.ProcessEnv): void {
 /** A new scratch folder for one rehearsal (the caller removes it, also on Ctrl-C). */
 export function createScratchFolder(): string {
   return mkdtempSync(join(tmpdir(), SCRATCH_PREFIX));
+}
+
+/** The teardown's last step: removes the scratch folder (a failure is reported with what to run, not thrown). */
+export async function removeScratchFolder(scratch: string | undefined, log: StepLog): Promise<void> {
+  if (scratch === undefined) return;
+  await log
+    .step("remove the scratch folder", { fix: `remove it by hand: rm -rf ${scratch}` }, async () => {
+      rmSync(scratch, { recursive: true, force: true });
+      return scratch;
+    })
+    .catch(() => undefined);
 }
 
 /** Creates the scratch root in `base`, synthesizes the module into it and runs terraform init. */

@@ -235,28 +235,7 @@ const PERMISSIONS = {
         on: "arn:aws:s3:::<bucket>/rebuilds/<CatalogName>/*",
         when: "the history is restored (the rebuild is written there)",
       },
-      {
-        actions: [
-          "dynamodb:DescribeImport",
-          "dynamodb:ImportTable",
-          "dynamodb:UpdateTable",
-          "dynamodb:UpdateTimeToLive",
-        ],
-        on: "the new table (and its import)",
-        when: "the history is restored",
-      },
-      {
-        actions: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogGroups",
-          "logs:DescribeLogStreams",
-          "logs:PutLogEvents",
-          "logs:PutRetentionPolicy",
-        ],
-        on: "arn:aws:logs:<region>:<account>:log-group:/aws-dynamodb/*",
-        when: "the history is restored (ImportTable logs failed items there with your permissions)",
-      },
+      ...importTableGroups("the history is restored"),
       {
         actions: ["kms:Decrypt", "kms:GenerateDataKey"],
         on: "the bucket's KMS key",
