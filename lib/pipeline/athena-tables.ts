@@ -22,8 +22,6 @@ import { EXPORTS_PREFIX } from "./config";
 export const CHANGES_PREFIX = "changes";
 /** Athena writes query results (and the rebuild's UNLOAD output, under its own folder) below this prefix. */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
-/** `dynamo-dr rebuild --engine athena` UNLOADs below this prefix unless `--out` names another place in the bucket. */
-export const ATHENA_REBUILD_PREFIX = "rebuilds";
 
 /** The workgroup stops a query once it has scanned this many bytes (1 TiB, about 5 USD at 5 USD per TB). */
 export const DEFAULT_BYTES_SCANNED_CUTOFF = 1024 ** 4;

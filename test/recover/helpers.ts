@@ -21,9 +21,8 @@ export async function setPitrWindow(endpoint: string, table: string, earliest: D
 }
 
 /**
- * Dates every shim recovery point of `table` at `date`. A test that must restore from the vault uses it: the job's own
- * DynamoDB backup is listed too, and the two creation times can round to the same millisecond (a tie that the faster
- * source wins).
+ * Dates every shim recovery point of `table` at `date`: a test that must restore from the vault makes its point the
+ * one that loses nothing at T, whatever other backups of the table exist.
  */
 export async function dateRecoveryPoints(endpoint: string, table: string, date: Date): Promise<number> {
   const state = (await (await fetch(`${endpoint}/__shim/state`)).json()) as {

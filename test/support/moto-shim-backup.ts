@@ -195,12 +195,9 @@ export class BackupEmulation {
     const id = randomUUID().toUpperCase();
     const res = await this.dynamo(region, "CreateBackup", { TableName: table, BackupName: `awsbackup-job-${id}` });
     if (res.status !== 200) return { ...res, contentType: DDB_JSON };
-    const details = (res.body as { BackupDetails: { BackupArn: string; BackupCreationDateTime?: number } })
-      .BackupDetails;
+    const details = (res.body as { BackupDetails: { BackupArn: string } }).BackupDetails;
     const account = vaultArn.split(":")[4] ?? "123456789012";
-    // Strictly after the job's DynamoDB backup, by more than the SDK's rounding to milliseconds: a client reading both
-    // must never see them at the same instant (a fast round trip and rounding made them tie in CI once).
-    const now = Math.max(Date.now() / 1000, (details.BackupCreationDateTime ?? 0) + 0.002);
+    const now = Date.now() / 1000;
     const lifecycle = input.Lifecycle as { DeleteAfterDays?: number } | undefined;
     const point: StoredPoint = {
       region,
