@@ -13,6 +13,8 @@ import { BACKUP_BUCKET_PART_NAMES, PUBLIC_RESOURCE_NAMES } from "../lib/addresse
 import { hclList } from "../lib/hcl";
 import {
   ABORT_MULTIPART_DAYS,
+  BUCKET_NAME_INFIX,
+  BUCKET_PREFIX_PART_MAX,
   EXPORTS_PREFIX,
   REPORTS_PREFIX,
   STATE_PREFIX,
@@ -21,11 +23,6 @@ import {
 } from "../lib/pipeline/config";
 import { IA_CLASSES, IA_MIN_DAYS } from "./export-pipeline-variables";
 import { oneOrNull, only } from "./refs";
-
-/** The generated bucket name starts with this many characters (at most) of the lowercased prefix. */
-export const BUCKET_PREFIX_PART_MAX = 20;
-/** `<prefix part>-ddb-backups-` + the 26 characters the provider appends (bucket_prefix is at most 37 characters). */
-export const BUCKET_NAME_INFIX = "ddb-backups";
 
 /** Terraform expressions (without `${}`) for the bucket's settings. */
 export interface BackupBucketProps {

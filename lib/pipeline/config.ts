@@ -27,6 +27,25 @@ export const LAMBDA_BUNDLE_TARGET = esbuildTargetFor(LAMBDA_RUNTIMES[0]);
 export const LAMBDA_ARCHITECTURES = ["arm64", "x86_64"] as const;
 export const DEFAULT_LAMBDA_ARCHITECTURE = "arm64";
 
+/** The generated backup bucket name starts with this many characters (at most) of the lowercased prefix. */
+export const BUCKET_PREFIX_PART_MAX = 20;
+/** `<prefix part>-ddb-backups-` + the 26 characters the provider appends (bucket_prefix is at most 37 characters). */
+export const BUCKET_NAME_INFIX = "ddb-backups";
+
+/**
+ * How a generated backup bucket name starts for `prefix` (the module's HCL in modules/backup-bucket.ts does the same):
+ * the prefix lowercased, characters other than a-z, 0-9 and hyphen made hyphens, cut to {@link BUCKET_PREFIX_PART_MAX},
+ * trimmed of hyphens, then `-ddb-backups-`.
+ */
+export function generatedBucketNameStart(prefix: string): string {
+  const part = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")
+    .slice(0, BUCKET_PREFIX_PART_MAX)
+    .replace(/^-+|-+$/g, "");
+  return `${[part, BUCKET_NAME_INFIX].filter((x) => x !== "").join("-")}-`;
+}
+
 /** The Lambda functions of the pipeline: bundle name → entry file (relative to the project root). */
 export const PIPELINE_FUNCTIONS = {
   "plan-exports": "functions/plan-exports.ts",

@@ -8,6 +8,7 @@ import { ListBucketsCommand, type S3Client } from "@aws-sdk/client-s3";
 import { physicalTableName, type TableCatalog } from "../catalog";
 import { PreconditionError, UsageError } from "../errors";
 import { checkTableNameFlag } from "../dr/names";
+import { generatedBucketNameStart } from "../pipeline/config";
 import { ITEMS_PER_TABLE } from "./data";
 
 export const AWS_REHEARSAL_PREFIX = "rehearsal-";
@@ -47,10 +48,13 @@ export function estimatedCostUsd(catalog: TableCatalog): number {
 }
 
 export function costLine(catalog: TableCatalog): string {
-  return `Estimated cost: under $${estimatedCostUsd(catalog).toFixed(2)} (${catalog.tables.length} on-demand tables × ${ITEMS_PER_TABLE} items, backups and restores; KMS keys are billed for their pending-deletion days). Everything named ${"<prefix>"}-* is deleted at the end, also on failure.`;
+  return `Estimated cost: under $${estimatedCostUsd(catalog).toFixed(2)} (${catalog.tables.length} on-demand tables × ${ITEMS_PER_TABLE} items, backups and restores; with the history scenario a few Lambda invocations, S3 requests and one ImportTable; the KMS key is billed for its pending-deletion days). Everything the rehearsal created is deleted at the end (tables, backups, the bucket's objects, then terraform destroy), also on failure.`;
 }
 
-/** Refuses when any table or bucket named with the prefix exists (the rehearsal has created nothing yet). */
+/**
+ * Refuses when any table or bucket named with the prefix exists (the rehearsal has created nothing yet), including a
+ * backup bucket the module would generate for it (`<prefix lowercased, cut to 20>-ddb-backups-…`).
+ */
 export async function checkNothingWithPrefix(ddb: DynamoDBClient, s3: S3Client, prefix: string): Promise<void> {
   const found: string[] = [];
   let start: string | undefined;
@@ -60,10 +64,11 @@ export async function checkNothingWithPrefix(ddb: DynamoDBClient, s3: S3Client, 
     start = page.LastEvaluatedTableName;
   } while (start !== undefined);
   const buckets = (await s3.send(new ListBucketsCommand({}))).Buckets ?? [];
+  const generated = generatedBucketNameStart(prefix);
   found.push(
     ...buckets
       .map((b) => b.Name ?? "")
-      .filter((n) => n.startsWith(prefix))
+      .filter((n) => n.startsWith(prefix) || n.startsWith(generated))
       .map((n) => `bucket ${n}`),
   );
   if (found.length > 0) {

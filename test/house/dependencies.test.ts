@@ -42,7 +42,7 @@ const LAYERS: readonly Layer[] = [
   { name: "dr",            paths: ["lib/dr/"],              mayImport: ["table-io", "export-format", ...FOUNDATION] },
   { name: "recover",       paths: ["lib/recover/"],         mayImport: ["history", "dr", "table-io", "export-format", ...FOUNDATION] },
   { name: "runbook",       paths: ["lib/runbook/"],         mayImport: ["dr", "capture", "pipeline", "table-io", "export-format", ...FOUNDATION] },
-  { name: "rehearse",      paths: ["lib/rehearse/"],        mayImport: ["dr", "capture", "table-io", "export-format", ...FOUNDATION] },
+  { name: "rehearse",      paths: ["lib/rehearse/"],        mayImport: ["dr", "capture", "pipeline", "table-io", "export-format", ...FOUNDATION] },
   { name: "synth",         paths: ["lib/synth/"],           mayImport: ["pipeline", "capture", "restore-testing", "module-inputs", ...FOUNDATION] },
   { name: "cli",           paths: ["lib/cli/"],             mayImport: ["recover", "dr", "table-io", "export-format", "pipeline", ...FOUNDATION] },
   { name: "docs",          paths: ["lib/docs/"],            mayImport: ["modules", "synth", ...FOUNDATION] },
