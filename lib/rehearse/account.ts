@@ -1,26 +1,19 @@
 /**
  * `dynamo-dr rehearse --target aws`, after its guards passed (lib/rehearse/aws-guards.ts): the same scenarios in the
  * account the AWS SDK's default chain points at — no moto, no proxy — with the tables named `<prefix>-*` (the guard
- * made sure none existed), and everything named `<prefix>-*` deleted at the end: also when a step fails and on Ctrl-C.
+ * made sure none existed, nor a bucket). At the end — also when a step fails and on Ctrl-C — the tables and their
+ * backups are deleted, the backup bucket emptied, and `terraform destroy` removes the rest (account-teardown.ts).
  */
-import {
-  DeleteBackupCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  ListBackupsCommand,
-  ListTablesCommand,
-  UpdateTableCommand,
-  waitUntilTableNotExists,
-} from "@aws-sdk/client-dynamodb";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
-import { S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { annotateErrors, dynamoClient, s3Client } from "../aws";
 import type { TableCatalog } from "../catalog";
-import { StepLog, type RehearsalReport, type ScenarioReport } from "./report";
-import { runRehearsal, writeDataSet, type Scenario } from "./run";
+import { deleteTables, destroyTheRest, emptyBuckets } from "./account-teardown";
+import { StepLog, type RehearsalReport } from "./report";
+import { runRehearsal, writeDataSet, type Scenario, type Tables } from "./run";
 import type { DrCall, ScenarioContext } from "./scenarios";
 import { createScratchFolder, createWorkspace, removeScratchFolder, type RehearsalWorkspace } from "./workspace";
-
-const TABLE_WAIT = { minDelay: 2, maxDelay: 10, maxWaitTime: 600 } as const;
 
 export interface AccountRehearsalInput {
   readonly scenarios: readonly Scenario[];
@@ -39,74 +32,44 @@ interface Resources {
   ddb?: DynamoDBClient;
 }
 
-/** Tables named `<prefix>-*`: the module's, and every table the scenarios restored. */
-async function prefixedTables(ddb: DynamoDBClient, prefix: string): Promise<string[]> {
-  const out: string[] = [];
-  let start: string | undefined;
-  do {
-    const page = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    out.push(...(page.TableNames ?? []).filter((n) => n.startsWith(`${prefix}-`)));
-    start = page.LastEvaluatedTableName;
-  } while (start !== undefined);
-  return out;
-}
-
-async function deleteTableAndBackups(ddb: DynamoDBClient, table: string): Promise<number> {
-  let deleted = 0;
-  let start: string | undefined;
-  do {
-    const page = await ddb.send(
-      new ListBackupsCommand({ TableName: table, BackupType: "ALL", ExclusiveStartBackupArn: start }),
-    );
-    for (const b of page.BackupSummaries ?? []) {
-      if (b.BackupType === "SYSTEM") continue; // AWS deletes these with PITR; DeleteBackup refuses them
-      await ddb.send(new DeleteBackupCommand({ BackupArn: b.BackupArn }));
-      deleted++;
-    }
-    start = page.LastEvaluatedBackupArn;
-  } while (start !== undefined);
-  await ddb.send(new UpdateTableCommand({ TableName: table, DeletionProtectionEnabled: false }));
-  await ddb.send(new DeleteTableCommand({ TableName: table }));
-  await waitUntilTableNotExists({ client: ddb, ...TABLE_WAIT }, { TableName: table });
-  return deleted;
+/** The clients of the account (the SDK's default chain; path-style S3 when AWS_ENDPOINT_URL names an endpoint). */
+function accountClients(): { ddb: DynamoDBClient; streams: DynamoDBStreamsClient; s3: S3Client } {
+  return { ddb: dynamoClient(), streams: annotateErrors(new DynamoDBStreamsClient({})), s3: s3Client() };
 }
 
 async function teardown(res: Resources, prefix: string, log: StepLog): Promise<void> {
-  const ddb = res.ddb ?? new DynamoDBClient({});
-  await log
-    .step(
-      `delete every table named ${prefix}-* and its on-demand backups`,
-      { fix: `delete them by hand: aws dynamodb list-tables, then delete-backup and delete-table for ${prefix}-*` },
-      async () => {
-        const tables = await prefixedTables(ddb, prefix);
-        let backups = 0;
-        for (const t of tables) backups += await deleteTableAndBackups(ddb, t);
-        return `${tables.length} tables and ${backups} backups deleted`;
-      },
-    )
-    .catch(() => undefined);
-  ddb.destroy();
+  const { ddb, s3 } = accountClients();
+  await deleteTables(res.ddb ?? ddb, prefix, log);
+  await emptyBuckets(s3, prefix, log);
+  const destroyed = res.ws === undefined ? true : await destroyTheRest(res.ws, log);
   res.ddb = undefined;
   const scratch = res.scratch;
   res.scratch = undefined;
   res.ws = undefined;
-  await removeScratchFolder(scratch, log);
+  if (destroyed) await removeScratchFolder(scratch, log);
 }
 
-async function setup(input: AccountRehearsalInput, res: Resources, log: StepLog): Promise<ScenarioContext> {
+async function setup(
+  input: AccountRehearsalInput,
+  tables: Tables,
+  res: Resources,
+  log: StepLog,
+): Promise<ScenarioContext> {
+  const capture = input.scenarios.includes("history") ? tables.historyTable : undefined;
   const ws = await log.step(
-    "synthesize the module and terraform init a scratch root (the AWS provider with the SDK's default chain)",
+    `synthesize the module and terraform init a scratch root (the AWS provider with the SDK's default chain${capture === undefined ? "" : `; change capture on for ${capture}`})`,
     { command: "tsx main.ts; terraform init", fix: "read the error: synth or terraform init failed" },
     () => {
       res.scratch = createScratchFolder();
-      return createWorkspace(res.scratch, input.prefix, input.catalog, input.env, log.sink, undefined, "account");
+      return createWorkspace(res.scratch, input.prefix, input.catalog, input.env, log.sink, capture, "account");
     },
     (w) => w.root,
   );
   res.ws = ws;
-  res.ddb = new DynamoDBClient({});
+  const clients = accountClients();
+  res.ddb = clients.ddb;
   await log.step(
-    "terraform apply the module (backup plan, restore drill and export pipeline off)",
+    `terraform apply the module (backup plan and restore drill off${capture === undefined ? ", export pipeline off" : ""})`,
     { command: "terraform apply -auto-approve", fix: "read terraform's error (permissions: dynamo-dr permissions)" },
     async () => {
       const r = await ws.terraform.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
@@ -114,48 +77,26 @@ async function setup(input: AccountRehearsalInput, res: Resources, log: StepLog)
     },
   );
   const ctx: ScenarioContext = {
-    ddb: res.ddb,
-    streams: new DynamoDBStreamsClient({}),
-    s3: new S3Client({}),
+    target: "aws",
+    ...clients,
     ws,
     catalog: input.catalog,
     prefix: input.prefix,
     overrides: {},
     dr: (argv) => input.dr(argv, ws.env),
     progress: input.progress,
-    region: await res.ddb.config.region(),
+    region: await clients.ddb.config.region(),
   };
   await writeDataSet(ctx, log);
   return ctx;
 }
 
-const HISTORY_SKIPPED: ScenarioReport = {
-  scenario: "history",
-  status: "skip",
-  steps: [
-    {
-      name: "rebuild a table as of a checkpoint from its captured history",
-      status: "skip",
-      seconds: 0,
-      detail:
-        "not run with --target aws in this version: it needs change capture deployed and the real event source mapping's deliveries waited for; run it with --target local",
-    },
-  ],
-  note: "Not rehearsed in AWS in this version (--target local rehearses it on moto).",
-};
-
-/** Runs the scenarios in the account; deletes everything named `<prefix>-*` at the end. */
+/** Runs the scenarios in the account; deletes everything it created at the end (also on failure and Ctrl-C). */
 export async function rehearseInAccount(input: AccountRehearsalInput): Promise<RehearsalReport> {
   const res: Resources = {};
-  const scenarios = input.scenarios.filter((s) => s !== "history");
-  const report = await runRehearsal(
-    { ...input, scenarios },
-    {
-      target: "aws",
-      setup: (_tables, log) => setup(input, res, log),
-      teardown: (log) => teardown(res, input.prefix, log),
-    },
-  );
-  if (!input.scenarios.includes("history")) return report;
-  return { ...report, scenarios: [...report.scenarios, HISTORY_SKIPPED] };
+  return runRehearsal(input, {
+    target: "aws",
+    setup: (tables, log) => setup(input, tables, res, log),
+    teardown: (log) => teardown(res, input.prefix, log),
+  });
 }

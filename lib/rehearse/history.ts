@@ -1,9 +1,13 @@
 /**
  * The history scenario: change capture on for one table (module input change_capture_tables), a base full export in
- * the backup bucket, changes, a checkpoint, more (bad) changes; the stream captured and the hours sealed; then the
- * table rebuilt as of the checkpoint from the history by `recover --source history` — a moment PITR cannot serve (its
- * window is simulated locally) — loaded into a new table, imported into Terraform, and checked: the data equals the checkpoint and
- * `terraform plan` says "No changes".
+ * the backup bucket, changes, a checkpoint, more (bad) changes; the stream captured; then the table rebuilt as of the
+ * checkpoint from the history by `recover --source history`, loaded into a new table, imported into Terraform, and
+ * checked: the data equals the checkpoint and `terraform plan` says "No changes".
+ *
+ * Locally (moto) the rehearsal delivers the stream to the real capture handler itself, seals the hour with the seal
+ * function's own run, and simulates PITR's window so that the checkpoint is older than it. In AWS the real event
+ * source mapping delivers (the rehearsal waits for it: deliveries.ts), the hours stay unsealed (recover checks them as
+ * the seal would), and the checkpoint is inside PITR's window (recover is told `--source history`).
  */
 import { DeleteItemCommand, DescribeContinuousBackupsCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import type { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
@@ -28,6 +32,7 @@ import {
   type Clock,
   type ScenarioContext,
 } from "./scenarios";
+import { waitForDeliveries } from "./deliveries";
 import { pumpStream } from "./stream-pump";
 
 /** Changes before the checkpoint: updates, new items and deletes. */
@@ -155,8 +160,30 @@ async function captureStream(ctx: ScenarioContext, log: StepLog, source: string,
   );
 }
 
+/** In AWS: the real event source mapping invokes the deployed capture function; the rehearsal waits for it. */
+async function awaitDeliveries(ctx: ScenarioContext, log: StepLog, table: string, source: string, d: Deployed) {
+  await log.step(
+    "capture: wait until the event source mapping has delivered the table's whole stream to the bucket",
+    {
+      fix: "the capture function did not deliver: read its CloudWatch logs (/aws/lambda/<prefix>-capture-changes) and the mapping's state (aws lambda list-event-source-mappings)",
+    },
+    async () => {
+      const c = clients(ctx);
+      const r = await waitForDeliveries({ ...c, ddb: ctx.ddb, bucket: d.bucket, table: source, catalogName: table });
+      return `${r.records} stream records on ${r.shards} shard(s) captured in ${r.objects} object(s) by the deployed capture function`;
+    },
+  );
+}
+
 /** The seal function's library, with its clock past the hour's end and grace (the schedule would run it then). */
 async function sealHours(ctx: ScenarioContext, log: StepLog, table: string, d: Deployed, clock: Clock) {
+  if (ctx.target === "aws") {
+    log.skip(
+      "seal the captured hour(s)",
+      `not waited for in AWS: the seal function runs on its hourly schedule, ${DEFAULT_SEAL_GRACE_MINUTES} min after each hour ends. recover checks the hours not sealed yet exactly as the seal would (every object's md5 and count, the per-shard chain, shard lineage) — the path of a recovery minutes after a disaster`,
+    );
+    return;
+  }
   await log.step(
     "seal the captured hour(s)",
     { fix: "the seal found a problem in the captured objects: read the problems it lists" },
@@ -208,7 +235,7 @@ async function loadFromHistory(ctx: ScenarioContext, log: StepLog, table: string
 const HISTORY_NOTE_LOCAL =
   "Change capture is on for this table (change_capture_tables). moto creates the stream's event source mapping but never invokes Lambda, so the rehearsal reads the stream (every shard, TRIM_HORIZON) and hands each batch to the real capture handler in this process, in Lambda's event shape — what the mapping does in AWS. The seal is the seal function's own run with its clock past the hour's end, and PITR's window is simulated (moto's never moves) so that the checkpoint is older than it.";
 const HISTORY_NOTE_AWS =
-  "Change capture is on for this table (change_capture_tables); the capture function is invoked by the real event source mapping. PITR's window cannot be moved in AWS: the rebuild is as of a checkpoint inside it.";
+  "Change capture is on for this table (change_capture_tables): the real event source mapping invokes the deployed capture function, and the rehearsal waits until the whole stream is in the bucket. The hours are not sealed yet (the seal runs hourly): recover checks them as the seal would. PITR's window cannot be moved in AWS, so the checkpoint is inside it and `recover --source history` is chosen explicitly: the rebuild is what a checkpoint older than the window would get.";
 
 /** history: capture on, a checkpoint, bad changes, the table rebuilt as of the checkpoint and loaded, checked. */
 export async function historyScenario(ctx: ScenarioContext, tableName: string): Promise<ScenarioReport> {
@@ -223,7 +250,8 @@ export async function historyScenario(ctx: ScenarioContext, tableName: string): 
     const checkpoint = await recordCheckpoint(ctx, log, source, clock);
     disaster(clock());
     await corruptTable(ctx, log, spec, source, clock);
-    await captureStream(ctx, log, source, deployed);
+    if (ctx.target === "aws") await awaitDeliveries(ctx, log, tableName, source, deployed);
+    else await captureStream(ctx, log, source, deployed);
     await sealHours(ctx, log, tableName, deployed, clock);
     await beyondPitr(ctx, log, source, checkpoint.at);
     const { target, planFile } = await loadFromHistory(ctx, log, tableName, checkpoint.at, deployed.bucket);
@@ -231,6 +259,6 @@ export async function historyScenario(ctx: ScenarioContext, tableName: string): 
     await checkData(ctx, log, tableName, target, checkpoint.expected);
     await applyAndPlan(ctx, log, planFile);
   };
-  const note = ctx.simulatePitrWindow === undefined ? HISTORY_NOTE_AWS : HISTORY_NOTE_LOCAL;
+  const note = ctx.target === "aws" ? HISTORY_NOTE_AWS : HISTORY_NOTE_LOCAL;
   return scenario(`history (${tableName})`, log, body, clock, note);
 }

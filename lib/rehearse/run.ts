@@ -162,6 +162,7 @@ async function setup(input: LocalRehearsalInput, tables: Tables, res: Resources,
     },
   );
   const ctx: ScenarioContext = {
+    target: "local",
     ...localClients(aws.endpoint, res),
     ws,
     catalog: input.catalog,

@@ -29,6 +29,8 @@ export interface DrCall {
 }
 
 export interface ScenarioContext {
+  /** local: moto, where nothing invokes Lambda; aws: an account, where the event source mapping does. */
+  readonly target: "local" | "aws";
   readonly ddb: DynamoDBClient;
   readonly ws: RehearsalWorkspace;
   readonly catalog: TableCatalog;

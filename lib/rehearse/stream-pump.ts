@@ -17,6 +17,7 @@ import {
 import type { S3Client } from "@aws-sdk/client-s3";
 import { captureChanges } from "../capture/capture";
 import type { CaptureSettings } from "../capture/env";
+import { compareSequence } from "../capture/records";
 import { itemToWireJson, type Item } from "../export-format";
 import { createLogger } from "../logger";
 
@@ -37,7 +38,7 @@ export async function streamArnOf(ddb: DynamoDBClient, table: string): Promise<s
   return arn;
 }
 
-async function shardsParentsFirst(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
+export async function shardsParentsFirst(streams: DynamoDBStreamsClient, streamArn: string): Promise<Shard[]> {
   const shards: Shard[] = [];
   let start: string | undefined;
   do {
@@ -59,7 +60,11 @@ async function shardsParentsFirst(streams: DynamoDBStreamsClient, streamArn: str
   return out;
 }
 
-async function readShard(streams: DynamoDBStreamsClient, streamArn: string, shardId: string): Promise<StreamRecord[]> {
+export async function readShard(
+  streams: DynamoDBStreamsClient,
+  streamArn: string,
+  shardId: string,
+): Promise<StreamRecord[]> {
   const records: StreamRecord[] = [];
   let it = (
     await streams.send(
@@ -127,31 +132,45 @@ export interface PumpInput {
   readonly region: string;
 }
 
-/** Delivers every record of `table`'s stream to the capture handler; throws when a batch is not captured. */
-export async function pumpStream(input: PumpInput): Promise<PumpResult> {
+/** What was delivered so far: per shard, the last sequence number handed to the handler (the mapping's checkpoint). */
+export type Delivered = Map<string, string>;
+
+async function deliverBatch(input: PumpInput, batch: Record<string, unknown>[], shardId: string, streamArn: string) {
+  const errors: string[] = [];
+  const log = createLogger({ function: "capture-changes" }, { level: "ERROR", write: (l) => errors.push(l) });
+  const res = await captureChanges(windowEvent(batch, shardId, streamArn), {
+    s3: input.s3,
+    settings: input.settings,
+    log,
+  });
+  if (res.batchItemFailures.length > 0) {
+    throw new Error(
+      `the capture handler did not capture shard ${shardId} from sequence number ${res.batchItemFailures[0]?.itemIdentifier ?? "?"}: ${errors.join(" ").slice(0, 2000)}`,
+    );
+  }
+}
+
+/**
+ * Delivers the records of `table`'s stream to the capture handler; throws when a batch is not captured. With
+ * `delivered`, only records after each shard's checkpoint are delivered and the checkpoints move on (as the mapping's
+ * do), so it can be called again and again while the table is written.
+ */
+export async function pumpStream(input: PumpInput, delivered: Delivered = new Map()): Promise<PumpResult> {
   const streamArn = await streamArnOf(input.ddb, input.table);
   const shards = await shardsParentsFirst(input.streams, streamArn);
   let records = 0;
   let batches = 0;
   for (const shard of shards) {
     const shardId = shard.ShardId as string;
-    const all = (await readShard(input.streams, streamArn, shardId)).map((r) =>
-      lambdaRecord(r, streamArn, input.region),
-    );
+    const after = delivered.get(shardId);
+    const all = (await readShard(input.streams, streamArn, shardId))
+      .filter((r) => after === undefined || compareSequence(r.dynamodb?.SequenceNumber ?? "0", after) > 0)
+      .map((r) => lambdaRecord(r, streamArn, input.region));
     for (let i = 0; i < all.length; i += PUMP_BATCH_SIZE) {
       const batch = all.slice(i, i + PUMP_BATCH_SIZE);
-      const errors: string[] = [];
-      const log = createLogger({ function: "capture-changes" }, { level: "ERROR", write: (l) => errors.push(l) });
-      const res = await captureChanges(windowEvent(batch, shardId, streamArn), {
-        s3: input.s3,
-        settings: input.settings,
-        log,
-      });
-      if (res.batchItemFailures.length > 0) {
-        throw new Error(
-          `the capture handler did not capture shard ${shardId} from sequence number ${res.batchItemFailures[0]?.itemIdentifier ?? "?"}: ${errors.join(" ").slice(0, 2000)}`,
-        );
-      }
+      await deliverBatch(input, batch, shardId, streamArn);
+      const last = (batch[batch.length - 1]?.dynamodb as { SequenceNumber?: string } | undefined)?.SequenceNumber;
+      if (last !== undefined) delivered.set(shardId, last);
       records += batch.length;
       batches++;
     }

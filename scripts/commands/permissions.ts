@@ -314,8 +314,18 @@ const PERMISSIONS = {
         on: "tables named rehearsal-<…>-* and their backups (the data set, the disasters, the checks, the teardown)",
         when: "--target aws",
       },
+      {
+        actions: ["dynamodb:DescribeStream", "dynamodb:GetShardIterator", "dynamodb:GetRecords"],
+        on: "arn:aws:dynamodb:<region>:<account>:table/rehearsal-<…>-*/stream/* (to know when the capture function has delivered the whole stream)",
+        when: "--target aws, history scenario",
+      },
+      {
+        actions: ["s3:ListBucket", "s3:ListBucketVersions", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+        on: "the rehearsal's backup bucket arn:aws:s3:::rehearsal-<…>-ddb-backups-* and its objects (the wait for deliveries; emptied at the teardown)",
+        when: "--target aws, history scenario",
+      },
     ],
-    note: "--target local needs no AWS account (moto on loopback). --target aws also needs what terraform needs to apply the module, and the permissions of snapshot, recover, restore-backups and import-restored-table above, on rehearsal-* resources only.",
+    note: "--target local needs no AWS account (moto on loopback). --target aws also needs what terraform needs to apply and destroy the module, and the permissions of snapshot, recover, restore-backups and import-restored-table above (history: also backup and recover's history path), on rehearsal-* resources only.",
   },
 } as const satisfies Record<string, CommandPermissions>;
 

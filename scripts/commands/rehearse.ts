@@ -110,11 +110,6 @@ async function rehearseAws(
   const catalog = projectCatalog(ctx.env);
   ctx.stderr.write(`${costLine(catalog)}\n`);
   const prefix = checkAwsPrefix(opts.prefix, catalog);
-  if (opts.scenario === "history") {
-    throw new UsageError(
-      "--scenario history is not available with --target aws in this version; rehearse it with --target local, or choose table, deployment or all (all skips history in AWS)",
-    );
-  }
   await checkNothingWithPrefix(dynamoClient(), s3Client(), prefix);
   await confirm(
     `Rehearse in the AWS account of your current credentials with tables and buckets named ${prefix}-*? Proceed?`,
@@ -207,9 +202,11 @@ export const rehearseCommand = (commands: () => readonly CommandSpec<never>[]): 
     'and checks that the data equals the checkpoint and that `terraform plan` says "No changes". Everything is torn',
     "down at the end, also on failure and on Ctrl-C. The report lists every step, its time, the RTO of each scenario",
     "and what to fix when a step fails.",
-    "--target aws: prints the estimated cost, then refuses unless --prefix starts with rehearsal- and nothing with that",
-    "prefix exists; asks for confirmation (or --yes); then runs table and deployment in the account of the AWS SDK's",
-    "default chain and deletes every <prefix>-* table and its backups at the end (history: not in AWS in this version).",
+    "--target aws: prints the estimated cost, then refuses unless --prefix starts with rehearsal- and no table or bucket",
+    "with that prefix exists; asks for confirmation (or --yes); then runs the scenarios in the account of the SDK's default",
+    "chain (history: the export pipeline and change capture deployed too; the real event source mapping delivers the",
+    "stream, which the rehearsal waits for; the hours are not sealed yet and recover checks them as the seal would).",
+    "At the end it deletes every <prefix>-* table and its backups, empties the backup bucket and runs terraform destroy.",
     "",
     "Exit codes: 0 passed, 2 bad flags, 3 precondition, 5 terraform or moto_server missing, 6 the rehearsal failed,",
     "10 not confirmed.",

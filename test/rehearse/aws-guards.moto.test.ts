@@ -4,7 +4,8 @@
  * namespace (no route out). The cost estimate comes first; a table or bucket with the prefix that the rehearsal did
  * not create is refused; without --yes and without a terminal it refuses to proceed — nothing created in those cases.
  * With every guard satisfied it runs the table scenario in that account (a one-table catalog, to keep the apply
- * short) and tears down: every table named <prefix>-* and its backups deleted, the scratch folder removed.
+ * short) and tears down: every table named <prefix>-* and its backups deleted, terraform destroy for the rest, the
+ * scratch folder removed.
  */
 import { DynamoDBClient, ListBackupsCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
@@ -103,11 +104,15 @@ describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
       expect(report.scenarios[0]!.steps.at(-1)?.detail).toBe(
         "No changes. Your infrastructure matches the configuration.",
       );
-      expect(report.teardown.map((s) => [s.name, s.status])).toEqual([
+      expect(report.teardown.map((s) => [s.name.split(" (")[0], s.status])).toEqual([
         ["delete every table named rehearsal-ok-* and its on-demand backups", "pass"],
+        ["empty the backup bucket", "pass"],
+        ["terraform destroy", "pass"],
         ["remove the scratch folder", "pass"],
       ]);
       expect(report.teardown[0]!.detail).toMatch(/^2 tables and 1 backups deleted$/);
+      expect(report.teardown[1]!.detail).toBe("no bucket"); // the table scenario deploys no export pipeline
+      expect(report.teardown[2]!.detail).toMatch(/^Destroy complete! Resources: \d+ destroyed\.$/);
       expect(await inventory()).toEqual(before);
       const backups = (await ddb.send(new ListBackupsCommand({}))).BackupSummaries ?? [];
       expect(backups.filter((b) => b.TableName?.startsWith("rehearsal-ok-"))).toEqual([]);
