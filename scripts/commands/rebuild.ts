@@ -3,8 +3,8 @@
  * and captured changes up to T), written as an export that `dynamo-dr restore` loads and ImportTable could. Two
  * engines run the one definition: DuckDB in process, or Amazon Athena (the module's history workgroup, UNLOAD to S3).
  */
-import { access, rm, stat } from "node:fs/promises";
-import { constants as fsConstants } from "node:fs";
+import { rm, stat } from "node:fs/promises";
+import { Writable } from "node:stream";
 import { dirname } from "node:path";
 import { tmpdir } from "node:os";
 import { findTable, type TableCatalog } from "../../lib/catalog";
@@ -21,10 +21,10 @@ import { parseInstant, projectCatalog } from "../../lib/cli/dr-options";
 import { catalogTable } from "../../lib/dr/import-plan";
 import { UsageError } from "../../lib/errors";
 import { formatLocation, openStore, parseLocation, type ExportStore } from "../../lib/export-format";
-import { BUFFER_SHARE, DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_PATTERN } from "../../lib/engine/duckdb";
 import { STREAM_RESOLUTION_MS } from "../../lib/history/plan";
 import { rebuildTable, type RebuildResult } from "../../lib/history/rebuild";
 import { parseHistorySource } from "../../lib/history/source";
+import { engineOptions, memoryLimitFlag, writableDir } from "./engine-flags";
 import type { AthenaTableRebuildResult } from "../../lib/history/athena-table-rebuild";
 import { HISTORY_DATABASE_SUFFIX, HISTORY_WORKGROUP_SUFFIX } from "../../lib/pipeline/athena-tables";
 import type { ImportTableResult } from "../../lib/recover/import-table";
@@ -73,24 +73,6 @@ export interface RebuildCommandOptions {
 export type RebuildCommandResult = { readonly command: "rebuild" } & (
   (RebuildResult & { readonly engine: "duckdb" }) | AthenaTableRebuildResult
 ) & { readonly imported?: ImportTableResult };
-
-function memoryLimitFlag(value: string | undefined): string {
-  if (value === undefined) return DEFAULT_MEMORY_LIMIT;
-  if (!MEMORY_LIMIT_PATTERN.test(value)) {
-    throw new UsageError(
-      `--memory-limit: "${value}" is not allowed; give a number and a unit (KB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. 2GB`,
-    );
-  }
-  return value;
-}
-
-async function writableDir(flag: string, dir: string): Promise<void> {
-  const st = await stat(dir).catch(() => undefined);
-  if (st?.isDirectory() !== true) throw new UsageError(`${flag}: ${dir} is not an existing folder`);
-  await access(dir, fsConstants.W_OK).catch(() => {
-    throw new UsageError(`${flag}: ${dir} is not writable`);
-  });
-}
 
 /** The output location, checked before any work: empty (or absent, with a writable parent). */
 async function outStore(value: string, cwd: string): Promise<ExportStore> {
@@ -151,7 +133,9 @@ export async function rebuild(
       ? await rebuildWithDuckDb(opts, ctx, { source, spec, at, now, out, memoryLimit, tempDir })
       : await rebuildWithAthena(athena, opts, ctx, { source, spec, at, now, out });
   if (opts.importInto === undefined) return result;
-  return { ...result, imported: await importRebuilt(result.out, opts.importInto, ctx) };
+  // --quiet silences the import's progress too (its errors are thrown, and reach stderr through the CLI)
+  const importCtx = opts.quiet === true ? { ...ctx, stderr: new Writable({ write: (_c, _e, done) => done() }) } : ctx;
+  return { ...result, imported: await importRebuilt(result.out, opts.importInto, importCtx) };
 }
 
 interface DuckDbRun {
@@ -309,16 +293,7 @@ export const rebuildCommand: CommandSpec<RebuildCommandResult> = {
       valueName: "<new table>",
       description: "Then load the rebuilt export into this NEW table with ImportTable (--out s3://… only).",
     },
-    "memory-limit": {
-      type: "string",
-      valueName: "<size>",
-      description: `Memory for the DuckDB engine (default ${DEFAULT_MEMORY_LIMIT}; duckdb only); ${BUFFER_SHARE * 100}% of it is DuckDB's memory_limit, the rest covers what it allocates outside it.`,
-    },
-    "temp-dir": {
-      type: "string",
-      valueName: "<dir>",
-      description: "Where DuckDB spills and input is downloaded (default: system temp; duckdb only).",
-    },
+    ...engineOptions("duckdb only"),
     "keep-ttl-deleted": { type: "boolean", description: "Keep items that TTL deleted instead of deleting them." },
     quiet: { type: "boolean", description: "No progress lines on stderr." },
   },

@@ -13,6 +13,7 @@ import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
 import { PreconditionError, UsageError, VerificationError } from "../../lib/errors";
 import { DEFAULT_MEMORY_LIMIT } from "../../lib/engine/duckdb";
+import { engineOptions, memoryLimitFlag, writableDir } from "./engine-flags";
 import { type OpenedExport, formatLocation, openStore } from "../../lib/export-format";
 import type { HistorySource } from "../../lib/history/inventory";
 import type { RebuildResult } from "../../lib/history/rebuild";
@@ -80,6 +81,10 @@ export interface RecoverOptions extends Partial<TerraformFlags> {
   readonly source?: SourceChoice;
   /** The backup bucket (for the history source). @default - none */
   readonly bucket?: string;
+  /** The history restore's DuckDB memory (with --bucket). @default DEFAULT_MEMORY_LIMIT */
+  readonly memoryLimit?: string;
+  /** Where the history restore's DuckDB spills and downloads its input (with --bucket). @default os.tmpdir() */
+  readonly tempDir?: string;
   /** A command run after the restore with the names in its environment. @default - none */
   readonly then?: string;
   /** @default `<prefix>-<table>-restored-<UTC timestamp>` */
@@ -268,15 +273,33 @@ async function surveyStep(
   return { source, vault, candidates, chosen: chooseSource(candidates, opts.source, opts.at) };
 }
 
+/** --memory-limit and --temp-dir: only with --bucket (they are the history restore's), checked before any AWS call. */
+async function checkEngineFlags(opts: RecoverOptions, bucket: string | undefined): Promise<RecoverOptions> {
+  for (const [flag, value] of [
+    ["--memory-limit", opts.memoryLimit],
+    ["--temp-dir", opts.tempDir],
+  ] as const) {
+    if (value !== undefined && bucket === undefined) {
+      throw new UsageError(
+        `${flag} applies to the history restore, which needs --bucket <backup bucket>; remove ${flag} or add --bucket`,
+      );
+    }
+  }
+  const memoryLimit = memoryLimitFlag(opts.memoryLimit);
+  const tempDir = opts.tempDir ?? tmpdir();
+  if (bucket !== undefined) await writableDir("--temp-dir", tempDir);
+  return { ...opts, memoryLimit, tempDir };
+}
+
 /** Where the history restore reads and writes: the rebuild goes to s3://<bucket>/rebuilds/<CatalogName>/<stamp>/. */
-function historyRestore(history: HistorySource, spec: TableSpec, now: Date): HistoryRestore {
+function historyRestore(history: HistorySource, spec: TableSpec, now: Date, opts: RecoverOptions): HistoryRestore {
   const s3 = history.s3;
   if (s3 === undefined) throw new UsageError("--bucket: the history restore needs the backup bucket in S3");
   return {
     source: history,
     spec,
     out: openStore({ kind: "s3", bucket: s3.bucket, prefix: rebuildPrefix(spec.name, now) }, s3.client),
-    engine: { memoryLimit: DEFAULT_MEMORY_LIMIT, tempDir: tmpdir() },
+    engine: { memoryLimit: opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT, tempDir: opts.tempDir ?? tmpdir() },
     now,
   };
 }
@@ -359,11 +382,12 @@ async function afterRestore(
   return { check, execution, then, ok: check.ok && (then === undefined || then.exitCode === 0) };
 }
 
-export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverResult> {
-  const catalog = opts.catalog ?? projectCatalog(io.env);
-  const now = opts.now ?? new Date();
-  const { table, sourceName, targetName } = checkInputs(opts, catalog, now);
-  const bucket = checkBucket(opts);
+export async function recover(flags: RecoverOptions, io: DrIO): Promise<RecoverResult> {
+  const catalog = flags.catalog ?? projectCatalog(io.env);
+  const now = flags.now ?? new Date();
+  const { table, sourceName, targetName } = checkInputs(flags, catalog, now);
+  const bucket = checkBucket(flags);
+  const opts = await checkEngineFlags(flags, bucket);
   const clock = new Clock();
   const client =
     opts.awsBackup?.region === undefined ? dynamoClient() : dynamoClient({ region: opts.awsBackup.region });
@@ -378,7 +402,7 @@ export async function recover(opts: RecoverOptions, io: DrIO): Promise<RecoverRe
     at: opts.at,
     chosen: survey.chosen,
     vault: survey.vault,
-    ...(fromHistory ? { history: historyRestore(history, findTable(catalog, table), now) } : {}),
+    ...(fromHistory ? { history: historyRestore(history, findTable(catalog, table), now, opts) } : {}),
   };
   const { plan, prepared } = await terraformPlan(opts, catalog, table, targetName, now, io);
   const base = {
@@ -470,6 +494,8 @@ export function recoverOptionsFromFlags(values: ParsedValues): RecoverOptions {
     at: parseInstant("--at", requireString(values, "at")),
     source: source as SourceChoice | undefined,
     bucket: optionalString(values, "bucket"),
+    memoryLimit: optionalString(values, "memory-limit"),
+    tempDir: optionalString(values, "temp-dir"),
     then: optionalString(values, "then"),
     targetName: optionalString(values, "target-name"),
     awsBackup: vaultFlags(values),
@@ -481,7 +507,7 @@ export const recoverCommand: CommandSpec<RecoverResult> = {
   name: "recover",
   summary: "Get a table back as of a moment, from the best source, into Terraform, checked — one command.",
   usage:
-    "--table <CatalogName> --prefix <p> --at <ISO time> [--source pitr|backup|history] [--bucket <backup bucket>] [--then '<command>'] [--execute --chdir <root>] [--dry-run] [--yes] [--json]",
+    "--table <CatalogName> --prefix <p> --at <ISO time> [--source pitr|backup|history] [--bucket <backup bucket> [--memory-limit 1GB] [--temp-dir <dir>]] [--then '<command>'] [--execute --chdir <root>] [--dry-run] [--yes] [--json]",
   details: [
     "Lists every source that can serve --at: PITR (exact inside the restorable window), the newest AWS Backup",
     "recovery point (module vault) and on-demand/SYSTEM backup at or before it (data as of its creation: what is",
@@ -517,6 +543,7 @@ export const recoverCommand: CommandSpec<RecoverResult> = {
       valueName: "<bucket>",
       description: "The module's backup bucket: adds the export history as a source.",
     },
+    ...engineOptions("the history restore's rebuild, with --bucket"),
     then: {
       type: "string",
       valueName: "<command>",

@@ -58,6 +58,10 @@ const ROWS: Row[] = [
   row([...RECOVER, "--bucket", "s3://b/some/prefix"], EXIT.usage, BAD_BUCKET("s3://b/some/prefix")),
   row([...RECOVER, "--bucket", "./mirror"], EXIT.usage, BAD_BUCKET("./mirror")),
   row([...RECOVER, "--source", "history", "--bucket", "ab"], EXIT.usage, BAD_BUCKET("ab")),
+  row([...RECOVER, "--memory-limit", "2GB"], EXIT.usage, "--memory-limit applies to the history restore, which needs --bucket <backup bucket>; remove --memory-limit or add --bucket"),
+  row([...RECOVER, "--temp-dir", "/tmp"], EXIT.usage, "--temp-dir applies to the history restore, which needs --bucket <backup bucket>; remove --temp-dir or add --bucket"),
+  row([...RECOVER, "--bucket", "my-backups", "--memory-limit", "lots"], EXIT.usage, '--memory-limit: "lots" is not allowed; give a number and a unit (KB, MB, GB, TB, KiB, MiB, GiB, TiB), e.g. 2GB'),
+  row([...RECOVER, "--bucket", "my-backups", "--temp-dir", "/nonexistent/dds-temp"], EXIT.usage, "--temp-dir: /nonexistent/dds-temp is not an existing folder"),
   row([...RECOVER, "--wait-minutes", "x"], EXIT.usage, '--wait-minutes: "x" is not allowed; use a whole number from 0 to 1440'),
   // snapshot
   row(["snapshot", "--reason", "x"], EXIT.usage, "--prefix is required. See --help."),

@@ -18,6 +18,9 @@ import {
   type AttributeValue,
 } from "@aws-sdk/client-dynamodb";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { mkdtempSync, readdirSync, watch } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { physicalTableName } from "../../lib/catalog";
 import { EXIT } from "../../lib/cli/errors";
@@ -135,8 +138,16 @@ describe.skipIf(skip)("recover from the export history on moto", () => {
 
   it("--source history at an export point: exact from the incremental exports, text report with timings", async () => {
     const at = good.h0 + 3 * HOUR;
-    const r = await recover(at, "rh-point", "--bucket", `s3://${GOOD}`, "--source", "history", "--yes");
+    const temp = mkdtempSync(join(tmpdir(), "dds-recover-temp-"));
+    const created: string[] = [];
+    const watcher = watch(temp, (_event, name) => created.push(String(name)));
+    const flags = ["--memory-limit", "256MB", "--temp-dir", temp];
+    const r = await recover(at, "rh-point", "--bucket", `s3://${GOOD}`, "--source", "history", ...flags, "--yes");
+    watcher.close();
     expect(r.code, r.stderr).toBe(EXIT.ok);
+    // --temp-dir reached the rebuild: its working folder was made there, and removed afterwards
+    expect(created.some((n) => n.startsWith("dynamo-dr-rebuild-"))).toBe(true);
+    expect(readdirSync(temp)).toEqual([]);
     expect(r.stdout).toContain("Chosen: history, because --source history was given.");
     expect(r.stdout).toMatch(/3 incremental export\(s\), 0 captured hour\(s\)\)\./);
     expect(r.stdout).toMatch(
