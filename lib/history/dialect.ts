@@ -17,7 +17,8 @@ export interface SqlDialect {
   str(value: string): string;
   /**
    * A relation of the lines of gzip JSON-lines files with columns `line` (the line's text, byte for byte) and `file`
-   * (the file it came from, as `files` names it). `source` names the group of files (Athena reads a table instead).
+   * (which file it came from: Athena gives its name as `files` names it, DuckDB a number its engine maps back to the
+   * file). `source` names the group of files (Athena reads a table instead).
    */
   readLines(source: "base" | "incremental" | "capture", files: readonly string[]): string;
   /**

@@ -4,11 +4,27 @@
  * leaves unescaped, so a line is never split) and parsed by json_transform; incremental and capture records, whose
  * fields are all the rebuild needs, by read_json straight into columns (a fifth less work); JSON by json_extract with
  * JSON pointers. DuckDB prints extracted JSON exactly as JSON.stringify does (the tests check it byte for byte).
+ * A record's `file` is a number, {@link fileNumber}: the group's code and the file's place in the list given (DuckDB's
+ * file_index), so staged records carry 8 bytes instead of the file's path.
  */
 import type { JsonField, SqlDialect } from "./dialect";
 
 /** Longest line accepted: two 400 KB items (NewImage and OldImage) with base64 and escaping to spare. */
 export const MAX_LINE_BYTES = 8 * 1024 * 1024;
+
+/** Codes of the groups of files in {@link fileNumber}. */
+const GROUP_CODE = { base: 0, incremental: 1, capture: 2 } as const;
+const GROUP_SPAN = 2 ** 32;
+
+/** The `file` value of the records of `files[index]` of a group. */
+export function fileNumber(source: keyof typeof GROUP_CODE, index: number): number {
+  return GROUP_CODE[source] * GROUP_SPAN + index;
+}
+
+/** SQL for {@link fileNumber} of each record (file_index: the file's place in the list DuckDB was given). */
+function fileNumberSql(source: keyof typeof GROUP_CODE): string {
+  return `(CAST(${GROUP_CODE[source]} AS BIGINT) * ${GROUP_SPAN} + file_index)`;
+}
 
 function pointer(path: readonly string[]): string {
   return `/${path.map((p) => p.replace(/~/g, "~0").replace(/\//g, "~1")).join("/")}`;
@@ -45,19 +61,20 @@ function columnType(node: unknown): string {
 export const duckdbDialect: SqlDialect = {
   name: "duckdb",
   str,
-  readLines(_source, files) {
+  readLines(source, files) {
     const list = `[${files.map(str).join(", ")}]`;
-    return `read_csv(${list}, columns = {'line': 'VARCHAR'}, delim = chr(1), quote = '', escape = '', header = false,
-      auto_detect = false, compression = 'gzip', filename = true, new_line = '\\n', max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES},
-      strict_mode = true, null_padding = false, nullstr = chr(2), parallel = true) AS lines(line, file)`;
+    return `(SELECT line, ${fileNumberSql(source)} AS file FROM read_csv(${list}, columns = {'line': 'VARCHAR'}, delim = chr(1),
+      quote = '', escape = '', header = false, auto_detect = false, compression = 'gzip', new_line = '\\n',
+      max_line_size = ${MAX_LINE_BYTES}, buffer_size = ${2 * MAX_LINE_BYTES}, strict_mode = true, null_padding = false,
+      nullstr = chr(2), parallel = true)) AS lines(line, file)`;
   },
-  readFields(_source, files, fields) {
+  readFields(source, files, fields) {
     const list = `[${files.map(str).join(", ")}]`;
     const columns = Object.entries(shapeOf(fields)).map(([k, v]) => `${str(k)}: ${str(columnType(v))}`);
     const cols = fields.map((f) => `CAST(${f.path.map(ident).join(".")} AS VARCHAR) AS ${ident(f.name)}`);
-    return `(SELECT filename AS file, ${cols.join(", ")}
+    return `(SELECT ${fileNumberSql(source)} AS file, ${cols.join(", ")}
       FROM read_json(${list}, columns = {${columns.join(", ")}}, format = 'newline_delimited', compression = 'gzip',
-        filename = true, auto_detect = false, maximum_object_size = ${MAX_LINE_BYTES})) AS fields`;
+        auto_detect = false, maximum_object_size = ${MAX_LINE_BYTES})) AS fields`;
   },
   withFields(relation, fields) {
     const cols = fields.map((f) => `CAST(s.${f.path.map(ident).join(".")} AS VARCHAR) AS ${ident(f.name)}`);

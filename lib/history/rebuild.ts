@@ -97,7 +97,7 @@ function inputsOf(
 /** Writes the engine's blocks into data files (rolled by size), then the manifests and schema.json. */
 async function writeOutput(
   opts: RebuildOptions,
-  run: (onBlock: (block: string, count: number) => Promise<void>) => Promise<number>,
+  run: (onBlock: (block: Buffer, count: number) => Promise<void>) => Promise<number>,
 ): Promise<{ items: number; files: ManifestFileEntry[] }> {
   const startTime = new Date();
   await startExport(opts.out);
@@ -149,7 +149,10 @@ export async function rebuildTable(opts: RebuildOptions): Promise<RebuildResult>
     try {
       opts.onPhase?.("stage", 0);
       const records = await stageRecords(db.conn, inputs, files);
-      const { items, files: out } = await writeOutput(opts, (onBlock) => streamRebuilt(db.conn, inputs, onBlock));
+      const linesPath = join(temp, "rebuilt-lines.txt");
+      const { items, files: out } = await writeOutput(opts, (onBlock) =>
+        streamRebuilt(db.conn, inputs, linesPath, onBlock),
+      );
       return {
         table: opts.spec.name,
         at: iso(at),
