@@ -134,6 +134,18 @@ async function fetchOne(src: HistorySource, f: InputFile, i: number, tempDir: st
   return { path, name, expectedCount: f.count };
 }
 
+/**
+ * The files as the engine reads them when they can be read where they are (a local mirror): known before their md5s
+ * are checked, so the check can run while the engine reads them. Undefined for a bucket (downloaded while checked).
+ */
+export function inPlaceFiles(src: HistorySource, files: readonly InputFile[]): EngineFile[] | undefined {
+  if (src.s3 !== undefined) return undefined;
+  return files.map((f) => {
+    const name = src.store.describe(f.rel);
+    return { path: name, name, expectedCount: f.count };
+  });
+}
+
 /** Checks (and, from a bucket, downloads) every file; `onFile` after each. */
 export async function fetchChecked(
   src: HistorySource,

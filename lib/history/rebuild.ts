@@ -16,7 +16,7 @@ import { NotFoundError, PreconditionError } from "../errors";
 import type { RebuildInputs } from "./definition";
 import { openDuckDb, type EngineSettings } from "../engine/duckdb";
 import { stageRecords, streamRebuilt } from "./duckdb-engine";
-import { fetchChecked, planFiles, type InputFile } from "./inputs";
+import { fetchChecked, inPlaceFiles, planFiles, type InputFile } from "./inputs";
 import { readHistory, type HistorySource } from "./inventory";
 import { exactTimes, nearestTimes, planRebuild, type RebuildPlan } from "./plan";
 
@@ -94,6 +94,57 @@ function inputsOf(
   };
 }
 
+/**
+ * Data files written at once. gzip runs on libuv's threads, so blocks handed to two files in turn are compressed on two
+ * cores while the main thread reads the next block; which file an item lands in does not matter.
+ */
+const WRITE_LANES = 2;
+
+/** One data file being filled (rolled by size), and its write in flight. */
+interface Lane {
+  current: DataFileWriter | undefined;
+  pending: Promise<void>;
+}
+
+async function writeToLane(
+  opts: RebuildOptions,
+  lane: Lane,
+  files: ManifestFileEntry[],
+  block: Buffer,
+  count: number,
+): Promise<void> {
+  lane.current ??= await openDataFile(opts.out);
+  await lane.current.writeLineBlock(block, count);
+  if (lane.current.uncompressedBytes >= (opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES)) {
+    const full = lane.current;
+    lane.current = undefined;
+    files.push(await full.close());
+  }
+}
+
+/** Feeds the engine's blocks to the lanes in turn (one write in flight per lane); returns the number of items. */
+async function fillLanes(
+  opts: RebuildOptions,
+  lanes: Lane[],
+  files: ManifestFileEntry[],
+  run: (onBlock: (block: Buffer, count: number) => Promise<void>) => Promise<number>,
+): Promise<number> {
+  let next = 0;
+  const items = await run(async (block, count) => {
+    const lane = lanes[next++ % lanes.length]!;
+    await lane.pending;
+    lane.pending = writeToLane(opts, lane, files, block, count);
+    lane.pending.catch(() => undefined); // awaited before the lane's next write or at the end
+    opts.onPhase?.("write", count);
+  });
+  for (const lane of lanes) {
+    await lane.pending;
+    if (lane.current !== undefined) files.push(await lane.current.close());
+    lane.current = undefined;
+  }
+  return items;
+}
+
 /** Writes the engine's blocks into data files (rolled by size), then the manifests and schema.json. */
 async function writeOutput(
   opts: RebuildOptions,
@@ -102,22 +153,15 @@ async function writeOutput(
   const startTime = new Date();
   await startExport(opts.out);
   const files: ManifestFileEntry[] = [];
-  let current: DataFileWriter | undefined;
-  const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const lanes: Lane[] = Array.from({ length: WRITE_LANES }, () => ({ current: undefined, pending: Promise.resolve() }));
   let items: number;
   try {
-    items = await run(async (block, count) => {
-      current ??= await openDataFile(opts.out);
-      await current.writeLineBlock(block, count);
-      if (current.uncompressedBytes >= max) {
-        files.push(await current.close());
-        current = undefined;
-      }
-      opts.onPhase?.("write", count);
-    });
-    if (current !== undefined) files.push(await (current as DataFileWriter).close());
+    items = await fillLanes(opts, lanes, files, run);
   } catch (err) {
-    await (current as DataFileWriter | undefined)?.abort().catch(() => undefined);
+    for (const lane of lanes) {
+      await lane.pending.catch(() => undefined);
+      await lane.current?.abort().catch(() => undefined);
+    }
     for (const f of await opts.out.list("")) await opts.out.delete(f.rel).catch(() => undefined);
     throw err;
   }
@@ -132,44 +176,61 @@ async function writeOutput(
   return { items, files };
 }
 
+/** Waits for both; a damaged input found by the md5 check is reported before anything the engine made of it. */
+async function afterCheck<T>(work: Promise<T>, check: Promise<unknown>): Promise<T> {
+  const [done, checked] = await Promise.allSettled([work, check]);
+  if (checked.status === "rejected") throw checked.reason;
+  if (done.status === "rejected") throw done.reason;
+  return done.value;
+}
+
+function resultOf(
+  opts: RebuildOptions,
+  plan: RebuildPlan,
+  counts: { inputFiles: number; records: number; items: number; dataFiles: number },
+): RebuildResult {
+  return {
+    table: opts.spec.name,
+    at: iso(opts.at.getTime()),
+    out: formatLocation(opts.out.location),
+    base: { dir: plan.base.dir, kind: plan.base.kind, consistentAt: iso(plan.base.consistentAt) },
+    incrementalExports: plan.incrementals.map((w) => w.dir),
+    captureHours: plan.captureHours.map((x) => x.hour),
+    captureFrom: plan.captureHours.length === 0 ? null : iso(plan.captureFrom),
+    ...counts,
+  };
+}
+
+/**
+ * Checks every input's md5 while DuckDB stages the records (a local mirror's files are read in place, so their paths
+ * are known at once; a bucket's are downloaded and checked first). The counts are checked when staged; nothing is
+ * written to the output until both checks passed.
+ */
 export async function rebuildTable(opts: RebuildOptions): Promise<RebuildResult> {
-  const now = (opts.now ?? new Date()).getTime();
-  const at = opts.at.getTime();
   const history = await readHistory(opts.source, opts.spec.name);
-  const plan = planOrRefuse(history, at, opts.source, now);
+  const plan = planOrRefuse(history, opts.at.getTime(), opts.source, (opts.now ?? new Date()).getTime());
   const wanted = await planFiles(opts.source, opts.spec.name, plan, history.coverage?.heads);
   const temp = await mkdtemp(join(opts.engine.tempDir, "dynamo-dr-rebuild-"));
+  let checked = 0;
+  const checking = fetchChecked(opts.source, wanted, temp, () => opts.onPhase?.("check", ++checked, wanted.length));
+  checking.catch(() => undefined); // awaited below, once staging is done (and always before the temp folder goes)
   try {
-    let checked = 0;
-    const files = await fetchChecked(opts.source, wanted, temp, () =>
-      opts.onPhase?.("check", ++checked, wanted.length),
-    );
+    const files = inPlaceFiles(opts.source, wanted) ?? (await checking);
     const inputs = inputsOf(plan, opts.spec, files, wanted, opts.keepTtlDeleted === true);
     const db = await openDuckDb({ ...opts.engine, tempDir: join(temp, "duckdb") });
     try {
       opts.onPhase?.("stage", 0);
-      const records = await stageRecords(db.conn, inputs, files);
+      const records = await afterCheck(stageRecords(db.conn, inputs, files), checking);
       const linesPath = join(temp, "rebuilt-lines.txt");
       const { items, files: out } = await writeOutput(opts, (onBlock) =>
         streamRebuilt(db.conn, inputs, linesPath, onBlock),
       );
-      return {
-        table: opts.spec.name,
-        at: iso(at),
-        out: formatLocation(opts.out.location),
-        base: { dir: plan.base.dir, kind: plan.base.kind, consistentAt: iso(plan.base.consistentAt) },
-        incrementalExports: plan.incrementals.map((w) => w.dir),
-        captureHours: plan.captureHours.map((x) => x.hour),
-        captureFrom: plan.captureHours.length === 0 ? null : iso(plan.captureFrom),
-        inputFiles: files.length,
-        records,
-        items,
-        dataFiles: out.length,
-      };
+      return resultOf(opts, plan, { inputFiles: files.length, records, items, dataFiles: out.length });
     } finally {
       db.close();
     }
   } finally {
+    await checking.catch(() => undefined);
     await rm(temp, { recursive: true, force: true });
   }
 }
