@@ -39,7 +39,7 @@ export function engineOptions(what: string): Record<"memory-limit" | "temp-dir",
     "temp-dir": {
       type: "string",
       valueName: "<dir>",
-      description: `Where DuckDB spills and input is downloaded (default: system temp; ${what}).`,
+      description: `Where DuckDB spills, input is downloaded and the rebuilt lines wait to be gzipped (default: system temp; ${what}).`,
     },
   };
 }
