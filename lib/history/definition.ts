@@ -141,6 +141,26 @@ FROM (
 WHERE rn = 1 AND live`;
 }
 
+/**
+ * The same rule evaluated in two parts, for an engine that stages the records and can aggregate per key (DuckDB):
+ * the base's `o` ("0") sorts before every change's, so a key with any change taking part is won by its last change,
+ * and a key with none keeps its base item. So only the changes (tiers 1 and 2) are ranked — by `arg_max` of the row id
+ * over `o`, a hash aggregate instead of a sort over every record; `o` is unique per key (a sequence number or a write
+ * time, and a record delivered twice is the same record), so which of equal records wins cannot matter — and the base
+ * items are those whose key no change touches. Returns one column, `line`, from `line(img)` of each live key.
+ */
+export function changesFirstSql(inp: RebuildInputs, records: string, line: (img: string) => string): string {
+  const changes = `SELECT rowid, k, o FROM ${records} WHERE tier <> ${TIER.base} AND ${takesPart(inp)}`;
+  return `SELECT ${line("img")} AS line
+FROM ${records} AS r SEMI JOIN (SELECT arg_max(rowid, o) AS rowid FROM (${changes}) AS c GROUP BY k) AS w
+  ON r.rowid = w.rowid
+WHERE r.img IS NOT NULL
+UNION ALL
+SELECT ${line("img")} AS line
+FROM ${records} AS r ANTI JOIN (SELECT DISTINCT k FROM (${changes}) AS c) AS touched ON r.k = touched.k
+WHERE r.tier = ${TIER.base}`;
+}
+
 /** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */
 export function rebuiltLinesSql(d: SqlDialect, inp: RebuildInputs, records: string): string {
   return `SELECT ${itemLine(d, "img")} AS line

@@ -8,7 +8,7 @@
 import { createReadStream } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { VerificationError } from "../errors";
-import { countsPerFileSql, itemLine, recordsSql, winnersSql, type RebuildInputs } from "./definition";
+import { changesFirstSql, countsPerFileSql, itemLine, recordsSql, type RebuildInputs } from "./definition";
 import { duckdbDialect, fileNumber } from "./duckdb-dialect";
 
 export interface EngineFile {
@@ -62,12 +62,12 @@ export async function stageRecords(
 }
 
 /**
- * The rebuilt lines from the staged records: the winners are ranked on narrow rows (key, order, row id), then only
- * their images are fetched by row id — three times less work than ranking rows that carry their images.
+ * The rebuilt lines from the staged records, by the definition's rule evaluated in two parts
+ * ({@link changesFirstSql}): the base items no change touches, carried as they are, and the live winners among the
+ * changes, whose images are fetched by row id.
  */
 export function rebuiltSql(inputs: RebuildInputs): string {
-  return `SELECT ${itemLine(duckdbDialect, "img")} AS line
-FROM records SEMI JOIN (${winnersSql(inputs, "records", "rowid")}) AS winners ON records.rowid = winners.rowid`;
+  return changesFirstSql(inputs, "records", (img) => itemLine(duckdbDialect, img));
 }
 
 /**
