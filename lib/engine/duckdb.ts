@@ -32,7 +32,7 @@ export function memoryLimitBytes(limit: string): number {
  * (decompression and JSON-parsing buffers, allocator slack: 100–300 MB measured in the rebuild benchmark), so the
  * engine as a whole stays within the limit the user set.
  */
-export const BUFFER_SHARE = 0.8;
+export const BUFFER_SHARE = 0.7;
 
 /** DuckDB's own memory_limit for a user's memory limit: {@link BUFFER_SHARE} of it, in MiB. */
 export function bufferLimit(limit: string): string {
