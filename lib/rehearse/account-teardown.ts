@@ -94,21 +94,32 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<number> {
   }
 }
 
+/** Empties every backup bucket the module generated for `prefix`; returns the buckets and the versions deleted. */
+async function emptyGenerated(s3: S3Client, prefix: string): Promise<{ buckets: string[]; objects: number }> {
+  const start = generatedBucketNameStart(prefix);
+  const buckets = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
+    .map((b) => b.Name ?? "")
+    .filter((n) => n.startsWith(start));
+  let objects = 0;
+  for (const b of buckets) objects += await emptyBucket(s3, b);
+  return { buckets, objects };
+}
+
+/** The same, for a retry: the number of object versions deleted. */
+export async function emptyAllVersions(s3: S3Client, prefix: string): Promise<number> {
+  return (await emptyGenerated(s3, prefix)).objects;
+}
+
 /** The backup buckets the module generated for `prefix` (the guard made sure none existed before the rehearsal). */
 export async function emptyBuckets(s3: S3Client, prefix: string, log: StepLog): Promise<void> {
-  const start = generatedBucketNameStart(prefix);
   await log
     .step(
-      `empty the backup bucket (${start}*): every object version`,
+      `empty the backup bucket (${generatedBucketNameStart(prefix)}*): every object version`,
       {
         fix: `empty it by hand (aws s3api list-object-versions, delete-objects), then run terraform destroy in the scratch folder`,
       },
       async () => {
-        const buckets = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
-          .map((b) => b.Name ?? "")
-          .filter((n) => n.startsWith(start));
-        let objects = 0;
-        for (const b of buckets) objects += await emptyBucket(s3, b);
+        const { buckets, objects } = await emptyGenerated(s3, prefix);
         return buckets.length === 0 ? "no bucket" : `${buckets.join(", ")}: ${objects} object versions deleted`;
       },
     )
@@ -116,10 +127,17 @@ export async function emptyBuckets(s3: S3Client, prefix: string, log: StepLog): 
 }
 
 /**
- * `terraform state rm` of the (already deleted) tables, then `terraform destroy` of everything else. Returns whether
- * it worked (when not, the scratch folder is kept for the user to destroy by hand).
+ * `terraform state rm` of the (already deleted) tables, then `terraform destroy` of everything else; when S3 refuses to
+ * delete the bucket because something wrote to it since it was emptied (a scheduled seal or export), `emptyAgain`
+ * and one more destroy. Returns whether it worked (when not, the scratch folder is kept to destroy by hand).
  */
-export async function destroyTheRest(ws: RehearsalWorkspace, log: StepLog): Promise<boolean> {
+export async function destroyTheRest(
+  ws: RehearsalWorkspace,
+  log: StepLog,
+  emptyAgain: () => Promise<unknown>,
+): Promise<boolean> {
+  const destroy = async (): Promise<string> =>
+    (await ws.terraform.run(["destroy", "-auto-approve", "-input=false", "-no-color"])).stdout;
   return log
     .step(
       "terraform destroy (the tables were deleted above: Terraform forgets them first, as they have prevent_destroy)",
@@ -131,7 +149,11 @@ export async function destroyTheRest(ws: RehearsalWorkspace, log: StepLog): Prom
         const listed = (await ws.terraform.run(["state", "list"])).stdout.split("\n");
         const tables = listed.filter((a) => TABLE_ADDRESS.test(a));
         if (tables.length > 0) await ws.terraform.run(["state", "rm", ...tables]);
-        const out = (await ws.terraform.run(["destroy", "-auto-approve", "-input=false", "-no-color"])).stdout;
+        const out = await destroy().catch(async (err: Error) => {
+          if (!err.message.includes("BucketNotEmpty")) throw err;
+          await emptyAgain();
+          return destroy();
+        });
         return out.split("\n").find((l) => l.startsWith("Destroy complete")) ?? "destroyed";
       },
     )

@@ -9,7 +9,7 @@ import { DynamoDBStreamsClient } from "@aws-sdk/client-dynamodb-streams";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { annotateErrors, dynamoClient, s3Client } from "../aws";
 import type { TableCatalog } from "../catalog";
-import { deleteTables, destroyTheRest, emptyBuckets } from "./account-teardown";
+import { deleteTables, destroyTheRest, emptyAllVersions, emptyBuckets } from "./account-teardown";
 import { StepLog, type RehearsalReport } from "./report";
 import { runRehearsal, writeDataSet, type Scenario, type Tables } from "./run";
 import type { DrCall, ScenarioContext } from "./scenarios";
@@ -41,7 +41,8 @@ async function teardown(res: Resources, prefix: string, log: StepLog): Promise<v
   const { ddb, s3 } = accountClients();
   await deleteTables(res.ddb ?? ddb, prefix, log);
   await emptyBuckets(s3, prefix, log);
-  const destroyed = res.ws === undefined ? true : await destroyTheRest(res.ws, log);
+  const emptyAgain = (): Promise<number> => emptyAllVersions(s3, prefix);
+  const destroyed = res.ws === undefined ? true : await destroyTheRest(res.ws, log, emptyAgain);
   res.ddb = undefined;
   const scratch = res.scratch;
   res.scratch = undefined;
