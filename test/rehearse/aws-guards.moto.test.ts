@@ -9,7 +9,7 @@
  */
 import { DynamoDBClient, ListBackupsCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,6 +19,7 @@ import { EXIT } from "../../lib/cli/errors";
 import { loadProjectCatalog } from "../../lib/project-config";
 import { createCatalogTable, runDr, useEndpoint } from "../dr/helpers";
 import { startMoto, type Moto } from "../support/moto";
+import { usePrivateTmpdir, type PrivateTmpdir } from "../support/private-tmpdir";
 import { announceSkip, findPluginDir, motoSkipReason, terraformSkipReason } from "../support/tools";
 
 const skip = announceSkip("rehearse --target aws on moto", motoSkipReason() ?? terraformSkipReason());
@@ -28,6 +29,7 @@ describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
   let moto: Moto;
   let ddb: DynamoDBClient;
   let s3: S3Client;
+  let tmp: PrivateTmpdir;
 
   const inventory = async (): Promise<string[]> => [
     ...((await ddb.send(new ListTablesCommand({}))).TableNames ?? []),
@@ -35,6 +37,7 @@ describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
   ];
 
   beforeAll(async () => {
+    tmp = usePrivateTmpdir("rehearse-aws");
     moto = await startMoto({ shim: false });
     useEndpoint(moto.endpoint);
     ddb = new DynamoDBClient({ endpoint: moto.endpoint, region: "us-east-1" });
@@ -47,6 +50,7 @@ describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
     ddb?.destroy();
     s3?.destroy();
     await moto?.stop();
+    tmp?.restore();
   });
 
   it.each([
@@ -81,7 +85,7 @@ describe.skipIf(skip)("rehearse --target aws guards (moto on loopback)", () => {
       const catalogFile = join(dir, "catalog.json");
       const one = { ...catalog.tables.find((t) => t.name === "ProvidersTable")!, pointInTimeByDefault: true };
       writeFileSync(catalogFile, JSON.stringify({ tables: [one] }));
-      const scratch = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("dynamo-dr-rehearsal-"));
+      const scratch = (): string[] => tmp.scratchFolders();
       const scratchBefore = scratch();
       const env = { ...process.env, DDB_TABLE_CATALOG: catalogFile, TF_PLUGIN_DIR: findPluginDir() };
       const argv = [

@@ -10,7 +10,7 @@
  */
 import { DynamoDBClient, ListTablesCommand } from "@aws-sdk/client-dynamodb";
 import { ListBucketsCommand, S3Client } from "@aws-sdk/client-s3";
-import { mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import { localAwsEnv, startLocalAws, type LocalAws } from "../../lib/rehearse/mo
 import type { RehearsalReport } from "../../lib/rehearse/report";
 import { runDr, useEndpoint } from "../dr/helpers";
 import { getJson, startStreamMappingDouble, type StreamMappingDouble } from "../support/stream-mapping-double";
+import { usePrivateTmpdir, type PrivateTmpdir } from "../support/private-tmpdir";
 import { announceSkip, findPluginDir, motoSkipReason, terraformSkipReason } from "../support/tools";
 
 const skip = announceSkip(
@@ -34,6 +35,7 @@ describe.skipIf(skip)("rehearse --target aws, history scenario (moto on loopback
   let double: StreamMappingDouble;
   let ddb: DynamoDBClient;
   let s3: S3Client;
+  let tmp: PrivateTmpdir;
   const saved = { ...process.env };
 
   const inventory = async (): Promise<string[]> => {
@@ -46,6 +48,7 @@ describe.skipIf(skip)("rehearse --target aws, history scenario (moto on loopback
   };
 
   beforeAll(async () => {
+    tmp = usePrivateTmpdir("rehearse-aws-history");
     aws = await startLocalAws(process.env);
     Object.assign(process.env, localAwsEnv(aws.endpoint));
     useEndpoint(aws.endpoint);
@@ -60,6 +63,7 @@ describe.skipIf(skip)("rehearse --target aws, history scenario (moto on loopback
     ddb?.destroy();
     s3?.destroy();
     await aws?.stop();
+    tmp?.restore();
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
     Object.assign(process.env, saved);
   });
@@ -72,7 +76,7 @@ describe.skipIf(skip)("rehearse --target aws, history scenario (moto on loopback
       const catalogFile = join(dir, "catalog.json");
       const one = { ...catalog.tables.find((t) => t.name === "GranulesTable")!, pointInTimeByDefault: true };
       writeFileSync(catalogFile, JSON.stringify({ tables: [one] }));
-      const scratch = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("dynamo-dr-rehearsal-"));
+      const scratch = (): string[] => tmp.scratchFolders();
       const scratchBefore = scratch();
       const env = { ...process.env, DDB_TABLE_CATALOG: catalogFile, TF_PLUGIN_DIR: findPluginDir() };
       const argv = ["rehearse", "--target", "aws", "--prefix", PREFIX, "--scenario", "history", "--yes", "--json"];

@@ -9,15 +9,16 @@
  * Needs terraform + the provider mirror + moto_server; with REQUIRE_INTEGRATION=1 (CI) a missing tool fails the run.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXIT } from "../../lib/cli/errors";
 import { EXIT_INTERRUPTED } from "../../lib/cli/interrupt";
 import { loadProjectCatalog } from "../../lib/project-config";
 import type { RehearsalReport } from "../../lib/rehearse/report";
 import { runDr } from "../dr/helpers";
+import { usePrivateTmpdir, type PrivateTmpdir } from "../support/private-tmpdir";
 import { announceSkip, findPluginDir, motoSkipReason, terraformSkipReason } from "../support/tools";
 
 const skip = announceSkip("rehearse --target local (terraform + moto)", terraformSkipReason() ?? motoSkipReason());
@@ -31,7 +32,8 @@ const E2E_TABLES = ["CollectionsTable", "GranulesTable", "ProvidersTable"];
 /** terraform on moto takes seconds per command and the deployment scenario restores every table. */
 const REHEARSAL_TIMEOUT_MS = 40 * 60_000;
 
-const scratchFolders = (): string[] => readdirSync(tmpdir()).filter((n) => n.startsWith("dynamo-dr-rehearsal-"));
+let tmp: PrivateTmpdir;
+const scratchFolders = (): string[] => tmp.scratchFolders();
 
 async function isListening(endpoint: string): Promise<boolean> {
   try {
@@ -43,6 +45,11 @@ async function isListening(endpoint: string): Promise<boolean> {
 }
 
 describe.skipIf(skip)("rehearse --target local", () => {
+  beforeAll(() => {
+    tmp = usePrivateTmpdir("rehearse-local");
+  });
+  afterAll(() => tmp?.restore());
+
   it(
     "table, deployment and history scenarios pass on one apply, everything is torn down",
     async () => {
