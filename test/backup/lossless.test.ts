@@ -24,6 +24,13 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Whether an attribute anywhere in the item (in maps and lists too) is named "__proto__". */
+function hasProtoName(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasProtoName);
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return false;
+  return Object.entries(value).some(([k, v]) => k === "__proto__" || hasProtoName(v));
+}
+
 let seq = 0;
 /** table → backup → restore (create-table) → both tables' canonical snapshots, plus the items read from the files. */
 async function roundTrip(
@@ -90,16 +97,19 @@ describe("lossless backup → restore on dynalite", () => {
   afterAll(async () => server?.stop());
 
   it("property: random items of every type come back identical", async () => {
+    // dynalite mishandles an attribute named "__proto__" (it refuses or drops it: "Supplied AttributeValue is empty"),
+    // which fast-check's strings do produce now and then; such names run on DynamoDB Local (proto-names.test.ts, and
+    // the property below). Without this filter the property failed, and its shrinking outran the test's timeout.
+    const items = fc
+      .uniqueArray(itemArb({ maxDepth: 4 }), { minLength: 1, maxLength: 25, selector: (i) => i.pk!.S })
+      .filter((list) => !list.some(hasProtoName));
     await fc.assert(
-      fc.asyncProperty(
-        fc.uniqueArray(itemArb({ maxDepth: 4 }), { minLength: 1, maxLength: 25, selector: (i) => i.pk!.S }),
-        async (items) => {
-          const r = await roundTrip(ddb, items);
-          expect(r.source).toHaveLength(items.length);
-          expect(r.restored).toEqual(r.source);
-          expect(r.files).toEqual([...r.source].sort());
-        },
-      ),
+      fc.asyncProperty(items, async (items) => {
+        const r = await roundTrip(ddb, items);
+        expect(r.source).toHaveLength(items.length);
+        expect(r.restored).toEqual(r.source);
+        expect(r.files).toEqual([...r.source].sort());
+      }),
       { numRuns: 25 },
     );
   });
