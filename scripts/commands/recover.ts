@@ -13,7 +13,6 @@ import { Progress } from "../../lib/cli/progress";
 import { confirm } from "../../lib/cli/prompt";
 import { PreconditionError, UsageError, VerificationError } from "../../lib/errors";
 import { DEFAULT_MEMORY_LIMIT } from "../../lib/engine/duckdb";
-import { engineOptions, memoryLimitFlag, writableDir } from "./engine-flags";
 import { type OpenedExport, formatLocation, openStore } from "../../lib/export-format";
 import type { HistorySource } from "../../lib/history/inventory";
 import type { RebuildResult } from "../../lib/history/rebuild";
@@ -72,6 +71,7 @@ import { ThenResult, runThen } from "../../lib/recover/then";
 import { AwsBackupTarget, findVault } from "../../lib/recover/vault";
 import { VAULT_OPTIONS, vaultFlags } from "../../lib/cli/vault-options";
 import { DrIO, TerraformRecipe, recipeOf } from "./import-restored-table";
+import { engineOptions, memoryLimitFlag, writableDir } from "./engine-flags";
 
 export interface RecoverOptions extends Partial<TerraformFlags> {
   readonly table: string;
