@@ -33,7 +33,7 @@ export interface DeliveryWait {
   readonly clock?: () => number;
 }
 
-export interface Delivered {
+export interface DeliveryResult {
   readonly shards: number;
   readonly records: number;
   readonly objects: number;
@@ -76,7 +76,7 @@ function missing(ends: Map<string, string>, reached: Map<string, string>): strin
 }
 
 /** Waits until the captured objects reach every shard's end; throws naming the shards still behind at the timeout. */
-export async function waitForDeliveries(w: DeliveryWait): Promise<Delivered> {
+export async function waitForDeliveries(w: DeliveryWait): Promise<DeliveryResult> {
   const clock = w.clock ?? Date.now;
   const deadline = clock() + (w.timeoutMs ?? DELIVERY_TIMEOUT_MS);
   const { ends, records } = await streamEnds(w);

@@ -11,6 +11,7 @@ import { DEFAULT_CATALOG, pointInTimeDefaults } from "../../lib/catalog";
 import { jsonErrors, ResourceChange, TerraformWorkspace, type TerraformDiagnostic } from "../support/terraform";
 import { announceSkip, terraformSkipReason } from "../support/tools";
 import { inputFlags, pipelineWorkspace } from "./support/workspace";
+import { generatedBucketNameStart } from "../../lib/pipeline/config";
 
 const skip = announceSkip("pipeline terraform tests", terraformSkipReason());
 
@@ -116,7 +117,9 @@ describe.skipIf(skip)("terraform: the export pipeline and backup plan in the mod
       comparison_operator: "LessThanThreshold",
     });
     expect(after(changes, "aws_sns_topic.alarm_topic[0]").name).toBe("example-dynamo-backup-failed");
+    // the HCL's rule and the one the rehearsal's guard and teardown use (lib/pipeline/config.ts) agree
     expect(after(changes, "aws_s3_bucket.backup_bucket[0]").bucket_prefix).toBe("example-ddb-backups-");
+    expect(generatedBucketNameStart("example")).toBe("example-ddb-backups-");
     expect(after(changes, "aws_backup_plan.backup_plan[0]")).toMatchObject({
       name: "example-dynamodb-daily",
       rule: [

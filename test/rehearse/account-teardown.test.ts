@@ -6,6 +6,7 @@
  */
 import { PassThrough } from "node:stream";
 import { describe, expect, it } from "vitest";
+import { generatedBucketNameStart } from "../../lib/pipeline/config";
 import { destroyTheRest } from "../../lib/rehearse/account-teardown";
 import { StepLog } from "../../lib/rehearse/report";
 import type { RehearsalWorkspace } from "../../lib/rehearse/workspace";
@@ -74,5 +75,15 @@ describe("destroyTheRest", () => {
     expect(log.steps[0]!.fix).toBe(
       "run terraform destroy in /scratch/root by hand (the scratch folder is kept when this fails)",
     );
+  });
+});
+
+describe("generatedBucketNameStart (the module's bucket_prefix rule)", () => {
+  it.each([
+    ["rehearsal-team1", "rehearsal-team1-ddb-backups-"],
+    ["Rehearsal_Long_Prefix_Name", "rehearsal-long-prefi-ddb-backups-"],
+    ["rehearsal-abcdefghi-x", "rehearsal-abcdefghi-ddb-backups-"],
+  ])("%s → %s", (prefix, start) => {
+    expect(generatedBucketNameStart(prefix)).toBe(start);
   });
 });
