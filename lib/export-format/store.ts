@@ -16,8 +16,8 @@ import {
   type S3Client,
 } from "@aws-sdk/client-s3";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
+import { dirname, isAbsolute, join, resolve, sep } from "node:path";
 import type { Readable } from "node:stream";
 import { s3Client } from "../aws";
 import { md5Hex, multipartEtag, normalizeEtag } from "./checksum";
@@ -210,14 +210,28 @@ class LocalStore implements ExportStore {
         await rename(tmp, target);
         return { etag: hash.digest("hex") };
       },
-      async abort() {
+      abort: async () => {
         stream.destroy();
         await rm(tmp, { force: true });
+        await this.removeEmptyFolders(tmp);
       },
     };
   }
+  /** Removes the file, and the folders below the store's root it leaves empty (as an S3 prefix vanishes). */
   async delete(rel: string): Promise<void> {
-    await rm(this.path(rel), { force: true });
+    const target = this.path(rel);
+    await rm(target, { force: true });
+    await this.removeEmptyFolders(target);
+  }
+  private async removeEmptyFolders(removedFile: string): Promise<void> {
+    const root = this.path("");
+    for (let dir = dirname(removedFile); dir.startsWith(`${root}${sep}`); dir = dirname(dir)) {
+      const removed = await rmdir(dir).then(
+        () => true,
+        () => false, // not empty (or gone): the folders above it stay
+      );
+      if (!removed) break;
+    }
   }
   sub(rel: string): ExportStore {
     return new LocalStore(subLocation(this.location, rel) as LocalStore["location"]);

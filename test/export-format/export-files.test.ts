@@ -1,4 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync, copyFileSync, statSync } from "node:fs";
+import {
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+  copyFileSync,
+  statSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
@@ -283,5 +292,24 @@ describe("incomplete and foreign exports", () => {
     await expect(openExport(dir)).rejects.toThrow(
       /holds 2 exports; name one of them:\n.*AWSDynamoDB\/01700000000000-abcdef01\n.*AWSDynamoDB\/01700000000001-abcdef02/,
     );
+  });
+});
+
+describe("a local folder store", () => {
+  it("removes the folders a deleted or aborted file leaves empty, as an S3 prefix vanishes, never the root", async () => {
+    const root = join(dir, "root");
+    const store = openStore({ kind: "local", dir: root });
+    await store.writeText("keep/a.txt", "a");
+    await store.writeText("keep/deep/b.txt", "b");
+    await store.writeText("gone/deep/c.txt", "c");
+    await store.delete("keep/deep/b.txt");
+    await store.delete("gone/deep/c.txt");
+    expect(readdirSync(root).sort()).toEqual(["keep"]);
+    expect(readdirSync(join(root, "keep"))).toEqual(["a.txt"]);
+    const sink = await store.createFile("data/part.json.gz");
+    await sink.write(Buffer.from("partial"));
+    await sink.abort();
+    await store.delete("keep/a.txt");
+    expect(readdirSync(root)).toEqual([]);
   });
 });
