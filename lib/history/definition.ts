@@ -102,21 +102,48 @@ function captureRecords(d: SqlDialect, inp: RebuildInputs): string {
   FROM ${lines}`;
 }
 
+/** An empty relation with the columns of {@link recordsSql}. */
+const NO_RECORDS = `SELECT CAST(NULL AS VARCHAR) AS file, 0 AS tier, CAST(NULL AS VARCHAR) AS k, CAST(NULL AS VARCHAR) AS o,
+      CAST(NULL AS BIGINT) AS t, CAST(NULL AS VARCHAR) AS img, FALSE AS ttl WHERE FALSE`;
+
+function unionOf(parts: readonly (string | undefined)[]): string {
+  const present = parts.filter((p): p is string => p !== undefined);
+  return present.length === 0 ? NO_RECORDS : present.join("\nUNION ALL\n");
+}
+
 /**
  * Every stored record the rebuild reads, one row each: `file, tier, k, o, t, img, ttl` (`o` orders a key's records,
- * `img` is NULL for deletes). Engines that stage it (DuckDB) count rows per file against the manifests before use.
+ * `img` is NULL for deletes). Engines that stage it count rows per file against the manifests before use.
  */
 export function recordsSql(d: SqlDialect, inp: RebuildInputs): string {
-  const parts = [
-    inp.baseFiles.length > 0 ? baseRecords(d, inp) : undefined,
+  return unionOf([inp.baseFiles.length > 0 ? baseRecords(d, inp) : undefined, ...changeParts(d, inp)]);
+}
+
+function changeParts(d: SqlDialect, inp: RebuildInputs): (string | undefined)[] {
+  return [
     inp.incrementalFiles.length > 0 ? incrementalRecords(d, inp) : undefined,
     inp.captureFiles.length > 0 ? captureRecords(d, inp) : undefined,
-  ].filter((p): p is string => p !== undefined);
-  if (parts.length === 0) {
-    return `SELECT CAST(NULL AS VARCHAR) AS file, 0 AS tier, CAST(NULL AS VARCHAR) AS k, CAST(NULL AS VARCHAR) AS o,
-      CAST(NULL AS BIGINT) AS t, CAST(NULL AS VARCHAR) AS img, FALSE AS ttl WHERE FALSE`;
-  }
-  return parts.join("\nUNION ALL\n");
+  ];
+}
+
+/**
+ * The change records of {@link recordsSql} (tiers 1 and 2: incremental exports and capture), same columns. An engine
+ * that stages only these (DuckDB) reads the base where it is used ({@link baseLinesSql}).
+ */
+export function changeRecordsSql(d: SqlDialect, inp: RebuildInputs): string {
+  return unionOf(changeParts(d, inp));
+}
+
+/**
+ * The base's items as `file, k, line`: each item's key and its output line (`{"Item":<image>}`, byte for byte as
+ * {@link itemLine} of the image gives it; a dialect with `itemLineOf` returns a stored line of that form as it is).
+ * Undefined when the base has no data files (an empty table).
+ */
+export function baseLinesSql(d: SqlDialect, inp: RebuildInputs): string | undefined {
+  if (inp.baseFiles.length === 0) return undefined;
+  const lines = d.withFields(d.readLines("base", inp.baseFiles), keyFields("Item", inp.keyAttributes));
+  const line = d.itemLineOf?.("line") ?? itemLine(d, d.itemImage("line"));
+  return `SELECT file, ${keyOf(d, inp.keyAttributes)} AS k, ${line} AS line FROM ${lines}`;
 }
 
 /** Which records take part: the base, incrementals up to T, capture from its start to T (TTL deletes maybe skipped). */
@@ -142,23 +169,34 @@ WHERE rn = 1 AND live`;
 }
 
 /**
- * The same rule evaluated in two parts, for an engine that stages the records and can aggregate per key (DuckDB):
- * the base's `o` ("0") sorts before every change's, so a key with any change taking part is won by its last change,
- * and a key with none keeps its base item. So only the changes (tiers 1 and 2) are ranked — by `arg_max` of the row id
- * over `o`, a hash aggregate instead of a sort over every record; `o` is unique per key (a sequence number or a write
- * time, and a record delivered twice is the same record), so which of equal records wins cannot matter — and the base
- * items are those whose key no change touches. Returns one column, `line`, from `line(img)` of each live key.
+ * The same rule evaluated in two parts, for an engine that stages the change records and can aggregate per key
+ * (DuckDB): the base's `o` ("0") sorts before every change's, so a key with any change taking part is won by its last
+ * change, and a key with none keeps its base item. So only the changes (`changes`, a staged relation of
+ * {@link changeRecordsSql} with a `rowid`) are ranked — by `arg_max` of the row id over `o`, a hash aggregate instead
+ * of a sort over every record; `o` is unique per key (a sequence number or a write time, and a record delivered twice
+ * is the same record), so which of equal records wins cannot matter — and the base items ({@link baseLinesSql}, read
+ * where they are used, never staged) are those whose key no change touches. Returns one column, `line`: `line(img)`
+ * of each live change winner, and the base's own lines.
  */
-export function changesFirstSql(inp: RebuildInputs, records: string, line: (img: string) => string): string {
-  const changes = `SELECT rowid, k, o FROM ${records} WHERE tier <> ${TIER.base} AND ${takesPart(inp)}`;
-  return `SELECT ${line("img")} AS line
-FROM ${records} AS r SEMI JOIN (SELECT arg_max(rowid, o) AS rowid FROM (${changes}) AS c GROUP BY k) AS w
-  ON r.rowid = w.rowid
-WHERE r.img IS NOT NULL
-UNION ALL
+export function changesFirstSql(
+  d: SqlDialect,
+  inp: RebuildInputs,
+  changes: string,
+  line: (img: string) => string,
+): string {
+  const taking = `SELECT rowid, k, o FROM ${changes} WHERE ${takesPart(inp)}`;
+  const winners = `WITH winners AS MATERIALIZED (SELECT k, arg_max(rowid, o) AS rowid FROM (${taking}) AS c GROUP BY k)
 SELECT ${line("img")} AS line
-FROM ${records} AS r ANTI JOIN (SELECT DISTINCT k FROM (${changes}) AS c) AS touched ON r.k = touched.k
-WHERE r.tier = ${TIER.base}`;
+FROM ${changes} AS r SEMI JOIN winners AS w ON r.rowid = w.rowid
+WHERE r.img IS NOT NULL`;
+  const base = baseLinesSql(d, inp);
+  if (base === undefined) return winners;
+  // NOT IN, not an anti join: DuckDB builds its hash table on the touched keys either way, where an anti join's
+  // build side follows size estimates that a compressed file's line count defeats (it then hashes every base line).
+  // A base line without its key (k NULL) is kept, as a key no change can touch ('' is no key's JSON text).
+  return `${winners}
+UNION ALL
+SELECT b.line FROM (${base}) AS b WHERE COALESCE(b.k, '') NOT IN (SELECT k FROM winners WHERE k IS NOT NULL)`;
 }
 
 /** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */

@@ -38,6 +38,12 @@ export interface SqlDialect {
   jsonString(expr: string, path: readonly string[]): string;
   /** The item image of an export line `{"Item":<image>}`, byte for byte as stored. */
   itemImage(lineExpr: string): string;
+  /**
+   * Optional: an export line's output line, `{"Item":<its image>}` — the line itself when it has exactly that form
+   * (no copy is made), rebuilt from its Item otherwise. Without it the definition concatenates around
+   * {@link SqlDialect.itemImage}.
+   */
+  itemLineOf?(lineExpr: string): string;
   /** A digit string left-padded with zeros to `width` characters. */
   padDigits(expr: string, width: number): string;
   /** Epoch microseconds (a 64-bit integer) from epoch seconds given as JSON number text (fractions kept). */

@@ -92,6 +92,10 @@ export const duckdbDialect: SqlDialect = {
       THEN substr(${lineExpr}, 9, length(${lineExpr}) - 9)
       ELSE CAST(json_extract(${lineExpr}, '/Item') AS VARCHAR) END`;
   },
+  itemLineOf(lineExpr) {
+    return `CASE WHEN starts_with(${lineExpr}, '{"Item":') AND ends_with(${lineExpr}, '}') THEN ${lineExpr}
+      ELSE '{"Item":' || CAST(json_extract(${lineExpr}, '/Item') AS VARCHAR) || '}' END`;
+  },
   padDigits(expr, width) {
     return `lpad(${expr}, ${width}, '0')`;
   },

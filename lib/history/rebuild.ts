@@ -15,7 +15,7 @@ import { formatLocation, type ExportStore } from "../export-format/store";
 import { NotFoundError, PreconditionError } from "../errors";
 import type { RebuildInputs } from "./definition";
 import { openDuckDb, type EngineSettings } from "../engine/duckdb";
-import { stageRecords, streamRebuilt } from "./duckdb-engine";
+import { engineError, stageRecords, streamRebuilt } from "./duckdb-engine";
 import { fetchChecked, inPlaceFiles, planFiles, type InputFile } from "./inputs";
 import { readHistory, type HistorySource } from "./inventory";
 import { exactTimes, nearestTimes, planRebuild, type RebuildPlan } from "./plan";
@@ -226,6 +226,8 @@ export async function rebuildTable(opts: RebuildOptions): Promise<RebuildResult>
         streamRebuilt(db.conn, inputs, linesPath, onBlock),
       );
       return resultOf(opts, plan, { inputFiles: files.length, records, items, dataFiles: out.length });
+    } catch (err) {
+      throw engineError(err, opts.engine);
     } finally {
       db.close();
     }

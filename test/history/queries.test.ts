@@ -2,15 +2,16 @@
  * The three history queries (lib/history/queries.ts) in their DuckDB form, run on the fixture history: the full
  * history of one item, who or what changed items between two times, and the table as of T.
  */
-import { readdir, rm } from "node:fs/promises";
+import { readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { changeLines, SPEC, stateAt, expectedLines, writeCapture, writeFullExport, type Write } from "./fixtures";
 import { freshDir, H, randomWrites } from "./history-world";
 import { duckdbDialect } from "../../lib/history/duckdb-dialect";
 import { openDuckDb } from "../../lib/engine/duckdb";
 import { changesBetweenSql, itemHistorySql, tableAsOfSql } from "../../lib/history/queries";
-import { changesFirstSql, itemLine, rebuiltLinesSql, recordsSql } from "../../lib/history/definition";
+import { changeRecordsSql, changesFirstSql, itemLine, rebuiltLinesSql, recordsSql } from "../../lib/history/definition";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
 const writes: Write[] = randomWrites(5, { from: H("10:00:00"), to: H("11:59:00"), keys: 8, count: 200 });
@@ -108,6 +109,7 @@ describe("history queries (DuckDB form)", () => {
       keepTtlDeleted: false,
     };
     await db.conn.run(`CREATE TEMP TABLE staged AS ${recordsSql(duckdbDialect, inputs)}`);
+    await db.conn.run(`CREATE TEMP TABLE staged_changes AS ${changeRecordsSql(duckdbDialect, inputs)}`);
     const lines = async (sql: string): Promise<string[]> =>
       (await db.conn.runAndReadAll(sql))
         .getRowObjects()
@@ -117,10 +119,54 @@ describe("history queries (DuckDB form)", () => {
       for (const keepTtlDeleted of [false, true]) {
         const inp = { ...inputs, atMicros: at * 1000, keepTtlDeleted };
         const ranked = await lines(rebuiltLinesSql(duckdbDialect, inp, "staged"));
-        const changesFirst = await lines(changesFirstSql(inp, "staged", (img) => itemLine(duckdbDialect, img)));
+        const changesFirst = await lines(
+          changesFirstSql(duckdbDialect, inp, "staged_changes", (img) => itemLine(duckdbDialect, img)),
+        );
         expect(changesFirst).toEqual(ranked);
         if (!keepTtlDeleted) expect(ranked).toEqual(expectedLines(stateAt(writes, at)));
       }
     }
+  });
+});
+
+describe("the base, read where it is used (changesFirstSql)", () => {
+  it("carries a stored line as it is, rebuilds one not in the exact export form from its Item, keeps one without its key", async () => {
+    const stored = '{"Item":{"pk":{"S":"a"},"sk":{"N":"1"},"v":{"S":"x \\u00e9 ✓"}}}';
+    const spaced = '{ "Item" : {"pk":{"S":"b"}, "sk":{"N":"2"}} }';
+    const keyless = '{"Item":{"other":{"S":"c"}}}';
+    const touched = '{"Item":{"pk":{"S":"d"},"sk":{"N":"4"}}}';
+    const file = join(dir, "odd-base.json.gz");
+    await writeFile(file, gzipSync(`${[stored, spaced, keyless, touched].join("\n")}\n`));
+    const change = {
+      eventID: "e1",
+      eventName: "MODIFY",
+      SequenceNumber: "100",
+      ApproximateCreationDateTime: H("10:00:05") / 1000,
+      userIdentity: null,
+      Keys: { pk: { S: "d" }, sk: { N: "4" } },
+      NewImage: { pk: { S: "d" }, sk: { N: "4" }, v: { S: "new" } },
+    };
+    const changes = join(dir, "odd-changes.json.gz");
+    await writeFile(changes, gzipSync(`${JSON.stringify(change)}\n`));
+    const inputs = {
+      keyAttributes: [SPEC.hashKey, SPEC.rangeKey!],
+      baseFiles: [file],
+      incrementalFiles: [],
+      captureFiles: [changes],
+      captureFromMicros: H("10:00:00") * 1000,
+      atMicros: H("10:00:10") * 1000,
+      keepTtlDeleted: false,
+    };
+    await db.conn.run(`CREATE TEMP TABLE odd_changes AS ${changeRecordsSql(duckdbDialect, inputs)}`);
+    const sql = changesFirstSql(duckdbDialect, inputs, "odd_changes", (img) => itemLine(duckdbDialect, img));
+    const lines = (await db.conn.runAndReadAll(sql)).getRowObjects().map((r) => String(r.line));
+    expect(lines.sort()).toEqual(
+      [
+        stored,
+        '{"Item":{"pk":{"S":"b"},"sk":{"N":"2"}}}',
+        keyless,
+        '{"Item":{"pk":{"S":"d"},"sk":{"N":"4"},"v":{"S":"new"}}}',
+      ].sort(),
+    );
   });
 });

@@ -3,8 +3,10 @@
  * table at Ti byte for byte, from capture only, from incremental exports only (at window ends), and from both; gaps
  * and damaged files are refused by name; the history summary is pinned.
  */
+import { createHash } from "node:crypto";
 import { readFile, rm, writeFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hourManifestFilesKey } from "../../lib/capture/layout";
 import { EXIT } from "../../lib/cli/errors";
@@ -230,6 +232,59 @@ describe("refusals", () => {
       ].sort(),
     );
     expect(await readdir(out)).toEqual([]);
+  });
+
+  it("refuses a base line that is not JSON (its md5 and count right) as damaged input, writing nothing", async () => {
+    // The base is read where it is used (after the checks), so this fails while the engine writes its output: what
+    // was written by then goes.
+    const bucket = await world("not-json", { capture: true });
+    const exp = await openExport(join(bucket, "exports", TABLE, "AWSDynamoDB", "01764496800000-base0001"));
+    const entry = exp.files[exp.files.length - 1]!;
+    const file = join(exp.location, "data", entry.dataFileS3Key.split("/").pop()!);
+    const lines = gunzipSync(await readFile(file))
+      .toString("utf8")
+      .split("\n");
+    lines[1] = '{"Item":{"pk":{"S":"torn';
+    const bytes = gzipSync(lines.join("\n"));
+    await writeFile(file, bytes);
+    const manifestFiles = join(exp.location, "manifest-files.json");
+    const md5 = createHash("md5").update(bytes).digest("base64");
+    const text = await readFile(manifestFiles, "utf8");
+    await writeFile(manifestFiles, text.replace(entry.md5Checksum, md5));
+    const { dir: out } = await freshDir("out-not-json");
+    dirs.push(out);
+    const { code, message } = await refusal(
+      rebuild({ bucket, table: TABLE, at: "2026-11-30T11:45:10Z", out, catalog, now: NOW, quiet: true }, quiet),
+    );
+    expect(code).toBe(EXIT.verification);
+    expect(message).toMatch(/^cannot rebuild from the input: .*JSON/);
+    expect(await readdir(out)).toEqual([]);
+  });
+
+  it("names --memory-limit and --temp-dir when the engine runs out of memory, writing nothing", async () => {
+    const { dir: out } = await freshDir("out-oom");
+    dirs.push(out);
+    await rm(out, { recursive: true });
+    const { code, message } = await refusal(
+      rebuild(
+        {
+          bucket: both,
+          table: TABLE,
+          at: "2026-11-30T11:45:10Z",
+          out,
+          catalog,
+          now: NOW,
+          quiet: true,
+          memoryLimit: "1KB",
+        },
+        quiet,
+      ),
+    );
+    expect(code).toBe(EXIT.precondition);
+    expect(message).toMatch(
+      /^the engine ran out of memory within --memory-limit 1KB: raise it, or check that the spill folder \(--temp-dir, here .+\) has room: Out of Memory Error: /,
+    );
+    await expect(readdir(out)).rejects.toThrow(/ENOENT/);
   });
 
   it("refuses a missing base data file by name", async () => {
