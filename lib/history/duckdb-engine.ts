@@ -9,7 +9,7 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { PreconditionError, VerificationError } from "../errors";
+import { UsageError, VerificationError } from "../errors";
 import { changeRecordsSql, changesFirstSql, countsPerFileSql, itemLine, type RebuildInputs } from "./definition";
 import { duckdbDialect, fileNumber } from "./duckdb-dialect";
 
@@ -40,7 +40,7 @@ export function engineError(err: unknown, settings: { memoryLimit: string; tempD
   const message = err instanceof Error ? err.message : String(err);
   if (INPUT_ERROR.test(message)) return new VerificationError(`cannot rebuild from the input: ${message}`);
   if (OUT_OF_MEMORY.test(message)) {
-    return new PreconditionError(
+    return new UsageError(
       `the engine ran out of memory within --memory-limit ${settings.memoryLimit}: raise it, or check that the spill folder (--temp-dir, here ${settings.tempDir}) has room: ${message}`,
     );
   }

@@ -280,7 +280,7 @@ describe("refusals", () => {
         quiet,
       ),
     );
-    expect(code).toBe(EXIT.precondition);
+    expect(code).toBe(EXIT.usage);
     expect(message).toMatch(
       /^the engine ran out of memory within --memory-limit 1KB: raise it, or check that the spill folder \(--temp-dir, here .+\) has room: Out of Memory Error: /,
     );
