@@ -168,6 +168,14 @@ FROM (
 WHERE rn = 1 AND live`;
 }
 
+/** The rule in two parts: the per-key winners among the changes, then the output lines that read them. */
+export interface ChangesFirst {
+  /** `k, rowid` of each key's winning change (the caller stages it as the `winners` table). */
+  readonly winners: string;
+  /** Statements of one column, `line`: the live change winners' lines, then the base's untouched lines. */
+  readonly lines: readonly string[];
+}
+
 /**
  * The same rule evaluated in two parts, for an engine that stages the change records and can aggregate per key
  * (DuckDB): the base's `o` ("0") sorts before every change's, so a key with any change taking part is won by its last
@@ -175,28 +183,31 @@ WHERE rn = 1 AND live`;
  * {@link changeRecordsSql} with a `rowid`) are ranked — by `arg_max` of the row id over `o`, a hash aggregate instead
  * of a sort over every record; `o` is unique per key (a sequence number or a write time, and a record delivered twice
  * is the same record), so which of equal records wins cannot matter — and the base items ({@link baseLinesSql}, read
- * where they are used, never staged) are those whose key no change touches. Returns one column, `line`: `line(img)`
- * of each live change winner, and the base's own lines.
+ * where they are used, never staged) are those whose key no change touches. `tables` names the staged changes (with a
+ * `rowid`) and the table the caller makes of {@link ChangesFirst.winners}; each of {@link ChangesFirst.lines} is run
+ * on its own, one after the other, so each has the engine's whole memory (run as one statement, DuckDB holds the
+ * winners' join and the base's at once, and at a small memory limit it runs out instead of spilling).
  */
 export function changesFirstSql(
   d: SqlDialect,
   inp: RebuildInputs,
-  changes: string,
+  tables: { readonly changes: string; readonly winners: string },
   line: (img: string) => string,
-): string {
+): ChangesFirst {
+  const { changes, winners } = tables;
   const taking = `SELECT rowid, k, o FROM ${changes} WHERE ${takesPart(inp)}`;
-  const winners = `WITH winners AS MATERIALIZED (SELECT k, arg_max(rowid, o) AS rowid FROM (${taking}) AS c GROUP BY k)
-SELECT ${line("img")} AS line
-FROM ${changes} AS r SEMI JOIN winners AS w ON r.rowid = w.rowid
+  const changeLines = `SELECT ${line("img")} AS line
+FROM ${changes} AS r SEMI JOIN ${winners} AS w ON r.rowid = w.rowid
 WHERE r.img IS NOT NULL`;
   const base = baseLinesSql(d, inp);
-  if (base === undefined) return winners;
-  // NOT IN, not an anti join: DuckDB builds its hash table on the touched keys either way, where an anti join's
-  // build side follows size estimates that a compressed file's line count defeats (it then hashes every base line).
-  // A base line without its key (k NULL) is kept, as a key no change can touch ('' is no key's JSON text).
-  return `${winners}
-UNION ALL
-SELECT b.line FROM (${base}) AS b WHERE COALESCE(b.k, '') NOT IN (SELECT k FROM winners WHERE k IS NOT NULL)`;
+  // NOT IN, not an anti join: DuckDB always builds a NOT IN's hash table on its subquery (the touched keys), where an
+  // anti join's build side follows size estimates that a compressed file's line count defeats (it then hashes every
+  // base line). A base line without its key (k NULL) is kept, as a key no change can touch ('' is no key's JSON text).
+  const baseLines = `SELECT b.line FROM (${base}) AS b WHERE COALESCE(b.k, '') NOT IN (SELECT k FROM ${winners} WHERE k IS NOT NULL)`;
+  return {
+    winners: `SELECT k, arg_max(rowid, o) AS rowid FROM (${taking}) AS c GROUP BY k`,
+    lines: base === undefined ? [changeLines] : [changeLines, baseLines],
+  };
 }
 
 /** The rebuilt table from a relation of {@link recordsSql}: one column `line`, `{"Item":<image>}` per live key. */

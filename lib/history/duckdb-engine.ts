@@ -6,7 +6,7 @@
  * is streamed in blocks of whole lines to the caller, which gzips them into the export-format writer. No sort is
  * written here: DuckDB sorts and windows. Opening the engine is lib/engine/duckdb.ts.
  */
-import { open, type FileHandle } from "node:fs/promises";
+import { open, rm, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { UsageError, VerificationError } from "../errors";
@@ -101,23 +101,30 @@ export async function stageRecords(
   return [...counted.values()].reduce((a, b) => a + b, 0);
 }
 
+/** The table of each key's winning change (lib/history/definition.ts ChangesFirst.winners). */
+const WINNERS = "winners";
+
 /**
  * The rebuilt lines from the staged changes and the base, by the definition's rule evaluated in two parts
  * ({@link changesFirstSql}): the live winners among the changes, whose images are fetched by row id, and the base
- * items no change touches, carried as they are.
+ * items no change touches, carried as they are. Stages the winners; returns the statements that give the lines.
  */
-export function rebuiltSql(inputs: RebuildInputs): string {
-  return changesFirstSql(duckdbDialect, inputs, CHANGES, (img) => itemLine(duckdbDialect, img));
+export async function rebuiltSql(conn: DuckDBConnection, inputs: RebuildInputs): Promise<readonly string[]> {
+  const plan = changesFirstSql(duckdbDialect, inputs, { changes: CHANGES, winners: WINNERS }, (img) =>
+    itemLine(duckdbDialect, img),
+  );
+  await conn.run(`CREATE TEMP TABLE ${WINNERS} AS ${plan.winners}`);
+  return plan.lines;
 }
 
 /**
- * DuckDB writes the rebuilt lines to `path`, one per line, as they are: one column, no header, no quoting, a
+ * DuckDB writes the lines `sql` gives to `path`, one per line, as they are: one column, no header, no quoting, a
  * delimiter JSON never leaves unescaped (JSON text holds no raw line break either), straight into the file (no
  * temporary file renamed at the end: the file is read while it grows). Returns the number of lines.
  */
-async function writeLinesFile(conn: DuckDBConnection, inputs: RebuildInputs, path: string): Promise<number> {
+async function writeLinesFile(conn: DuckDBConnection, sql: string, path: string): Promise<number> {
   const result = await conn.runAndReadAll(
-    `COPY (${rebuiltSql(inputs)}) TO ${duckdbDialect.str(path)}
+    `COPY (${sql}) TO ${duckdbDialect.str(path)}
       (FORMAT csv, HEADER false, DELIMITER chr(1), QUOTE '', ESCAPE '', NULLSTR chr(2), USE_TMP_FILE false)`,
   );
   return Number(result.getRowObjects()[0]?.Count ?? NaN);
@@ -197,9 +204,9 @@ async function followLinesFile(
 }
 
 /**
- * Writes the rebuilt lines (`{"Item":…}`) to `linesPath` (in the rebuild's temp folder) and streams them in blocks of
- * whole lines as DuckDB writes them; returns the number of items. The lines handed on are checked against the number
- * DuckDB wrote.
+ * Writes the rebuilt lines (`{"Item":…}`) to files named after `linesPath` (in the rebuild's temp folder), one
+ * statement after the other, and streams them in blocks of whole lines as DuckDB writes them; returns the number of
+ * items. The lines handed on from each file are checked against the number DuckDB wrote to it.
  */
 export async function streamRebuilt(
   conn: DuckDBConnection,
@@ -207,12 +214,18 @@ export async function streamRebuilt(
   linesPath: string,
   onBlock: (block: Buffer, count: number) => Promise<void>,
 ): Promise<number> {
-  const writing = writeLinesFile(conn, inputs, linesPath);
-  writing.catch(() => undefined); // awaited by the reader
-  const items = await followLinesFile(linesPath, writing, onBlock);
-  const written = await writing;
-  if (items !== written) {
-    throw new VerificationError(`${linesPath}: the engine wrote ${written} rebuilt items but the file holds ${items}`);
+  let items = 0;
+  for (const [i, sql] of (await rebuiltSql(conn, inputs)).entries()) {
+    const path = `${linesPath}.${i}`;
+    const writing = writeLinesFile(conn, sql, path);
+    writing.catch(() => undefined); // awaited by the reader
+    const read = await followLinesFile(path, writing, onBlock);
+    const written = await writing;
+    if (read !== written) {
+      throw new VerificationError(`${path}: the engine wrote ${written} rebuilt items but the file holds ${read}`);
+    }
+    items += read;
+    await rm(path, { force: true }); // handed on: its room in --temp-dir goes back before the next one fills
   }
   return items;
 }

@@ -11,7 +11,14 @@ import { freshDir, H, randomWrites } from "./history-world";
 import { duckdbDialect } from "../../lib/history/duckdb-dialect";
 import { openDuckDb } from "../../lib/engine/duckdb";
 import { changesBetweenSql, itemHistorySql, tableAsOfSql } from "../../lib/history/queries";
-import { changeRecordsSql, changesFirstSql, itemLine, rebuiltLinesSql, recordsSql } from "../../lib/history/definition";
+import {
+  changeRecordsSql,
+  changesFirstSql,
+  itemLine,
+  rebuiltLinesSql,
+  recordsSql,
+  type RebuildInputs,
+} from "../../lib/history/definition";
 import type { DuckDBConnection } from "@duckdb/node-api";
 
 const writes: Write[] = randomWrites(5, { from: H("10:00:00"), to: H("11:59:00"), keys: 8, count: 200 });
@@ -24,6 +31,19 @@ async function filesUnder(d: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(d, { withFileTypes: true, recursive: true })) {
     if (e.isFile() && e.name.endsWith(".json.gz")) out.push(join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+/** The lines of the rule's two-part evaluation, run as the DuckDB engine runs it: winners staged, then each statement. */
+async function changesFirstLines(inputs: RebuildInputs, changes: string): Promise<string[]> {
+  const plan = changesFirstSql(duckdbDialect, inputs, { changes, winners: "staged_winners" }, (img) =>
+    itemLine(duckdbDialect, img),
+  );
+  await db.conn.run(`CREATE OR REPLACE TEMP TABLE staged_winners AS ${plan.winners}`);
+  const out: string[] = [];
+  for (const sql of plan.lines) {
+    out.push(...(await db.conn.runAndReadAll(sql)).getRowObjects().map((r) => String(r.line)));
   }
   return out.sort();
 }
@@ -119,9 +139,7 @@ describe("history queries (DuckDB form)", () => {
       for (const keepTtlDeleted of [false, true]) {
         const inp = { ...inputs, atMicros: at * 1000, keepTtlDeleted };
         const ranked = await lines(rebuiltLinesSql(duckdbDialect, inp, "staged"));
-        const changesFirst = await lines(
-          changesFirstSql(duckdbDialect, inp, "staged_changes", (img) => itemLine(duckdbDialect, img)),
-        );
+        const changesFirst = await changesFirstLines(inp, "staged_changes");
         expect(changesFirst).toEqual(ranked);
         if (!keepTtlDeleted) expect(ranked).toEqual(expectedLines(stateAt(writes, at)));
       }
@@ -158,9 +176,8 @@ describe("the base, read where it is used (changesFirstSql)", () => {
       keepTtlDeleted: false,
     };
     await db.conn.run(`CREATE TEMP TABLE odd_changes AS ${changeRecordsSql(duckdbDialect, inputs)}`);
-    const sql = changesFirstSql(duckdbDialect, inputs, "odd_changes", (img) => itemLine(duckdbDialect, img));
-    const lines = (await db.conn.runAndReadAll(sql)).getRowObjects().map((r) => String(r.line));
-    expect(lines.sort()).toEqual(
+    const lines = await changesFirstLines(inputs, "odd_changes");
+    expect(lines).toEqual(
       [
         stored,
         '{"Item":{"pk":{"S":"b"},"sk":{"N":"2"}}}',
