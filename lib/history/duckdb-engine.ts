@@ -1,10 +1,10 @@
 /**
  * Runs the rebuild's definition on DuckDB, in process: the change records are staged in a table (DuckDB spills to its
- * temp directory beyond its memory limit), every file's records are counted against its manifest, then the changes
- * are ranked per key out of core and the base is read where it is used. DuckDB
- * writes the rebuilt lines to a file in the rebuild's temp folder (no value crosses into JavaScript one by one), which
- * is streamed in blocks of whole lines to the caller, which gzips them into the export-format writer. No sort is
- * written here: DuckDB sorts and windows. Opening the engine is lib/engine/duckdb.ts.
+ * temp directory beyond its memory limit), every file's records are counted against its manifest, the changes are
+ * ranked per key out of core, and the base is read where it is used. DuckDB writes the rebuilt lines to files in the
+ * rebuild's temp folder, one statement at a time (no value crosses into JavaScript one by one); each file is read
+ * while it grows and handed on in blocks of whole lines to the caller, which gzips them into the export-format writer.
+ * No sort is written here: DuckDB sorts and aggregates. Opening the engine is lib/engine/duckdb.ts.
  */
 import { open, rm, type FileHandle } from "node:fs/promises";
 import { setTimeout as sleep } from "node:timers/promises";
