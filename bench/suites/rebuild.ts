@@ -71,6 +71,20 @@ interface SizeResult {
 
 const ratio = (p: Pair): number => p.rebuild.records / p.rebuild.seconds / (p.ceiling.records / p.ceiling.seconds);
 
+/** One rebuild of the history in `dir` within `memoryLimit`, into a fresh `out`. */
+function rebuildRun(dir: string, memoryLimit: string): Promise<Run> {
+  rmSync(join(dir, "out"), { recursive: true, force: true });
+  return worker(["rebuild", join(dir, "bucket"), join(dir, "out"), join(dir, "temp"), memoryLimit]);
+}
+
+/** The RSS budget cell: a peak against a memory limit + the headroom. */
+function budgetCell(peakMb: number, memoryLimit: string): string {
+  const budgetMb = memoryLimitBytes(memoryLimit) / 1024 / 1024 + REBUILD_RSS_HEADROOM_MB;
+  return peakMb <= budgetMb
+    ? `ok (max ${peakMb.toFixed(0)} ≤ ${budgetMb.toFixed(0)} MB)`
+    : `OVER (max ${peakMb.toFixed(0)} > ${budgetMb.toFixed(0)} MB)`;
+}
+
 async function measureSize(opts: BenchOptions, n: number, spill: boolean): Promise<SizeResult> {
   const dir = join(opts.workDir, `rebuild-${n}`);
   mkdirSync(join(dir, "temp"), { recursive: true });
@@ -81,28 +95,13 @@ async function measureSize(opts: BenchOptions, n: number, spill: boolean): Promi
     opts.log(`rebuild: ceiling (read + gunzip) at ${n}, round ${round}`);
     const ceiling = await worker(["ceiling", join(dir, "bucket")]);
     opts.log(`rebuild: rebuild at ${n}, round ${round}`);
-    rmSync(join(dir, "out"), { recursive: true, force: true });
-    const rebuild = await worker([
-      "rebuild",
-      join(dir, "bucket"),
-      join(dir, "out"),
-      join(dir, "temp"),
-      REBUILD_MEMORY_LIMIT,
-    ]);
+    const rebuild = await rebuildRun(dir, REBUILD_MEMORY_LIMIT);
     pairs.push({ ceiling, rebuild });
   }
   const median = [...pairs].sort((a, b) => ratio(a) - ratio(b))[Math.floor(pairs.length / 2)]!;
   if (!spill) return { n, pairs, median };
   opts.log(`rebuild: rebuild at ${n} within ${REBUILD_SPILL_LIMIT} (spilling)`);
-  rmSync(join(dir, "out"), { recursive: true, force: true });
-  const spilled = await worker([
-    "rebuild",
-    join(dir, "bucket"),
-    join(dir, "out"),
-    join(dir, "temp"),
-    REBUILD_SPILL_LIMIT,
-  ]);
-  return { n, pairs, median, spill: spilled };
+  return { n, pairs, median, spill: await rebuildRun(dir, REBUILD_SPILL_LIMIT) };
 }
 
 export const rebuildSuite: BenchSuite = {
@@ -115,7 +114,6 @@ export const rebuildSuite: BenchSuite = {
     for (const n of sizes) results.push(await measureSize(opts, n, n === big));
     const touch = await worker(["touch"]);
     const faultMicros = (touch.cpuSeconds * 1e6) / touch.pageFaults; // CPU time: the load does not inflate it
-    const budgetMb = memoryLimitBytes(REBUILD_MEMORY_LIMIT) / 1024 / 1024 + REBUILD_RSS_HEADROOM_MB;
     const rate = (r: Run): number => Math.round(r.records / r.seconds);
     const row = (r: SizeResult, run: Run, label: string, vs: string, budget: string): (string | number)[] => [
       `${r.n} + ${r.n}`,
@@ -133,7 +131,6 @@ export const rebuildSuite: BenchSuite = {
       const { ceiling, rebuild } = r.median;
       const peak = Math.max(...r.pairs.map((p) => p.rebuild.peakRssMb));
       const all = r.pairs.map((p) => `${ratio(p).toFixed(2)}×`).join(" · ");
-      const spillBudgetMb = memoryLimitBytes(REBUILD_SPILL_LIMIT) / 1024 / 1024 + REBUILD_RSS_HEADROOM_MB;
       const spilled =
         r.spill === undefined
           ? []
@@ -142,10 +139,8 @@ export const rebuildSuite: BenchSuite = {
                 r,
                 r.spill,
                 `rebuild (DuckDB, ${REBUILD_SPILL_LIMIT}: spills)`,
-                `${(r.spill.records / r.spill.seconds / (ceiling.records / ceiling.seconds)).toFixed(2)}× of the median pair's ceiling`,
-                r.spill.peakRssMb <= spillBudgetMb
-                  ? `ok (${r.spill.peakRssMb.toFixed(0)} ≤ ${spillBudgetMb.toFixed(0)} MB)`
-                  : `OVER (${r.spill.peakRssMb.toFixed(0)} > ${spillBudgetMb.toFixed(0)} MB)`,
+                `${ratio({ ceiling, rebuild: r.spill }).toFixed(2)}× of the median pair's ceiling`,
+                budgetCell(r.spill.peakRssMb, REBUILD_SPILL_LIMIT),
               ),
             ];
       return [
@@ -155,9 +150,7 @@ export const rebuildSuite: BenchSuite = {
           rebuild,
           `rebuild (DuckDB, ${REBUILD_MEMORY_LIMIT})`,
           `${ratio(r.median).toFixed(2)}× (CPU ${(ceiling.cpuSeconds / rebuild.cpuSeconds).toFixed(2)}×; all pairs ${all}; target ≥ ${REBUILD_SPEED_TARGET})`,
-          peak <= budgetMb
-            ? `ok (max ${peak.toFixed(0)} ≤ ${budgetMb.toFixed(0)} MB)`
-            : `OVER (max ${peak.toFixed(0)} > ${budgetMb.toFixed(0)} MB)`,
+          budgetCell(peak, REBUILD_MEMORY_LIMIT),
         ),
         ...spilled,
       ];

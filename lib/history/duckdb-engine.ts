@@ -109,7 +109,7 @@ const WINNERS = "winners";
  * ({@link changesFirstSql}): the live winners among the changes, whose images are fetched by row id, and the base
  * items no change touches, carried as they are. Stages the winners; returns the statements that give the lines.
  */
-export async function rebuiltSql(conn: DuckDBConnection, inputs: RebuildInputs): Promise<readonly string[]> {
+export async function stageWinners(conn: DuckDBConnection, inputs: RebuildInputs): Promise<readonly string[]> {
   const plan = changesFirstSql(duckdbDialect, inputs, { changes: CHANGES, winners: WINNERS }, (img) =>
     itemLine(duckdbDialect, img),
   );
@@ -215,7 +215,7 @@ export async function streamRebuilt(
   onBlock: (block: Buffer, count: number) => Promise<void>,
 ): Promise<number> {
   let items = 0;
-  for (const [i, sql] of (await rebuiltSql(conn, inputs)).entries()) {
+  for (const [i, sql] of (await stageWinners(conn, inputs)).entries()) {
     const path = `${linesPath}.${i}`;
     const writing = writeLinesFile(conn, sql, path);
     writing.catch(() => undefined); // awaited by the reader
