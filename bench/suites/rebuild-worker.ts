@@ -64,9 +64,9 @@ async function floor(dir: string, temp: string, memoryLimit: string): Promise<()
       const changes = await sum(
         `SELECT count(*) AS n, sum(length(k) + length(o) + length(img)) AS bytes FROM (${changeRecordsSql(duckdbDialect, inputs)}) AS r`,
       );
-      const base = await sum(
-        `SELECT count(*) AS n, sum(length(k) + length(line)) AS bytes FROM (${baseLinesSql(duckdbDialect, inputs) ?? ""}) AS b`,
-      );
+      const baseLines = baseLinesSql(duckdbDialect, inputs);
+      if (baseLines === undefined) throw new Error(`${dir}: the benchmark's history has no base export`);
+      const base = await sum(`SELECT count(*) AS n, sum(length(k) + length(line)) AS bytes FROM (${baseLines}) AS b`);
       return changes + base;
     } finally {
       db.close();
