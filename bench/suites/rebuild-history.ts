@@ -13,6 +13,13 @@ import { finishExport, openDataFile, openStore, startExport, type ManifestFileEn
 import { exportDir } from "../../lib/pipeline/layout";
 
 export const BENCH_TABLE = "BenchTable";
+/** The benchmark table's catalog entry (its items' pk and sk are its keys). */
+export const BENCH_SPEC = {
+  name: BENCH_TABLE,
+  attributes: { pk: "S", sk: "N" },
+  hashKey: "pk",
+  rangeKey: "sk",
+} as const;
 export const BASE_TIME = Date.parse("2026-11-30T00:00:00Z");
 const RECORDS_PER_OBJECT = 5000;
 const ITEMS_PER_FILE = 100_000;

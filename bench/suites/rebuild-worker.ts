@@ -42,17 +42,20 @@ async function ceiling(dir: string): Promise<number> {
  * before the clock starts; the returned run gives the records read.
  */
 async function floor(dir: string, temp: string, memoryLimit: string): Promise<() => Promise<number>> {
-  const { BENCH_AT } = await import("./rebuild-history");
+  const { BENCH_AT, BENCH_SPEC } = await import("./rebuild-history");
+  const { exportPrefix } = await import("../../lib/pipeline/layout");
+  const { changesTablePrefix } = await import("../../lib/capture/layout");
   const { openDuckDb } = await import("../../lib/engine/duckdb");
   const { baseLinesSql, changeRecordsSql } = await import("../../lib/history/definition");
   const { duckdbDialect } = await import("../../lib/history/duckdb-dialect");
   return async () => {
     const all = await gzFiles(dir);
+    const under = (prefix: string): string[] => all.filter((f) => f.startsWith(join(dir, prefix) + "/"));
     const inputs: RebuildInputs = {
-      keyAttributes: ["pk", "sk"],
-      baseFiles: all.filter((f) => f.includes("/exports/")),
+      keyAttributes: [BENCH_SPEC.hashKey, BENCH_SPEC.rangeKey],
+      baseFiles: under(exportPrefix(BENCH_SPEC.name)),
       incrementalFiles: [],
-      captureFiles: all.filter((f) => f.includes("/changes/")),
+      captureFiles: under(changesTablePrefix(BENCH_SPEC.name)),
       captureFromMicros: 0,
       atMicros: BENCH_AT.getTime() * 1000,
       keepTtlDeleted: false,
@@ -77,18 +80,18 @@ async function floor(dir: string, temp: string, memoryLimit: string): Promise<()
 /** `dynamo-dr rebuild` of the benchmark's history; its modules are loaded before the clock starts. */
 async function rebuildRun(dir: string, out: string, temp: string, memoryLimit: string): Promise<() => Promise<number>> {
   const { rebuild } = await import("../../scripts/commands/rebuild");
-  const { BENCH_AT, BENCH_TABLE } = await import("./rebuild-history");
+  const { BENCH_AT, BENCH_SPEC } = await import("./rebuild-history");
   return async () => {
     const r = await rebuild(
       {
         bucket: dir,
-        table: BENCH_TABLE,
+        table: BENCH_SPEC.name,
         at: BENCH_AT.toISOString(),
         out,
         tempDir: temp,
         memoryLimit,
         quiet: true,
-        catalog: { tables: [{ name: BENCH_TABLE, attributes: { pk: "S", sk: "N" }, hashKey: "pk", rangeKey: "sk" }] },
+        catalog: { tables: [BENCH_SPEC] },
       },
       { cwd: process.cwd(), env: process.env, stderr: process.stderr },
     );
